@@ -1,0 +1,48 @@
+"""outcomes: trustworthy comparisons of clinical-only and peer-support-plus-clinical recovery programs.
+
+Build a :class:`Cohort` (synthetic, from a program extract, or from any
+analysis-ready frame), then compare the arms::
+
+    import outcomes as oc
+    cohort = oc.synthetic_cohort(n=2000, seed=0)
+    res = oc.compare_arms(cohort, "relapse")
+    res.hazard_ratio, res.survival_at([90, 180, 365])
+"""
+
+from . import schema
+from .cohort import Cohort
+from .compare import ArmComparison, compare_arms
+from .errors import (
+    ConvergenceError,
+    InputError,
+    NotEstimableError,
+    OutcomesError,
+    OutcomesWarning,
+    SmallCellWarning,
+    StatisticalWarning,
+)
+from .results import Estimate
+from .scenario import SCENARIOS, Scenario
+from .synthetic import scenario_truth, synthetic_cohort
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArmComparison",
+    "Cohort",
+    "ConvergenceError",
+    "Estimate",
+    "InputError",
+    "NotEstimableError",
+    "OutcomesError",
+    "OutcomesWarning",
+    "SCENARIOS",
+    "Scenario",
+    "SmallCellWarning",
+    "StatisticalWarning",
+    "compare_arms",
+    "scenario_truth",
+    "schema",
+    "synthetic_cohort",
+    "__version__",
+]

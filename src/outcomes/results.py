@@ -1,0 +1,150 @@
+"""The shared protocol of result objects, and the :class:`Estimate` they hold.
+
+Every analysis returns a frozen dataclass built complete before it exists. They
+all offer the same methods, provided here by :class:`Result`:
+
+- ``.table()``: a tidy :class:`pandas.DataFrame` with stable column names;
+- ``.plot(ax=None)``: a matplotlib ``Axes`` (a new figure when ``ax`` is None);
+- ``.to_markdown()``: the table as Markdown, with a title;
+- ``.to_dict()``: plain Python values, JSON-serialisable;
+- ``._repr_html_()``: the rich display Jupyter shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["Estimate", "Result", "new_axes", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """Convert numpy scalars, DataFrames and dataclasses into JSON-friendly values."""
+    if isinstance(value, pd.DataFrame):
+        return [{k: plain(v) for k, v in row.items()} for row in value.to_dict(orient="records")]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "to_dict"):
+            return value.to_dict()
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    """Return ``ax``, or the axes of a new figure that does not touch pyplot state."""
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+class Result:
+    """Mixin giving a result dataclass ``to_markdown``, ``to_dict`` and ``_repr_html_``.
+
+    Subclasses define ``table()`` and a ``title`` property.
+    """
+
+    title: str
+
+    def table(self) -> pd.DataFrame:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain Python values (DataFrames as lists of records)."""
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def to_markdown(self) -> str:
+        """The title and ``table()`` as a Markdown section."""
+        body = self.table().to_markdown(index=False, floatfmt=".4g")
+        notes = "".join(f"\n\n{n}" for n in self.notes()) if self.notes() else ""
+        return f"**{self.title}**\n\n{body}{notes}\n"
+
+    def notes(self) -> list[str]:
+        """Sentences printed under the table (assumptions, rows dropped, ...)."""
+        return []
+
+    def _repr_html_(self) -> str:
+        table = self.table().to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0)
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes())
+        return f"<div><strong>{html.escape(self.title)}</strong>{table}{notes}</div>"
+
+    def __repr__(self) -> str:
+        return f"{self.title}\n{self.table().to_string(index=False)}"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Estimate(Result):
+    """A point estimate with its confidence interval and p-value.
+
+    Attributes
+    ----------
+    measure : str
+        What is estimated, e.g. ``"hazard ratio"`` or ``"RMST difference (days)"``.
+    value, ci_lower, ci_upper : float
+        The estimate and its ``1 - alpha`` confidence interval.
+    p_value : float
+        Two-sided p-value of the null of no difference (NaN when not defined).
+    alpha : float
+        One minus the confidence level.
+    se : float
+        Standard error on the scale the interval was built on (log scale for ratios).
+
+    Examples
+    --------
+    >>> e = Estimate(measure="hazard ratio", value=0.6, ci_lower=0.5, ci_upper=0.72,
+    ...              p_value=0.001, alpha=0.05, se=0.093)
+    >>> e.table().columns.tolist()
+    ['measure', 'value', 'ci_lower', 'ci_upper', 'p_value']
+    """
+
+    measure: str
+    value: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float
+    alpha: float = 0.05
+    se: float = float("nan")
+
+    @property
+    def title(self) -> str:
+        return f"{self.measure} ({100 * (1 - self.alpha):g}% CI)"
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [[self.measure, self.value, self.ci_lower, self.ci_upper, self.p_value]],
+            columns=["measure", "value", "ci_lower", "ci_upper", "p_value"],
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The estimate as a point with its interval."""
+        ax = new_axes(ax, figsize=(5.0, 1.5))
+        ax.errorbar([self.value], [0], xerr=[[self.value - self.ci_lower], [self.ci_upper - self.value]],
+                    fmt="o", color="black", capsize=4)
+        ax.set_yticks([0], [self.measure])
+        ax.set_xlabel(self.measure)
+        return ax
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".2f"
+        return f"{self.value:{spec}} ({self.ci_lower:{spec}} to {self.ci_upper:{spec}})"

@@ -1,0 +1,82 @@
+"""The canonical cohort schema: column names, vocabularies and display labels.
+
+One row per participant. Every analysis reads these names, whatever the
+source data called them (see :meth:`outcomes.Cohort.from_frame` and
+:func:`outcomes.read_extract`).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PARTICIPANT_ID",
+    "ARM",
+    "SITE",
+    "ENROLL_DATE",
+    "RELAPSE_DAYS",
+    "RELAPSE_EVENT",
+    "EXIT_DAYS",
+    "EXIT_REASON",
+    "EXIT_REASONS",
+    "CLINICAL",
+    "PEER_CLINICAL",
+    "ARM_LABELS",
+    "STANDARD_COVARIATES",
+    "SECONDARY_OUTCOMES",
+    "OUTCOMES",
+    "arm_label",
+]
+
+PARTICIPANT_ID = "participant_id"
+ARM = "arm"
+SITE = "site"
+ENROLL_DATE = "enroll_date"
+RELAPSE_DAYS = "relapse_days"
+RELAPSE_EVENT = "relapse_event"
+EXIT_DAYS = "exit_days"
+EXIT_REASON = "exit_reason"
+
+#: Reasons a participant's time in treatment ends. ``dropout`` is the event of
+#: interest for retention; ``completed`` and ``transferred`` are competing
+#: exits; ``in_treatment`` means still enrolled at the as-of date (censored).
+EXIT_REASONS = ("dropout", "completed", "transferred", "in_treatment")
+
+CLINICAL = "clinical"
+PEER_CLINICAL = "peer_clinical"
+ARM_LABELS = {CLINICAL: "Clinical only", PEER_CLINICAL: "Peer support + clinical"}
+
+STANDARD_COVARIATES = (
+    "age",
+    "sex",
+    "primary_substance",
+    "co_occurring_mh",
+    "prior_treatments",
+    "housing_unstable",
+)
+
+SECONDARY_OUTCOMES = (
+    "aftercare_engaged",
+    "sessions_attended",
+    "ed_visits_12m",
+    "mh_admissions_12m",
+    "mh_score_baseline",
+    "mh_score_12m",
+    "use_days_baseline",
+    "use_days_followup",
+)
+
+#: Time-to-event outcomes: name -> (time column, what counts as the event).
+OUTCOMES = {
+    "relapse": (RELAPSE_DAYS, "relapse"),
+    "retention": (EXIT_DAYS, "dropout"),
+}
+
+
+def arm_label(arm: str) -> str:
+    """Display label of an arm: "Clinical only" for ``clinical``, else the label itself.
+
+    >>> arm_label("peer_clinical")
+    'Peer support + clinical'
+    >>> arm_label("2")
+    '2'
+    """
+    return ARM_LABELS.get(arm, arm)

@@ -1,0 +1,189 @@
+"""Checks applied once, at the boundary, when a :class:`~outcomes.Cohort` is built.
+
+Each check raises :class:`~outcomes.InputError` at the first problem with a
+message that names the column, the first offending row, the value found and
+how to fix it. Rows are numbered from 1 at the first data row (line 2 of a CSV
+file with a header). Nothing is coerced silently: integer-valued floats
+(``1.0``) may become integers, but text never becomes a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = [
+    "where",
+    "require_columns",
+    "check_ids",
+    "check_binary",
+    "check_nonnegative_times",
+    "check_vocabulary",
+    "check_counts",
+    "check_dates",
+]
+
+
+def where(column: str, row: int | None = None, source: str | None = None) -> str:
+    """The location prefix of a message: ``file 'x.csv', column 'age' row 3``."""
+    parts = []
+    if source:
+        parts.append(f"file '{source}'")
+    loc = f"column '{column}'"
+    if row is not None:
+        loc += f" row {row}"
+    parts.append(loc)
+    return ", ".join(parts)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str, source: str | None = None) -> None:
+    """Raise if any of ``columns`` is absent from ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        prefix = f"file '{source}': " if source else ""
+        raise InputError(
+            f"{prefix}{what} column {missing[0]!r} is missing; the columns present are "
+            f"{list(map(str, df.columns))}. Rename the column or pass its name explicitly."
+        )
+
+
+def check_ids(values: pd.Series, column: str, source: str | None = None) -> pd.Series:
+    """Participant ids: no missing values, unique; returned as strings."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        i = _first(missing)
+        raise InputError(f"{where(column, i + 1, source)}: the participant id is empty; every row needs an id")
+    ids = values if _is_text(values) else values.astype(str).astype(object)
+    if len(pd.unique(ids.to_numpy())) == len(ids):
+        return ids
+    dup = ids.duplicated().to_numpy()
+    if dup.any():
+        i = _first(dup)
+        first = _first((ids == ids.iloc[i]).to_numpy())
+        raise InputError(
+            f"{where(column, i + 1, source)}: participant id {ids.iloc[i]!r} repeats row {first + 1}; "
+            "ids must be unique (one row per participant): remove or merge the duplicate"
+        )
+    return ids
+
+
+def _is_text(values: pd.Series) -> bool:
+    """True for an object column holding only str values."""
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string"
+
+
+def _numeric(values: pd.Series, column: str, source: str | None, expected: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float)
+    if not pd.api.types.is_numeric_dtype(values):
+        converted = pd.to_numeric(values, errors="coerce")
+        bad = (converted.isna() & values.notna()).to_numpy()
+        if bad.any():
+            i = _first(bad)
+            raise InputError(
+                f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not a number "
+                f"(expected {expected}); fix the value or recode the column"
+            )
+        raise InputError(
+            f"{where(column, None, source)}: holds {values.dtype} values, not numbers "
+            f"(expected {expected}); convert the column to numbers first"
+        )
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+def check_binary(
+    values: pd.Series, column: str, *, meaning: str, allow_missing: bool = False, source: str | None = None
+) -> np.ndarray:
+    """A 0/1 column (``meaning``: what 1 and 0 stand for); returned as float (NaN if allowed)."""
+    x = _numeric(values, column, source, f"0 or 1: {meaning}")
+    nan = np.isnan(x)
+    if not allow_missing and nan.any():
+        i = _first(nan)
+        raise InputError(
+            f"{where(column, i + 1, source)}: value is missing (expected 0 or 1: {meaning}); "
+            "fill it in or remove the row"
+        )
+    bad = ~nan & (x != 0) & (x != 1)
+    if bad.any():
+        i = _first(bad)
+        raise InputError(
+            f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not 0 or 1 "
+            f"(expected {meaning}); recode the column to 0/1"
+        )
+    return x
+
+
+def check_nonnegative_times(values: pd.Series, column: str, source: str | None = None) -> np.ndarray:
+    """Times in days: present, finite and >= 0; returned as float64."""
+    x = _numeric(values, column, source, "a number of days >= 0")
+    nan = np.isnan(x)
+    if nan.any():
+        i = _first(nan)
+        raise InputError(
+            f"{where(column, i + 1, source)}: time is missing; every participant needs a follow-up time "
+            "(use the time to the event, or to the last contact if there was no event)"
+        )
+    bad = ~np.isfinite(x) | (x < 0)
+    if bad.any():
+        i = _first(bad)
+        raise InputError(
+            f"{where(column, i + 1, source)}: time {values.iloc[i]!r} is negative or infinite; "
+            "times are days since enrollment and must be >= 0 (check the dates it was computed from)"
+        )
+    return x
+
+
+def check_vocabulary(
+    values: pd.Series, column: str, vocabulary: Iterable[str], source: str | None = None
+) -> pd.Series:
+    """Every value belongs to ``vocabulary``; returned as a categorical with those categories."""
+    vocabulary = list(vocabulary)
+    coded = pd.Categorical(values, categories=vocabulary)
+    bad = coded.codes < 0
+    if bad.any():
+        i = _first(bad)
+        raise InputError(
+            f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not one of {vocabulary}; "
+            "recode it (for program extracts, map local codes in the mapping's [values] table)"
+        )
+    return pd.Series(coded, index=values.index)
+
+
+def check_counts(values: pd.Series, column: str, source: str | None = None) -> np.ndarray:
+    """A count: missing allowed (NaN), otherwise a whole number >= 0."""
+    x = _numeric(values, column, source, "a whole number >= 0")
+    ok = np.isnan(x) | ((x >= 0) & (x == np.floor(x)))
+    if not ok.all():
+        i = _first(~ok)
+        raise InputError(
+            f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not a whole number >= 0; "
+            "counts cannot be negative or fractional"
+        )
+    return x
+
+
+def check_dates(values: pd.Series, column: str, source: str | None = None) -> pd.Series:
+    """Dates: datetime values kept; ISO text (YYYY-MM-DD) parsed strictly; missing not allowed."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+        bad = (parsed.isna() & values.notna()).to_numpy()
+        if bad.any():
+            i = _first(bad)
+            raise InputError(
+                f"{where(column, i + 1, source)}: {values.iloc[i]!r} is not a date (expected YYYY-MM-DD)"
+            )
+    missing = parsed.isna().to_numpy()
+    if missing.any():
+        i = _first(missing)
+        raise InputError(f"{where(column, i + 1, source)}: date is missing; every participant needs one")
+    return parsed.astype("datetime64[ns]")
