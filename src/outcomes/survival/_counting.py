@@ -1,0 +1,82 @@
+"""Counting primitives shared by the estimators: distinct times, events and risk sets.
+
+Everything is vectorized: one pass to index the distinct times (by counting when
+times are whole days, by sorting otherwise), then weighted ``bincount``s and
+reverse cumulative sums. Nothing loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["TimeIndex", "index_times", "RiskTable", "risk_table"]
+
+# Whole-day times up to this value are indexed by counting (O(n)) instead of sorting.
+_MAX_COUNTING_TIME = 10_000_000
+
+
+@dataclass(frozen=True)
+class TimeIndex:
+    """Distinct sorted times and, for each row, the position of its time among them."""
+
+    times: np.ndarray  # (U,) sorted distinct times
+    inverse: np.ndarray  # (n,) int positions into ``times``
+
+
+def index_times(time: np.ndarray) -> TimeIndex:
+    """Index the distinct values of ``time``.
+
+    Whole-number times (days) are counted with ``np.bincount`` instead of sorted,
+    which is several times faster on millions of rows.
+
+    >>> ix = index_times(np.array([3.0, 1.0, 3.0, 2.0]))
+    >>> ix.times.tolist(), ix.inverse.tolist()
+    ([1.0, 2.0, 3.0], [2, 0, 2, 1])
+    """
+    time = np.asarray(time, dtype=float)
+    if time.size and time.min() >= 0 and time.max() <= _MAX_COUNTING_TIME:
+        as_int = time.astype(np.int64)
+        if np.array_equal(as_int, time):
+            present = np.bincount(as_int) > 0
+            position = np.cumsum(present) - 1
+            return TimeIndex(times=np.flatnonzero(present).astype(float), inverse=position[as_int])
+    times, inverse = np.unique(time, return_inverse=True)
+    return TimeIndex(times=times, inverse=inverse.ravel())
+
+
+@dataclass(frozen=True)
+class RiskTable:
+    """Per distinct time: at risk just before it, events, and removals (weighted)."""
+
+    times: np.ndarray
+    n_risk: np.ndarray
+    events: np.ndarray
+    removed: np.ndarray  # events + censorings at the time
+
+    @property
+    def censored(self) -> np.ndarray:
+        return self.removed - self.events
+
+
+def risk_table(
+    time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None, index: TimeIndex | None = None
+) -> RiskTable:
+    """Events, removals and the number at risk at each distinct time.
+
+    The number at risk at time ``t`` counts everyone whose time is ``>= t``;
+    events happen before censorings at tied times, as in R's ``survfit``.
+
+    >>> rt = risk_table(np.array([1, 2, 2, 3.0]), np.array([1, 1, 0, 0]))
+    >>> rt.n_risk.tolist(), rt.events.tolist()
+    ([4.0, 3.0, 1.0], [1.0, 1.0, 0.0])
+    """
+    ix = index if index is not None else index_times(time)
+    size = len(ix.times)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    ev = np.asarray(event, dtype=float)
+    removed = np.bincount(ix.inverse, weights=w, minlength=size).astype(float)
+    events = np.bincount(ix.inverse, weights=ev if w is None else ev * w, minlength=size)
+    n_risk = np.cumsum(removed[::-1])[::-1]
+    return RiskTable(times=ix.times, n_risk=n_risk, events=events, removed=removed)
