@@ -35,6 +35,8 @@ def plain(value: Any) -> Any:
         if hasattr(value, "to_dict"):
             return value.to_dict()
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -40,6 +40,13 @@ def where(column: str, row: int | None = None, source: str | None = None) -> str
     return ", ".join(parts)
 
 
+def _shown(value: object) -> str:
+    """A value as a message shows it: numpy scalars as plain numbers, text quoted."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
@@ -69,7 +76,7 @@ def check_ids(values: pd.Series, column: str, source: str | None = None) -> pd.S
         i = _first(dup)
         first = _first((ids == ids.iloc[i]).to_numpy())
         raise InputError(
-            f"{where(column, i + 1, source)}: participant id {ids.iloc[i]!r} repeats row {first + 1}; "
+            f"{where(column, i + 1, source)}: participant id {_shown(ids.iloc[i])} repeats row {first + 1}; "
             "ids must be unique (one row per participant): remove or merge the duplicate"
         )
     return ids
@@ -81,22 +88,23 @@ def _is_text(values: pd.Series) -> bool:
 
 
 def _numeric(values: pd.Series, column: str, source: str | None, expected: str) -> np.ndarray:
+    """Numbers as float64 (NaN for missing). Text is refused, even text that looks like a number."""
     if pd.api.types.is_bool_dtype(values):
         return values.to_numpy(dtype=float)
-    if not pd.api.types.is_numeric_dtype(values):
-        converted = pd.to_numeric(values, errors="coerce")
-        bad = (converted.isna() & values.notna()).to_numpy()
-        if bad.any():
-            i = _first(bad)
-            raise InputError(
-                f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not a number "
-                f"(expected {expected}); fix the value or recode the column"
-            )
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    raw = values.to_numpy(dtype=object)
+    is_number = np.fromiter(
+        (v is None or isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in raw),
+        dtype=bool, count=raw.size,
+    )
+    if not is_number.all():
+        i = _first(~is_number)
         raise InputError(
-            f"{where(column, None, source)}: holds {values.dtype} values, not numbers "
-            f"(expected {expected}); convert the column to numbers first"
+            f"{where(column, i + 1, source)}: value {_shown(raw[i])} is not a number "
+            f"(expected {expected}); fix the value or recode the column"
         )
-    return values.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(values).to_numpy(dtype=float, na_value=np.nan)
 
 
 def check_binary(
@@ -115,7 +123,7 @@ def check_binary(
     if bad.any():
         i = _first(bad)
         raise InputError(
-            f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not 0 or 1 "
+            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not 0 or 1 "
             f"(expected {meaning}); recode the column to 0/1"
         )
     return x
@@ -135,7 +143,7 @@ def check_nonnegative_times(values: pd.Series, column: str, source: str | None =
     if bad.any():
         i = _first(bad)
         raise InputError(
-            f"{where(column, i + 1, source)}: time {values.iloc[i]!r} is negative or infinite; "
+            f"{where(column, i + 1, source)}: time {_shown(values.iloc[i])} is negative or infinite; "
             "times are days since enrollment and must be >= 0 (check the dates it was computed from)"
         )
     return x
@@ -151,7 +159,7 @@ def check_vocabulary(
     if bad.any():
         i = _first(bad)
         raise InputError(
-            f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not one of {vocabulary}; "
+            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not one of {vocabulary}; "
             "recode it (for program extracts, map local codes in the mapping's [values] table)"
         )
     return pd.Series(coded, index=values.index)
@@ -164,7 +172,7 @@ def check_counts(values: pd.Series, column: str, source: str | None = None) -> n
     if not ok.all():
         i = _first(~ok)
         raise InputError(
-            f"{where(column, i + 1, source)}: value {values.iloc[i]!r} is not a whole number >= 0; "
+            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not a whole number >= 0; "
             "counts cannot be negative or fractional"
         )
     return x
@@ -180,7 +188,7 @@ def check_dates(values: pd.Series, column: str, source: str | None = None) -> pd
         if bad.any():
             i = _first(bad)
             raise InputError(
-                f"{where(column, i + 1, source)}: {values.iloc[i]!r} is not a date (expected YYYY-MM-DD)"
+                f"{where(column, i + 1, source)}: {_shown(values.iloc[i])} is not a date (expected YYYY-MM-DD)"
             )
     missing = parsed.isna().to_numpy()
     if missing.any():
