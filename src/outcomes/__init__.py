@@ -12,6 +12,7 @@ analysis-ready frame), then compare the arms::
 from . import schema
 from .cohort import Cohort
 from .compare import ArmComparison, compare_arms
+from .competing import CompetingRisks, cumulative_incidence
 from .errors import (
     ConvergenceError,
     InputError,
@@ -23,12 +24,15 @@ from .errors import (
 )
 from .results import Estimate
 from .scenario import SCENARIOS, Scenario
+from .secondary import SecondaryComparison, compare_secondary
 from .synthetic import scenario_truth, synthetic_cohort
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ArmComparison",
+    "CompetingRisks",
+    "SecondaryComparison",
     "Cohort",
     "ConvergenceError",
     "Estimate",
@@ -41,6 +45,8 @@ __all__ = [
     "SmallCellWarning",
     "StatisticalWarning",
     "compare_arms",
+    "compare_secondary",
+    "cumulative_incidence",
     "scenario_truth",
     "schema",
     "synthetic_cohort",

@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Estimate", "Result", "new_axes", "plain"]
+__all__ = ["ChiSquareTest", "Estimate", "Result", "new_axes", "plain"]
 
 
 def plain(value: Any) -> Any:
@@ -150,3 +150,34 @@ class Estimate(Result):
     def __format__(self, spec: str) -> str:
         spec = spec or ".2f"
         return f"{self.value:{spec}} ({self.ci_lower:{spec}} to {self.ci_upper:{spec}})"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ChiSquareTest(Result):
+    """A chi-square test: its name, statistic, degrees of freedom and p-value."""
+
+    name: str
+    statistic: float
+    df: int
+    p_value: float
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}: chi-square {self.statistic:.3f} on {self.df} df, p = {self.p_value:.3g}"
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([[self.name, self.statistic, self.df, self.p_value]],
+                            columns=["test", "statistic", "df", "p_value"])
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The statistic against its chi-square reference distribution."""
+        from scipy import stats
+
+        ax = new_axes(ax)
+        top = max(self.statistic * 1.3, stats.chi2.ppf(0.99, self.df))
+        x = np.linspace(0.01, top, 300)
+        ax.plot(x, stats.chi2.pdf(x, self.df), color="grey")
+        ax.axvline(self.statistic, color="black")
+        ax.set_xlabel("chi-square")
+        ax.set_title(self.title, fontsize="medium")
+        return ax

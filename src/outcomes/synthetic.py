@@ -204,6 +204,8 @@ def _calibrate(sc: Scenario) -> _Calibration:
         "mh_admissions_rate_ratio": sc.mh_admissions_rate_ratio,
         "mh_score_reduction": {s.CLINICAL: sc.mh_score_reduction_clinical, s.PEER_CLINICAL: sc.mh_score_reduction_peer},
         "use_days_reduction": {s.CLINICAL: sc.use_days_reduction_clinical, s.PEER_CLINICAL: sc.use_days_reduction_peer},
+        "use_days_reduction_ratio": sc.use_days_reduction_peer / sc.use_days_reduction_clinical
+        if sc.use_days_reduction_clinical else float("nan"),
     }
     d0, d1 = truth["dropout_risk_by_program_end"].values()
     truth["dropout_ratio"] = d1 / d0

@@ -45,9 +45,15 @@ class _Stratum:
     group_of_death: np.ndarray  # (E,) group index of each Efron term
     fraction: np.ndarray  # (E,) l / d for the Efron terms (zero for Breslow)
     times: np.ndarray  # (U,) distinct times
+    # Fine-Gray: rows that stay in the risk set after their own time (competing failures), weighted
+    # by tail_scale[time] * tail_row_weight[row], i.e. G(t-) / G(y-) for the censoring distribution G
+    tail_rows: np.ndarray | None = None  # positions (within stratum)
+    tail_row_weight: np.ndarray | None = None  # (len(tail_rows),)
+    tail_scale: np.ndarray | None = None  # (U,)
 
 
-def _prepare(time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool) -> _Stratum:
+def _prepare(time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
+             competing: np.ndarray | None = None) -> _Stratum:
     ix = index_times(time[rows])
     ev = event[rows] > 0
     event_rows = np.flatnonzero(ev)
@@ -59,8 +65,31 @@ def _prepare(time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.
     starts = np.repeat(np.cumsum(deaths) - deaths, deaths)
     ell = np.arange(group_of_death.size) - starts
     fraction = ell / deaths[group_of_death] if efron else np.zeros(group_of_death.size)
+    tail = {}
+    if competing is not None:
+        tail = _fine_gray_tail(ix.times, ix.inverse, time[rows], event[rows] > 0, competing[rows])
     return _Stratum(rows, ix.inverse, len(ix.times), event_rows, groups, deaths.astype(float), death_weight,
-                    group_of_death, fraction, ix.times)
+                    group_of_death, fraction, ix.times, **tail)
+
+
+def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, time: np.ndarray, event: np.ndarray,
+                    competing: np.ndarray) -> dict[str, np.ndarray]:
+    """Weights keeping competing failures in the subdistribution risk set, as R's ``finegray``.
+
+    G is the Kaplan-Meier estimate of the censoring distribution, censorings at a tied
+    time counted after the failures there; a competing failure at y stays at risk at
+    t > y with weight G(t-) / G(y-).
+    """
+    U = len(times)
+    censored = ~event & ~competing
+    c = np.bincount(inverse[censored], minlength=U).astype(float)
+    n_after = np.cumsum(np.bincount(inverse, minlength=U)[::-1])[::-1] - np.bincount(inverse, weights=~censored,
+                                                                                      minlength=U)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g_after = np.cumprod(np.where(c > 0, 1 - c / n_after, 1.0))
+    g_before = np.concatenate([[1.0], g_after[:-1]])  # G(t-) at each distinct time
+    tail_rows = np.flatnonzero(competing)
+    return {"tail_rows": tail_rows, "tail_row_weight": 1.0 / g_before[inverse[tail_rows]], "tail_scale": g_before}
 
 
 @dataclass(frozen=True)
@@ -91,7 +120,11 @@ def _group_sums(st: _Stratum, X: np.ndarray, w: np.ndarray, eta: np.ndarray) -> 
     inv_d = inv[dead]
 
     def at_risk(values: np.ndarray) -> np.ndarray:
-        return np.cumsum(np.bincount(inv, weights=values, minlength=U)[::-1])[::-1][g]
+        total = np.cumsum(np.bincount(inv, weights=values, minlength=U)[::-1])[::-1]
+        if st.tail_rows is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
+            tail = np.bincount(inv[st.tail_rows], weights=values[st.tail_rows] * st.tail_row_weight, minlength=U)
+            total = total + st.tail_scale * (np.cumsum(tail) - tail)
+        return total[g]
 
     def of_deaths(values: np.ndarray) -> np.ndarray:
         return np.bincount(inv_d, weights=values[dead], minlength=U)[g]
@@ -180,6 +213,7 @@ def fit_cox(
     ties: str = "efron",
     robust: bool = False,
     cluster: np.ndarray | None = None,
+    competing: np.ndarray | None = None,
     max_iter: int = 30,
     tol: float = 1e-10,
 ) -> CoxFit:
@@ -205,6 +239,9 @@ def fit_cox(
         model-based ones.
     cluster : (n,) array, optional
         Cluster ids for the robust variance (implies ``robust``).
+    competing : (n,) bool array, optional
+        Competing failures: fits the Fine-Gray subdistribution model instead
+        (R's ``finegray`` + weighted ``coxph``). No PH test is computed then.
 
     Raises
     ------
@@ -240,7 +277,9 @@ def fit_cox(
         raise NotEstimableError(f"the covariate terms {terms} are collinear; drop one of them")
 
     codes = np.zeros(n, dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
-    strata_data = [_prepare(time, event, w, np.flatnonzero(codes == k), ties == "efron") for k in range(codes.max() + 1)]
+    comp = None if competing is None else np.asarray(competing, dtype=bool)
+    strata_data = [_prepare(time, event, w, np.flatnonzero(codes == k), ties == "efron", comp)
+                   for k in range(codes.max() + 1)]
     strata_data = [st for st in strata_data if st.groups.size]
 
     def evaluate(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[_GroupSums]]:
@@ -298,7 +337,10 @@ def fit_cox(
         se = np.sqrt(np.diag(covariance))
 
     term_columns = term_columns or {t: [j] for j, t in enumerate(terms)}
-    ph = _ph_test(strata_data, sums, time, event, info, term_columns)
+    if comp is None:
+        ph = _ph_test(strata_data, sums, time, event, info, term_columns)
+    else:
+        ph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
     return CoxFit(
         terms=list(terms),
         coef=beta,
@@ -344,6 +386,18 @@ def _score_residuals(
         group_index = np.searchsorted(st.groups, k[dead])
         resid[dead] += Xs[dead] - xbar_death[group_index]
         resid[dead] += risk[dead][:, None] * (Xs[dead] * hzf[group_index][:, None] - hxf[group_index])
+        if st.tail_rows is not None:  # competing failures, at risk after their time with weight G(t-)/G(y-)
+            H_tail = np.zeros(st.n_times)
+            HX_tail = np.zeros((st.n_times, p))
+            H_tail[st.groups] = hz * st.tail_scale[st.groups]
+            HX_tail[st.groups] = hx * st.tail_scale[st.groups][:, None]
+            # sums over death times strictly after each time
+            H_after = np.cumsum(H_tail[::-1])[::-1] - H_tail
+            HX_after = np.cumsum(HX_tail[::-1], axis=0)[::-1] - HX_tail
+            tr = st.tail_rows
+            kt = k[tr]
+            scale = (risk[tr] * st.tail_row_weight)[:, None]
+            resid[tr] -= scale * (Xs[tr] * H_after[kt][:, None] - HX_after[kt])
         out[st.rows] = resid
     return out
 
