@@ -9,7 +9,7 @@ analysis-ready frame), then compare the arms::
     res.hazard_ratio, res.survival_at([90, 180, 365])
 """
 
-from . import schema
+from . import claims, schema
 from .cohort import Cohort
 from .compare import ArmComparison, compare_arms
 from .competing import CompetingRisks, cumulative_incidence
@@ -22,6 +22,8 @@ from .errors import (
     SmallCellWarning,
     StatisticalWarning,
 )
+from .narrate import narrate
+from .reconcile import Reconciliation, reconcile
 from .results import Estimate
 from .scenario import SCENARIOS, Scenario
 from .secondary import SecondaryComparison, compare_secondary
@@ -31,6 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArmComparison",
+    "Reconciliation",
     "CompetingRisks",
     "SecondaryComparison",
     "Cohort",
@@ -44,7 +47,10 @@ __all__ = [
     "Scenario",
     "SmallCellWarning",
     "StatisticalWarning",
+    "claims",
     "compare_arms",
+    "narrate",
+    "reconcile",
     "compare_secondary",
     "cumulative_incidence",
     "scenario_truth",

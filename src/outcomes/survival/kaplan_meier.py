@@ -47,7 +47,10 @@ class KaplanMeier:
         )
 
     def at(self, times: np.ndarray) -> pd.DataFrame:
-        """Step-function values at ``times`` (right-continuous), with the number at risk at each."""
+        """Step-function values at ``times`` (right-continuous), with the number at risk at each.
+
+        ``std_err`` is Greenwood's, on the cumulative-hazard scale (R's ``std.err``).
+        """
         times = np.asarray(times, dtype=float)
         pos = np.searchsorted(self.time, times, side="right") - 1
         before = pos < 0
@@ -55,11 +58,13 @@ class KaplanMeier:
         surv = np.where(before, 1.0, self.survival[safe])
         lower = np.where(before, np.nan, self.ci_lower[safe])
         upper = np.where(before, np.nan, self.ci_upper[safe])
+        std_err = np.where(before, 0.0, self.std_err[safe])
         # at risk at t: everyone whose time is >= t
         first_at_or_after = np.searchsorted(self.time, times, side="left")
         n_total = np.concatenate([self.n_at_risk, [0.0]])
         return pd.DataFrame(
-            {"time": times, "n_at_risk": n_total[first_at_or_after], "survival": surv, "ci_lower": lower, "ci_upper": upper}
+            {"time": times, "n_at_risk": n_total[first_at_or_after], "survival": surv, "ci_lower": lower,
+             "ci_upper": upper, "std_err": std_err}
         )
 
     def median(self) -> tuple[float, float, float]:
