@@ -27,12 +27,18 @@ from .reconcile import Reconciliation, reconcile
 from .results import Estimate
 from .scenario import SCENARIOS, Scenario
 from .secondary import SecondaryComparison, compare_secondary
+from .extrapolate import ParametricFits, fit_parametric
+from .weighting import Balance, EValue, PropensityWeights, balance, e_value, propensity_weights
 from .synthetic import scenario_truth, synthetic_cohort
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ArmComparison",
+    "Balance",
+    "EValue",
+    "ParametricFits",
+    "PropensityWeights",
     "Reconciliation",
     "CompetingRisks",
     "SecondaryComparison",
@@ -47,7 +53,11 @@ __all__ = [
     "Scenario",
     "SmallCellWarning",
     "StatisticalWarning",
+    "balance",
     "claims",
+    "e_value",
+    "fit_parametric",
+    "propensity_weights",
     "compare_arms",
     "narrate",
     "reconcile",

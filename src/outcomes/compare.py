@@ -23,6 +23,9 @@ from .results import Estimate, Result, new_axes
 from .survival import KaplanMeier, LogRankTest, fit_cox, kaplan_meier, logrank_test, restricted_mean
 
 if TYPE_CHECKING:
+    from .weighting import PropensityWeights
+
+if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["ArmComparison", "compare_arms", "outcome_arrays"]
@@ -83,6 +86,11 @@ class ArmComparison(Result):
         ``arm, n, events`` (exact; displays suppress 1-10).
     cox_n, cox_events, n_excluded : int
         Rows and events in the Cox model; rows left out for missing covariates.
+    weights : None or "iptw"
+    propensity : PropensityWeights or None
+        The propensity model, when ``weights="iptw"`` (None otherwise: not applicable).
+    bootstrap : int
+        Bootstrap replicates behind the Kaplan-Meier, median and RMST intervals under IPTW (0 otherwise).
     """
 
     outcome: str
@@ -107,10 +115,16 @@ class ArmComparison(Result):
     cox_events: int
     n_excluded: int
     curves: dict[str, KaplanMeier] = field(repr=False)
+    weights: str | None = None
+    propensity: PropensityWeights | None = field(default=None, repr=False)
+    bootstrap: int = 0
 
     @property
     def title(self) -> str:
-        adj = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
+        if self.weights == "iptw":
+            adj = f", IPTW-weighted on {', '.join(self.adjust)}"
+        else:
+            adj = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
         return f"Time to {self.event}: {s.arm_label(self.arms[1])} vs {s.arm_label(self.arms[0])}{adj}"
 
     def survival_at(self, times: Sequence[float] | float) -> pd.DataFrame:
@@ -156,6 +170,10 @@ class ArmComparison(Result):
         ]
         if self.n_excluded:
             lines.append(f"The Cox model left out {show_count(self.n_excluded)} participants with a missing covariate.")
+        if self.weights == "iptw":
+            lines.append(f"Stabilized IPTW weights; Cox with robust SEs; Kaplan-Meier, median and RMST intervals from "
+                         f"{self.bootstrap} bootstrap replicates refitting the propensity model; at-risk counts are "
+                         "unweighted.")
         return lines
 
     def display_table(self) -> pd.DataFrame:
@@ -211,6 +229,9 @@ def compare_arms(
     robust: bool = False,
     horizon: float | None = None,
     alpha: float = 0.05,
+    trim: float | None = None,
+    bootstrap: int = 200,
+    seed: int | np.random.Generator = 0,
 ) -> ArmComparison:
     """Compare time to relapse (or dropout) between the two arms of a cohort.
 
@@ -225,14 +246,22 @@ def compare_arms(
         first level). Rows with a missing value are left out, with a warning.
     strata : str, optional
         A column (e.g. ``"site"``) stratifying the log-rank test and the Cox model.
-    weights : None
-        Reserved for propensity weighting (``"iptw"``).
+    weights : None or "iptw"
+        ``"iptw"``: inverse probability of treatment weighting on the ``adjust``
+        covariates (stabilized weights from a logistic propensity model). The Cox
+        model then has the arm only (a marginal hazard ratio) with robust SEs.
     robust : bool
         Sandwich standard errors for the Cox model.
     horizon : float, optional
         RMST horizon in days; default: the largest time both arms still have at risk.
     alpha : float
         One minus the confidence level of every interval.
+    trim : float, optional
+        Under IPTW, truncate the weights at the ``trim`` and ``1 - trim`` quantiles.
+    bootstrap : int
+        Under IPTW, bootstrap replicates for the Kaplan-Meier, median and RMST intervals.
+    seed : int or numpy Generator
+        Under IPTW, the bootstrap's seed (same seed, same intervals).
 
     Returns
     -------
@@ -255,9 +284,16 @@ def compare_arms(
     """
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    if weights is not None:
-        raise InputError(f"weights={weights!r} is not available yet; use weights=None")
     adjust = tuple(adjust)
+    if weights is not None:
+        if weights != "iptw":
+            raise InputError(f"weights must be None or 'iptw', not {weights!r}")
+        if strata is not None:
+            raise InputError("strata are not used with weights='iptw': put the stratifying column in adjust instead")
+        from .iptw import compare_arms_iptw
+
+        return compare_arms_iptw(cohort, outcome, adjust, horizon=horizon, alpha=alpha, trim=trim,
+                                 bootstrap=bootstrap, seed=seed)
     time, event, event_name = outcome_arrays(cohort, outcome)
     df = cohort.df
     arm_values = df[s.ARM].to_numpy()

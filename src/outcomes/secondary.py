@@ -85,10 +85,14 @@ class SecondaryComparison(Result):
     adjust: tuple[str, ...]
     arms: tuple[str, str]
     alpha: float
+    weights: str | None = None
 
     @property
     def title(self) -> str:
-        adj = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
+        if self.weights == "iptw":
+            adj = f", IPTW-weighted on {', '.join(self.adjust)}"
+        else:
+            adj = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
         return f"{self.outcome}: {self.measure}, {s.arm_label(self.arms[1])} vs {s.arm_label(self.arms[0])}{adj}"
 
     def table(self) -> pd.DataFrame:
@@ -158,7 +162,8 @@ def _fit(model_fn, what: str):
 
 
 def compare_secondary(
-    cohort: Cohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] = (), alpha: float = 0.05
+    cohort: Cohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] = (), weights: str | None = None,
+    alpha: float = 0.05,
 ) -> SecondaryComparison:
     """Compare a secondary outcome between the arms.
 
@@ -169,7 +174,12 @@ def compare_secondary(
         One of ``aftercare_engaged``, ``sessions_attended``, ``ed_visits_12m``,
         ``mh_admissions_12m``, ``mh_score``, ``use_days``.
     adjust : sequence of str
-        Covariates added to the model (numeric as is, text dummy-coded).
+        Covariates added to the model (numeric as is, text dummy-coded); with
+        ``weights="iptw"``, the confounders of the propensity model instead.
+    weights : None or "iptw"
+        ``"iptw"``: stabilized inverse probability of treatment weights on ``adjust``;
+        the model then has the arm only (a marginal effect) with robust (sandwich)
+        SEs, and counts use a weighted Poisson model (robust to overdispersion).
     alpha : float
 
     Examples
@@ -197,8 +207,20 @@ def compare_secondary(
         usable &= df[c].notna().to_numpy()
     if exposure is not None:
         usable &= exposure > 0
+    if weights not in (None, "iptw"):
+        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
     design = design_matrix(df, cohort.treatment, adjust)
     usable &= design.complete
+    iptw = np.ones(len(df))
+    if weights == "iptw":
+        from .weighting import propensity_weights
+
+        if not adjust:
+            raise InputError("weights='iptw' needs the confounders of the propensity model: pass adjust=[...]")
+        pw = propensity_weights(cohort, adjust)
+        iptw = np.zeros(len(df))
+        iptw[pw.rows] = pw.weights
+        design = design_matrix(df, cohort.treatment, ())  # marginal model: the arm only
     n_excluded = int((~usable).sum())
     if n_excluded:
         warnings.warn(
@@ -208,6 +230,7 @@ def compare_secondary(
         )
     rows = usable[design.complete]
     X = sm.add_constant(design.X[rows], has_constant="add")
+    w = iptw[usable]
     terms = ["(intercept)", *design.terms]
     treated = X[:, 1] == 1
     for arm, mask in zip(cohort.arms, (~treated, treated)):
@@ -219,7 +242,8 @@ def compare_secondary(
 
     if kind == "binary":
         y = data[columns[0]].to_numpy(float)
-        fit = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson()).fit(cov_type="HC0"), "modified Poisson model")
+        fit = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), var_weights=w).fit(cov_type="HC0"),
+                   "modified Poisson model")
         model = _table(terms, fit.params, fit.bse, alpha)
         estimate = _ratio_estimate("risk ratio", model.iloc[1], alpha)
         p1, p0 = y[treated].mean(), y[~treated].mean()
@@ -233,12 +257,17 @@ def compare_secondary(
     elif kind == "count":
         y = data[columns[0]].to_numpy(float)
         e = exposure[usable] if exposure is not None else np.ones(len(y))
-        # start Newton from the Poisson fit (alpha 0.5): the default start fails on rare counts
-        poisson = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e).fit(), "Poisson model")
-        nb = _fit(lambda: sm.NegativeBinomial(y, X, exposure=e).fit(
-            start_params=np.append(poisson.params, 0.5), method="newton", disp=0, maxiter=300),
-            "negative binomial model")
-        model = _table([*terms, "alpha (overdispersion)"], np.asarray(nb.params), np.asarray(nb.bse), alpha)
+        if weights == "iptw":  # weighted Poisson with sandwich SEs: consistent for the rate ratio under overdispersion
+            fit = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e, var_weights=w).fit(
+                cov_type="HC0"), "weighted Poisson model")
+            model = _table(terms, np.asarray(fit.params), np.asarray(fit.bse), alpha)
+        else:
+            # start Newton from the Poisson fit (alpha 0.5): the default start fails on rare counts
+            poisson = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e).fit(), "Poisson model")
+            nb = _fit(lambda: sm.NegativeBinomial(y, X, exposure=e).fit(
+                start_params=np.append(poisson.params, 0.5), method="newton", disp=0, maxiter=300),
+                "negative binomial model")
+            model = _table([*terms, "alpha (overdispersion)"], np.asarray(nb.params), np.asarray(nb.bse), alpha)
         estimate = _ratio_estimate("rate ratio", model.iloc[1], alpha)
         per_arm = pd.DataFrame({"arm": list(cohort.arms), "n": [int((~treated).sum()), int(treated.sum())],
                                 "mean": [y[~treated].sum() / e[~treated].sum(), y[treated].sum() / e[treated].sum()]})
@@ -246,7 +275,7 @@ def compare_secondary(
     else:
         base, follow = data[columns[0]].to_numpy(float), data[columns[1]].to_numpy(float)
         Xs = np.column_stack([X, base])
-        ols = sm.OLS(follow, Xs).fit()
+        ols = sm.WLS(follow, Xs, weights=w).fit(cov_type="HC0") if weights == "iptw" else sm.OLS(follow, Xs).fit()
         model = _table([*terms, columns[0]], np.asarray(ols.params), np.asarray(ols.bse), alpha)
         row = model.iloc[1]
         tq = stats.t.ppf(1 - alpha / 2, ols.df_resid)
@@ -278,7 +307,7 @@ def compare_secondary(
     return SecondaryComparison(
         outcome=name, measure=measure, estimate=estimate, per_arm=per_arm, secondary_estimates=extra, model=model,
         n_used=int(usable.sum()), n_excluded=n_excluded, exposure=exposure_text, adjust=adjust,
-        arms=cohort.arms, alpha=alpha,
+        arms=cohort.arms, alpha=alpha, weights=weights,
     )
 
 

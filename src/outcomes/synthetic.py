@@ -87,11 +87,12 @@ class _Population:
         )
 
     def selection_logit(self) -> np.ndarray:
-        """Sicker people are referred to peer support more often; unstable housing makes joining harder."""
+        """Participants with more needs (co-occurring illness, prior treatment, unstable housing) are
+        referred to peer support more often; availability differs by site."""
         return (
-            0.90 * self.mh
-            + 0.20 * (self.prior - 1.2)
-            - 0.50 * self.housing
+            1.00 * self.mh
+            + 0.25 * (self.prior - 1.2)
+            + 0.40 * self.housing
             + 0.015 * (self.age - 38.0)
             + _SELECT_SITE[self.site]
         )

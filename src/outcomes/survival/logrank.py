@@ -30,6 +30,8 @@ class LogRankTest(Result):
         Per arm: ``arm``, ``observed``, ``expected`` events.
     strata : str or None
         The stratifying column, if any.
+    method : str
+        ``"log-rank"``, or what replaced it (the robust Wald test of a weighted Cox model under IPTW).
     """
 
     statistic: float
@@ -37,9 +39,12 @@ class LogRankTest(Result):
     p_value: float
     per_arm: pd.DataFrame
     strata: str | None = None
+    method: str = "log-rank"
 
     @property
     def title(self) -> str:
+        if self.method != "log-rank":
+            return f"{self.method[0].upper()}{self.method[1:]}: chi-square {self.statistic:.3f} on {self.df} df, p = {self.p_value:.3g}"
         kind = f"Log-rank test stratified by {self.strata}" if self.strata else "Log-rank test"
         return f"{kind}: chi-square {self.statistic:.3f} on {self.df} df, p = {self.p_value:.3g}"
 
