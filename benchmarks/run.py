@@ -54,7 +54,16 @@ def bench_compare(repeats: int) -> list[tuple[str, float, str, float]]:
     return [("compare_arms unadjusted (KM + log-rank + Cox + RMST), 1M", t, "np.argsort of the time column", t / sort)]
 
 
-BENCHMARKS = {"synthetic": bench_synthetic, "compare": bench_compare}
+def bench_power(repeats: int) -> list[tuple[str, float, str, float]]:
+    from outcomes import power as pw
+
+    t = timed(lambda: pw.simulate_power(1000, 0.65, reps=1000, seed=1), repeats)
+    x = np.random.default_rng(0).random(1_000_000)
+    sort = timed(lambda: np.argsort(x), repeats)
+    return [("simulate_power: 1,000 log-rank trials of 1,000 participants", t, "np.argsort of 1M floats", t / sort)]
+
+
+BENCHMARKS = {"synthetic": bench_synthetic, "compare": bench_compare, "power": bench_power}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ analysis-ready frame), then compare the arms::
     res.hazard_ratio, res.survival_at([90, 180, 365])
 """
 
-from . import claims, schema
+from . import claims, power, schema
 from .cohort import Cohort
 from .compare import ArmComparison, compare_arms
 from .competing import CompetingRisks, cumulative_incidence
@@ -57,6 +57,7 @@ __all__ = [
     "claims",
     "e_value",
     "fit_parametric",
+    "power",
     "propensity_weights",
     "compare_arms",
     "narrate",

@@ -56,6 +56,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_power(args: argparse.Namespace) -> int:
+    from . import power as pw
+
+    design = pw.Design(baseline_risk=args.baseline_risk, horizon=args.horizon, accrual=args.accrual,
+                       follow_up=args.follow_up, dropout=args.dropout, allocation=args.allocation)
+    events = pw.events_needed(args.hr, args.power, args.alpha, args.allocation, args.method)
+    n = pw.sample_size(args.hr, design=design, power=args.power, alpha=args.alpha, method=args.method)
+    print(f"events needed: {events}")
+    print(f"participants needed: {n}")
+    if args.n:
+        print(f"power with {args.n} participants: {100 * pw.power(hazard_ratio=args.hr, n=args.n, design=design, alpha=args.alpha, method=args.method):.1f}%")
+        mdhr = pw.minimum_detectable_hr(n=args.n, power=args.power, alpha=args.alpha, design=design, method=args.method)
+        print(f"minimum detectable hazard ratio with {args.n} participants: {mdhr:.3f}")
+    if args.simulate:
+        sim = pw.simulate_power(args.n or n, args.hr, reps=args.simulate, seed=args.seed, design=design, alpha=args.alpha)
+        print(f"simulated power: {100 * sim.power:.1f}% (Monte Carlo SE {100 * sim.mc_se:.1f}, {sim.reps} replicates)")
+    print()
+    print(pw.grant_sentence(args.hr, power=args.power, alpha=args.alpha, design=design, method=args.method))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        fig = pw.power_curve(sorted({args.hr, 0.57, 0.75}), design=design, alpha=args.alpha, n_max=max(2 * n, 200))
+        path = out / "power_curve.png"
+        fig.plot().figure.savefig(path, dpi=300)
+        print(f"wrote {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",
@@ -77,6 +105,23 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--adjust", default="", help="comma-separated covariates for the Cox model")
     analyze.add_argument("--out", help="folder for the Markdown summary")
     analyze.set_defaults(run=_cmd_analyze)
+
+    pw = sub.add_parser("power", help="events, participants and power for a two-arm study; a grant-ready sentence")
+    pw.add_argument("--hr", type=float, default=0.65, help="hazard ratio to detect (default 0.65)")
+    pw.add_argument("--power", type=float, default=0.8)
+    pw.add_argument("--alpha", type=float, default=0.05)
+    pw.add_argument("--baseline-risk", type=float, default=0.5, help="clinical-only risk by --horizon (default 0.5)")
+    pw.add_argument("--horizon", type=float, default=365, help="days at which --baseline-risk applies")
+    pw.add_argument("--accrual", type=float, default=730, help="days of enrollment")
+    pw.add_argument("--follow-up", type=float, default=365, help="days of follow-up after the last enrollment")
+    pw.add_argument("--dropout", type=float, default=0.0, help="share lost to follow-up by --horizon")
+    pw.add_argument("--allocation", type=float, default=0.5, help="share offered peer support")
+    pw.add_argument("--method", choices=["schoenfeld", "freedman"], default="schoenfeld")
+    pw.add_argument("--n", type=int, help="participants available: report power and minimum detectable HR")
+    pw.add_argument("--simulate", type=int, default=0, metavar="REPS", help="also simulate power with REPS trials")
+    pw.add_argument("--seed", type=int, default=0)
+    pw.add_argument("--out", help="folder for a power-curve figure")
+    pw.set_defaults(run=_cmd_power)
     return parser
 
 
