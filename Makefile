@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/outcomes analyze --data data/synthetic/cohort.csv --out reports/
+	$(BIN)/outcomes report --data data/synthetic/cohort.csv --quarter 2026Q3 --out reports/
+	$(BIN)/outcomes figures --data data/synthetic/cohort.csv --out figures/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -9,7 +9,8 @@ analysis-ready frame), then compare the arms::
     res.hazard_ratio, res.survival_at([90, 180, 365])
 """
 
-from . import claims, power, schema
+from . import claims, disclosure, power, report, schema
+from .asof import as_of
 from .cohort import Cohort
 from .compare import ArmComparison, compare_arms
 from .competing import CompetingRisks, cumulative_incidence
@@ -53,11 +54,13 @@ __all__ = [
     "Scenario",
     "SmallCellWarning",
     "StatisticalWarning",
+    "as_of",
     "balance",
     "claims",
     "e_value",
     "fit_parametric",
     "power",
+    "report",
     "propensity_weights",
     "compare_arms",
     "narrate",

@@ -84,6 +84,53 @@ def _cmd_power(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import quarterly
+
+    html = quarterly(args.data, quarter=args.quarter, out=args.out)
+    print(f"wrote {html}")
+    print(f"wrote {html.with_suffix('.xlsx')}")
+    print(f"wrote {html.with_suffix('.ipynb')} (the executed notebook)")
+    return 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from .cohort import Cohort
+    from .report import grant_figures
+
+    folder = grant_figures(Cohort.read(args.data), out=args.out)
+    files = sorted(p.name for p in folder.iterdir())
+    print(f"wrote {len(files)} files to {folder}/ (PNG 300 dpi, PDF, SVG at 3.5 and 7 in; captions; alt text)")
+    print(f"wrote {folder / 'figures.csv'} (the list)")
+    return 0
+
+
+def _cmd_claims(args: argparse.Namespace) -> int:
+    from . import claims
+    from .narrate import narrate
+
+    registry = claims.registry()
+    audit = claims.audit()
+    print(f"{len(registry)} figures registered from {registry.source.nunique()} articles.")
+    print(narrate(audit))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        registry.to_csv(out / "claims_registry.csv", index=False)
+        audit.pairs.to_csv(out / "claims_audit.csv", index=False)
+        audit.plot().figure.savefig(out / "claims_implied_hr.png", dpi=300)
+        if args.data:
+            from .cohort import Cohort
+            from .reconcile import reconcile
+
+            rec = reconcile(Cohort.read(args.data))
+            rec.table().to_csv(out / "claims_reconciliation.csv", index=False)
+            print(f"wrote {out / 'claims_reconciliation.csv'}")
+        for name in ("claims_registry.csv", "claims_audit.csv", "claims_implied_hr.png"):
+            print(f"wrote {out / name}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",
@@ -122,6 +169,22 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--seed", type=int, default=0)
     pw.add_argument("--out", help="folder for a power-curve figure")
     pw.set_defaults(run=_cmd_power)
+
+    report = sub.add_parser("report", help="the quarterly report: HTML (code hidden), Excel workbook, executed notebook")
+    report.add_argument("--data", required=True, help="cohort file (CSV/Parquet written by 'outcomes synth' or Cohort.write)")
+    report.add_argument("--quarter", required=True, help="e.g. 2026Q3: the report uses what was known on its last day")
+    report.add_argument("--out", default="reports", help="output folder (default reports/)")
+    report.set_defaults(run=_cmd_report)
+
+    figs = sub.add_parser("figures", help="grant figures: PNG 300 dpi, PDF and SVG at two widths, captions, alt text")
+    figs.add_argument("--data", required=True, help="cohort file")
+    figs.add_argument("--out", default="figures", help="output folder (default figures/)")
+    figs.set_defaults(run=_cmd_figures)
+
+    cl = sub.add_parser("claims", help="the articles' figures: registry, consistency audit, reconciliation with a cohort")
+    cl.add_argument("--data", help="a cohort file to reconcile the claims with")
+    cl.add_argument("--out", help="folder for the registry, audit and reconciliation as CSV")
+    cl.set_defaults(run=_cmd_claims)
     return parser
 
 

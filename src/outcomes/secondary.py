@@ -222,6 +222,10 @@ def compare_secondary(
         iptw[pw.rows] = pw.weights
         design = design_matrix(df, cohort.treatment, ())  # marginal model: the arm only
     n_excluded = int((~usable).sum())
+    arm_values = df[s.ARM].to_numpy()
+    for arm in cohort.arms:
+        if (usable & (arm_values == arm)).sum() < 2:
+            raise NotEstimableError(f"arm {arm!r} has fewer than 2 participants with a usable {name} value")
     if n_excluded:
         warnings.warn(
             f"{n_excluded} of {len(df)} participants have no usable {name} value "

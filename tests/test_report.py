@@ -1,0 +1,174 @@
+"""Quarterly report, grant figures and as-of views: privacy, reproducibility, files on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import outcomes as oc
+from outcomes.asof import previous_quarter, quarter_bounds
+from outcomes.cli import main
+from outcomes.report import build, suppress_table
+from outcomes.report import figures as F
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def cohort() -> oc.Cohort:
+    return oc.Cohort.read(REPO / "data" / "synthetic" / "cohort.csv")
+
+
+def test_quarters():
+    assert quarter_bounds("2026Q3") == (pd.Timestamp("2026-07-01").date(), pd.Timestamp("2026-09-30").date())
+    assert quarter_bounds("2025Q4")[1] == pd.Timestamp("2025-12-31").date()
+    assert previous_quarter("2026Q1") == "2025Q4"
+    with pytest.raises(oc.InputError, match="write it like 2026Q3"):
+        quarter_bounds("Q3 2026")
+
+
+def test_as_of_hides_the_future(cohort):
+    view = oc.as_of(cohort, "2025-12-31")
+    cut = pd.Timestamp("2025-12-31")
+    assert (view.df.enroll_date <= cut).all()
+    horizon = (cut - view.df.enroll_date).dt.days
+    assert (view.df.relapse_days <= horizon).all() and (view.df.exit_days <= horizon).all()
+    still = view.df.exit_reason == "in_treatment"
+    assert still.sum() > (cohort.df.exit_reason == "in_treatment").sum() * 0  # some are still in treatment then
+    with pytest.raises(oc.InputError, match="after this cohort's own as-of date"):
+        oc.as_of(cohort, "2027-01-01")
+
+
+def test_a_past_quarter_gives_the_same_numbers_on_a_later_extract(cohort):
+    # the report for 2025Q4 run on the extract as it was then, and on today's larger extract
+    then = oc.as_of(cohort, "2026-03-31")  # an extract pulled a quarter later
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = build(oc.as_of(then, "2025-12-31"), "2025Q4", bootstrap=50)
+        b = build(cohort, "2025Q4", bootstrap=50)
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_dtype=False)
+
+
+def test_suppression_with_complementary_cells():
+    table = pd.DataFrame({"site": ["A", "B"], "x": [4, 50], "y": [30, 0], "z": [12, 8], "total": [46, 58]})
+    shown = suppress_table(table, ["x", "y", "z"], "total")
+    assert shown.iloc[0].tolist() == ["A", "<11", "30", "<11", "46"]  # 4 hidden, and 12 so 4 cannot be recovered
+    # 8 = 58 - 50 - 0 could be recovered from the total: 50 is hidden too (zero is never suppressed)
+    assert shown.iloc[1].tolist() == ["B", "<11", "0", "<11", "58"]
+    # without a total nothing can be subtracted: only the small cell goes
+    assert suppress_table(table, ["x", "y", "z"]).iloc[1].tolist() == ["B", "50", "0", "<11", 58]
+
+
+def _all_cells(tables: dict[str, pd.DataFrame]) -> list[str]:
+    return [str(v) for t in tables.values() for v in t.to_numpy().ravel()]
+
+
+def test_report_tables_never_show_a_small_count():
+    small = oc.synthetic_cohort(n=150, seed=3)  # small enough that many cells are 1-10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = build(small, "2026Q3", bootstrap=50)
+    enrollment = r.tables["enrollment"]
+    for col in ("enrolled_this_quarter", "enrolled_to_date"):
+        for v in enrollment[col]:
+            assert v == "<11" or v == "0" or int(v.replace(",", "")) > 10
+    follow = r.tables["follow_up"]
+    for col in ("due", "reached"):
+        for v in follow[col]:
+            assert v in ("<11", "0") or int(v.replace(",", "")) > 10
+    assert "<11" in _all_cells(r.tables)
+
+
+def test_quarterly_writes_html_and_workbook(tmp_path, cohort):
+    html = oc.report.quarterly(REPO / "data" / "synthetic" / "cohort.csv", quarter="2026Q3", out=tmp_path)
+    text = html.read_text()
+    assert "Quarterly outcomes report, 2026Q3" in text
+    assert "import outcomes" not in text  # code hidden
+    for section in ("Enrollment", "Follow-up against SAMHSA", "Retention", "Time to relapse", "Secondary outcomes",
+                    "claims against this program", "Change since the previous quarter", "Data quality",
+                    "Methods and caveats"):
+        assert section in text, section
+    assert "SYN-0" not in text  # no participant identifier in the output
+    with pd.ExcelFile(html.with_suffix(".xlsx")) as workbook:
+        assert {"enrollment", "follow_up", "retention", "relapse", "secondary_outcomes", "claims",
+                "change_since_last_quarter", "data_quality", "methods"} <= set(workbook.sheet_names)
+        relapse = workbook.parse("relapse")
+    hr = relapse.set_index("measure").loc["hazard ratio, unadjusted", "estimate"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = oc.compare_arms(oc.as_of(cohort, "2026-09-30")).hazard_ratio.value
+    assert hr == pytest.approx(expected)
+    # papermill parameters carry a path and the quarter, never data
+    nb = json.loads(html.with_suffix(".ipynb").read_text())
+    injected = [c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    source = "".join(injected[0]["source"])
+    assert "cohort_path" in source and "quarter" in source and len(source) < 400
+
+
+def test_quarterly_accepts_a_cohort_object_without_leaving_data_behind(tmp_path):
+    small = oc.synthetic_cohort(n=400, seed=8)
+    html = oc.report.quarterly(small, quarter="2026Q2", out=tmp_path)
+    assert html.exists()
+    assert not list(tmp_path.glob("*.parquet")) and not list(tmp_path.glob("*.csv"))
+
+
+def test_grant_figures_files(tmp_path):
+    small = oc.synthetic_cohort(n=1500, seed=2)
+    folder = oc.report.grant_figures(small, out=tmp_path, bootstrap=50)
+    listing = pd.read_csv(folder / "figures.csv")
+    names = set(listing.figure)
+    assert {"km_relapse", "forest_hazard_ratios", "cumulative_incidence_dropout", "retention_30_90_180",
+            "enrollment_by_quarter", "claims_vs_cohort", "love_plot"} <= names
+    for name in names:
+        for width in ("single", "double"):
+            for ext in ("png", "pdf", "svg"):
+                assert (folder / f"{name}_{width}.{ext}").stat().st_size > 1000
+        assert (folder / f"{name}.caption.txt").read_text().strip()
+        assert (folder / f"{name}.alt.txt").read_text().strip()
+    from PIL import Image
+
+    with Image.open(folder / "km_relapse_single.png") as img:
+        assert round(img.info["dpi"][0]) == 300
+        assert img.size[0] == pytest.approx(3.5 * 300, abs=2)
+    with Image.open(folder / "km_relapse_double.png") as img:
+        assert img.size[0] == pytest.approx(7 * 300, abs=2)
+    caption = (folder / "km_relapse.caption.txt").read_text()
+    assert re.search(r"Hazard ratio .*: \d\.\d\d \(95% CI", caption)
+
+
+def test_km_figure_at_risk_row_suppresses_small_counts():
+    df = pd.DataFrame({"participant_id": [str(i) for i in range(40)], "arm": (["a", "b"] * 20),
+                       "relapse_days": np.arange(40) * 5.0 + 1, "relapse_event": [1, 0, 0, 1] * 10})
+    res = oc.compare_arms(oc.Cohort(df, reference="a"))
+    fig = F.km_figure(res, at_risk_times=[0, 100, 190])
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "<11" in texts
+    assert not any(re.fullmatch(r"([1-9]|10)", t) for t in texts)
+
+
+def test_figure_functions_do_not_touch_pyplot(cohort):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        F.km_figure(oc.compare_arms(cohort))
+        F.enrollment_figure(cohort)
+    assert plt.get_fignums() == before
+
+
+def test_report_and_figures_commands(tmp_path, capsys):
+    data = str(REPO / "data" / "synthetic" / "cohort.csv")
+    assert main(["figures", "--data", data, "--out", str(tmp_path / "f")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert main(["claims", "--data", data, "--out", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "32 figures registered" in out and (tmp_path / "c" / "claims_reconciliation.csv").exists()
+    assert main(["report", "--data", data, "--quarter", "2026Q9", "--out", str(tmp_path / "r")]) == 2
+    assert "write it like 2026Q3" in capsys.readouterr().err
