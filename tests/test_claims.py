@@ -206,8 +206,8 @@ def test_narration_never_prints_a_small_count():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = oc.narrate(oc.compare_arms(cohort))
-    assert "fewer than 11 b" in text
-    assert not re.search(r"\b([1-9]|10) (participants|b|relapses)\b", text)
+    assert "fewer than 11 arm b" in text
+    assert not re.search(r"\b([1-9]|10) (participants|arm|relapses)\b", text)
 
 
 def test_narrate_refuses_unknown_objects():

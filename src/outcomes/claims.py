@@ -236,7 +236,7 @@ def _implied_hr(pos: _Position, p0: float) -> tuple[float, float]:
     return float(hazard_ratio_from_risks(p0, hi[0])), float(hazard_ratio_from_risks(p0, lo[0]))
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ClaimsAudit(Result):
     """What the relapse and retention claims imply, and which cannot both hold.
 

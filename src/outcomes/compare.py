@@ -52,7 +52,7 @@ def outcome_arrays(cohort: Cohort, outcome: str) -> tuple[np.ndarray, np.ndarray
     return df[s.EXIT_DAYS].to_numpy(float), (df[s.EXIT_REASON] == "dropout").to_numpy(float), "dropout"
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ArmComparison(Result):
     """Everything ``compare_arms`` found, built complete.
 

@@ -33,7 +33,7 @@ __all__ = ["CompetingRisks", "cumulative_incidence"]
 _CAUSES = ("dropout", "completed", "transferred")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CompetingRisks(Result):
     """Cumulative incidence of one exit cause by arm, with the tests and models that compare it.
 

@@ -31,7 +31,7 @@ def _fitter(name: str):
     return {"weibull": WeibullFitter, "lognormal": LogNormalFitter, "loglogistic": LogLogisticFitter}[name]()
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ParametricFits(Result):
     """Parametric fits per arm and their predictions at ``horizon``.
 

@@ -33,6 +33,11 @@ _OUTCOME_WORDS = {
 }
 
 
+def _who(arm: str) -> str:
+    """How a sentence names an arm: "clinical only" for the canonical labels, "arm 2" for others."""
+    return s.arm_label(arm).lower() if arm in s.ARM_LABELS else f"arm {arm}"
+
+
 def _count(n: float) -> str:
     return "fewer than 11" if is_small(n) else f"{int(n):,}"
 
@@ -74,8 +79,8 @@ def _(result: ArmComparison) -> str:
     level = _level(result.alpha)
     n = result.counts.set_index("arm")
     parts = [
-        f"The cohort has {_count(n.n.sum())} participants: {_count(n.loc[ref, 'n'])} {s.arm_label(ref).lower()} "
-        f"and {_count(n.loc[trt, 'n'])} {s.arm_label(trt).lower()}, with {_count(n.events.sum())} "
+        f"The cohort has {_count(n.n.sum())} participants: {_count(n.loc[ref, 'n'])} {_who(ref)} "
+        f"and {_count(n.loc[trt, 'n'])} {_who(trt)}, with {_count(n.events.sum())} "
         f"{'relapses' if result.event == 'relapse' else 'dropouts'} observed."
     ]
     day = 365.0 if result.event == "relapse" else min(180.0, result.horizon)
@@ -85,9 +90,9 @@ def _(result: ArmComparison) -> str:
         r0, r1 = 1 - at.loc[ref], 1 - at.loc[trt]
         parts.insert(0, (
             f"In this cohort, {what} was {_pct(r0.survival)} ({level} CI {_pct(r0.ci_upper)}-{_pct(r0.ci_lower)}) "
-            f"with {'clinical care only' if ref == s.CLINICAL else f'arm {ref}'} and {_pct(r1.survival)} "
+            f"{'with clinical care only' if ref == s.CLINICAL else f'in {_who(ref)}'} and {_pct(r1.survival)} "
             f"({_pct(r1.ci_upper)}-{_pct(r1.ci_lower)}) "
-            f"{'with peer support added' if trt == s.PEER_CLINICAL else f'in arm {trt}'}."
+            f"{'with peer support added' if trt == s.PEER_CLINICAL else f'in {_who(trt)}'}."
         ))
     except NotEstimableError:
         parts.insert(0, f"In this cohort, follow-up is too short to estimate {what} in both arms.")
@@ -95,14 +100,14 @@ def _(result: ArmComparison) -> str:
     direction = "lower" if hr.value < 1 else "higher"
     adjusted = f" after adjusting for {', '.join(result.adjust)}" if result.adjust else ""
     parts.append(
-        f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in the "
-        f"{s.arm_label(trt).lower()} arm{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
+        f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in "
+        f"{_who(trt) if trt not in s.ARM_LABELS else 'the ' + _who(trt) + ' arm'}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
         f"{hr.ci_upper:.2f}; log-rank {_p(result.logrank.p_value)})."
     )
     d = result.rmst_difference
     more = "more" if d.value >= 0 else "fewer"
     parts.append(
-        f"Over the first {result.horizon:g} days, the {s.arm_label(trt).lower()} arm spent on average "
+        f"Over the first {result.horizon:g} days, {_who(trt) if trt not in s.ARM_LABELS else 'the ' + _who(trt) + ' arm'} spent on average "
         f"{abs(d.value):.0f} {more} days free of {result.event} ({level} CI {d.ci_lower:.0f} to {d.ci_upper:.0f})."
     )
     return " ".join(parts)
@@ -117,9 +122,9 @@ def _(result: CompetingRisks) -> str:
     fg = result.fine_gray
     return (
         f"By day {day:g}, {_pct(at.loc[ref, 'cif'])} ({_level(result.alpha)} CI {_pct(at.loc[ref, 'ci_lower'])}-"
-        f"{_pct(at.loc[ref, 'ci_upper'])}) of {s.arm_label(ref).lower()} participants had left treatment by "
+        f"{_pct(at.loc[ref, 'ci_upper'])}) of {_who(ref)} participants had left treatment by "
         f"{result.cause}, against {_pct(at.loc[trt, 'cif'])} ({_pct(at.loc[trt, 'ci_lower'])}-"
-        f"{_pct(at.loc[trt, 'ci_upper'])}) with {s.arm_label(trt).lower()}, counting completion and transfer as "
+        f"{_pct(at.loc[trt, 'ci_upper'])}) with {_who(trt)}, counting completion and transfer as "
         f"competing exits (Gray's test {_p(result.gray.p_value)}; subdistribution hazard ratio {fg.value:.2f}, "
         f"{fg.ci_lower:.2f}-{fg.ci_upper:.2f})."
     )
@@ -129,8 +134,8 @@ def _(result: CompetingRisks) -> str:
 def _(result: SecondaryComparison) -> str:
     e = result.estimate
     ref, trt = result.arms
-    lead = (f"For {_OUTCOME_WORDS.get(result.outcome, result.outcome)}, the {result.measure} of {s.arm_label(trt).lower()} against "
-            f"{s.arm_label(ref).lower()} was {e.value:.2f} ({_level(result.alpha)} CI {e.ci_lower:.2f}-"
+    lead = (f"For {_OUTCOME_WORDS.get(result.outcome, result.outcome)}, the {result.measure} of {_who(trt)} against "
+            f"{_who(ref)} was {e.value:.2f} ({_level(result.alpha)} CI {e.ci_lower:.2f}-"
             f"{e.ci_upper:.2f}, {_p(e.p_value)}), from {_count(result.n_used)} participants")
     if result.n_excluded:
         lead += f" ({_count(result.n_excluded)} without a value left out)"

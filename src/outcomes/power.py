@@ -202,7 +202,7 @@ def minimum_detectable_hr(*, n: int | None = None, events: float | None = None, 
 
 
 # -------------------------------------------------------------------------------------------- simulation
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class SimulatedPower(Result):
     """Power estimated by simulation: the share of replicates with p < alpha, and its Monte Carlo SE."""
 
@@ -352,7 +352,7 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
 
 
 # -------------------------------------------------------------------------------------------- curves and words
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PowerCurve(Result):
     """Power against the number of participants for one or more hazard ratios."""
 

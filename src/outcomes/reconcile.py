@@ -57,7 +57,7 @@ class _NotEstimable(Exception):
     pass
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Reconciliation(Result):
     """The articles' claims against one cohort.
 

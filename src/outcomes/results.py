@@ -95,7 +95,7 @@ class Result:
         return f"{self.title}\n{self.table().to_string(index=False)}"
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Estimate(Result):
     """A point estimate with its confidence interval and p-value.
 
@@ -152,7 +152,7 @@ class Estimate(Result):
         return f"{self.value:{spec}} ({self.ci_lower:{spec}} to {self.ci_upper:{spec}})"
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ChiSquareTest(Result):
     """A chi-square test: its name, statistic, degrees of freedom and p-value."""
 

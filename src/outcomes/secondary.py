@@ -48,7 +48,7 @@ SECONDARY = {
 _ALIASES = {"mh_score_12m": "mh_score", "use_days_followup": "use_days"}
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class SecondaryComparison(Result):
     """A secondary outcome compared between arms.
 

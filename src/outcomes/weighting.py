@@ -69,7 +69,7 @@ def _truncate(w: np.ndarray, trim: float | None) -> tuple[np.ndarray, int]:
     return clipped, int((clipped != w).sum())
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PropensityWeights(Result):
     """A fitted propensity model and the weights it gives.
 
@@ -208,7 +208,7 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
 
 
 # ------------------------------------------------------------------------------------------ balance
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Balance(Result):
     """Standardized mean differences (treatment minus reference) before and after weighting."""
 
@@ -287,7 +287,7 @@ def balance(cohort: Cohort, covariates: Sequence[str], weights: str | None = Non
 
 
 # ------------------------------------------------------------------------------------------ E-value
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class EValue(Result):
     """E-values for a ratio estimate (VanderWeele and Ding, Ann Intern Med 2017).
 

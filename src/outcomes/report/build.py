@@ -56,7 +56,7 @@ def suppress_table(df: pd.DataFrame, count_columns: list[str], total_column: str
     return out
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class QuarterlyResults:
     """The analyses of one quarter (as known at its last day) and the tables built from them."""
 

@@ -15,7 +15,7 @@ from ._counting import index_times
 __all__ = ["LogRankTest", "logrank_test"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class LogRankTest(Result):
     """Result of a log-rank test.
 
