@@ -29,6 +29,7 @@ from .results import Estimate
 from .scenario import SCENARIOS, Scenario
 from .secondary import SecondaryComparison, compare_secondary
 from .extrapolate import ParametricFits, fit_parametric
+from .extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
 from .weighting import Balance, EValue, PropensityWeights, balance, e_value, propensity_weights
 from .synthetic import scenario_truth, synthetic_cohort
 
@@ -46,6 +47,7 @@ __all__ = [
     "Cohort",
     "ConvergenceError",
     "Estimate",
+    "IngestionReport",
     "InputError",
     "NotEstimableError",
     "OutcomesError",
@@ -64,11 +66,15 @@ __all__ = [
     "propensity_weights",
     "compare_arms",
     "narrate",
+    "read_extract",
     "reconcile",
     "compare_secondary",
+    "derive_relapse",
+    "derive_retention",
     "cumulative_incidence",
     "scenario_truth",
     "schema",
     "synthetic_cohort",
+    "validate_extract",
     "__version__",
 ]

@@ -131,6 +131,26 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .extract import validate_extract
+
+    report = validate_extract(args.extract, mapping=args.mapping, as_of=args.as_of)
+    print(report.title)
+    print(report.table().to_string(index=False))
+    for note in report.notes():
+        print(note)
+    if len(report.problems):
+        print()
+        print(report.problems.to_string(index=False, max_rows=args.show))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"ingestion_{Path(args.extract).stem}.csv"
+        report.problems.to_csv(path, index=False)
+        print(f"wrote {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",
@@ -145,6 +165,14 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--randomized", action="store_true", help="randomize arms instead of self-selection")
     synth.add_argument("--out", default="data/synthetic/cohort.csv", help="CSV or Parquet path")
     synth.set_defaults(run=_cmd_synth)
+
+    val = sub.add_parser("validate", help="check a program extract: every row problem, and what would be kept")
+    val.add_argument("extract", help="CSV, XLSX or Parquet export (never modified)")
+    val.add_argument("--mapping", help="TOML mapping (default: recognise common column names)")
+    val.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (default: latest date)")
+    val.add_argument("--show", type=int, default=50, help="problems to print (default 50)")
+    val.add_argument("--out", help="folder for the full problem list as CSV")
+    val.set_defaults(run=_cmd_validate)
 
     analyze = sub.add_parser("analyze", help="compare the arms of a cohort file (Kaplan-Meier, log-rank, Cox, RMST)")
     analyze.add_argument("--data", required=True, help="cohort CSV/Parquet written by 'outcomes synth' or Cohort.write")
