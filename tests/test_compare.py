@@ -228,3 +228,21 @@ def test_markdown_suppresses_small_counts():
     text = oc.compare_arms(cohort).to_markdown()
     assert "<11" in text
     assert "| 4 |" not in text and "| 3 |" not in text and "| 2 |" not in text
+
+
+def test_the_counting_fast_path_equals_the_general_path():
+    # unadjusted compare_arms uses the (time x arm) table; robust=True forces the row-level code
+    cohort = oc.synthetic_cohort(n=30_000, seed=17)
+    fast = oc.compare_arms(cohort, "relapse")
+    rows = oc.compare_arms(cohort, "relapse", robust=True)
+    assert fast.cox.coef.item() == pytest.approx(rows.cox.coef.item(), abs=1e-10)
+    assert fast.cox.se.item() == pytest.approx(rows.curves and fit_cox(
+        (cohort.df.arm == "peer_clinical").to_numpy(float)[:, None], cohort.df.relapse_days.to_numpy(),
+        cohort.df.relapse_event.to_numpy(float), terms=["a"]).model_se[0], abs=1e-12)
+    assert fast.logrank.statistic == pytest.approx(rows.logrank.statistic, rel=1e-12)
+    pd.testing.assert_frame_equal(fast.km, rows.km)
+    pd.testing.assert_frame_equal(fast.rmst, rows.rmst)
+    assert fast.ph_test.statistic.iloc[0] == pytest.approx(rows.ph_test.statistic.iloc[0], rel=1e-9)
+    retention_fast = oc.compare_arms(cohort, "retention")
+    retention_rows = oc.compare_arms(cohort, "retention", robust=True)
+    assert retention_fast.hazard_ratio.value == pytest.approx(retention_rows.hazard_ratio.value, rel=1e-12)

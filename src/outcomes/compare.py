@@ -21,6 +21,7 @@ from .disclosure import show_count
 from .errors import InputError, NotEstimableError, StatisticalWarning
 from .results import Estimate, Result, new_axes
 from .survival import KaplanMeier, LogRankTest, fit_cox, kaplan_meier, logrank_test, restricted_mean
+from .survival.aggregated import arm_table, cox_from_table, km_from_table, logrank_from_table, ph_test_from_table
 
 if TYPE_CHECKING:
     from .weighting import PropensityWeights
@@ -296,23 +297,69 @@ def compare_arms(
                                  bootstrap=bootstrap, seed=seed)
     time, event, event_name = outcome_arrays(cohort, outcome)
     df = cohort.df
-    arm_values = df[s.ARM].to_numpy()
-    is_treated = (df[s.ARM] == cohort.treatment).to_numpy()
+    is_treated = df[s.ARM].cat.codes.to_numpy() == 1  # categories are (reference, treatment)
     if strata is not None and strata not in df.columns:
         raise InputError(f"strata column {strata!r} is not in the cohort; columns are {list(df.columns)}")
 
-    counts = []
-    curves: dict[str, KaplanMeier] = {}
-    for arm in cohort.arms:
-        rows = arm_values == arm
-        n_events = int(event[rows].sum())
-        counts.append({"arm": arm, "n": int(rows.sum()), "events": n_events})
-        if n_events == 0:
-            raise NotEstimableError(
-                f"arm {arm!r} has no {event_name} events among its {int(rows.sum())} participants: "
-                "the hazard ratio would be 0 or infinite and the median unknown; compare arms once events accrue"
+    if not adjust and strata is None and not robust:
+        # everything depends on counts per (time, arm): one counting pass, then O(distinct times)
+        table = arm_table(time, event, is_treated)
+        counts = [{"arm": arm, "n": int(table.removed[:, k].sum()), "events": int(table.events[:, k].sum())}
+                  for k, arm in enumerate(cohort.arms)]
+        _require_events(counts, event_name)
+        curves = {arm: km_from_table(table, k, alpha) for k, arm in enumerate(cohort.arms)}
+        statistic, observed, expected = logrank_from_table(table)
+        logrank = LogRankTest(statistic=statistic, df=1, p_value=float(stats.chi2.sf(statistic, 1)),
+                              per_arm=pd.DataFrame({"arm": list(cohort.arms), "observed": observed,
+                                                    "expected": expected}))
+        term = f"{s.ARM}{cohort.treatment}"
+        fit = cox_from_table(table, term=term)
+        z = stats.norm.ppf(1 - alpha / 2)
+        cox = pd.DataFrame({"term": [term], "coef": [fit.coef], "se": [fit.se], "hazard_ratio": [np.exp(fit.coef)],
+                            "ci_lower": [np.exp(fit.coef - z * fit.se)], "ci_upper": [np.exp(fit.coef + z * fit.se)],
+                            "p_value": [2 * stats.norm.sf(abs(fit.coef / fit.se))]})
+        ph_test = ph_test_from_table(fit, table, term)
+        cox_n, cox_events, n_excluded = len(time), int(event.sum()), 0
+    else:
+        arm_codes = is_treated.astype(np.int8)
+        counts = []
+        curves = {}
+        for k, arm in enumerate(cohort.arms):
+            rows = arm_codes == k
+            counts.append({"arm": arm, "n": int(rows.sum()), "events": int(event[rows].sum())})
+        _require_events(counts, event_name)
+        for k, arm in enumerate(cohort.arms):
+            rows = arm_codes == k
+            curves[arm] = kaplan_meier(time[rows], event[rows], alpha=alpha)
+        logrank = logrank_test(
+            time, event, is_treated, cohort.arms,
+            strata=None if strata is None else df[strata].to_numpy(), strata_name=strata,
+        )
+        design = design_matrix(df, cohort.treatment, adjust)
+        if design.n_missing:
+            detail = ", ".join(f"{c}: {k}" for c, k in design.missing_by_column.items() if k)
+            warnings.warn(
+                f"{design.n_missing} of {len(df)} participants have a missing covariate ({detail}) and are left out "
+                "of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank use everyone",
+                StatisticalWarning,
+                stacklevel=2,
             )
-        curves[arm] = kaplan_meier(time[rows], event[rows], alpha=alpha)
+        used = design.complete
+        for k, arm in enumerate(cohort.arms):
+            if not (event[used] * (arm_codes[used] == k)).any():
+                raise NotEstimableError(
+                    f"arm {arm!r} has no {event_name} events among the complete cases: the hazard ratio is not "
+                    "estimable"
+                )
+        fit = fit_cox(
+            design.X, time[used], event[used],
+            terms=design.terms, term_columns=design.term_columns,
+            strata=None if strata is None else df[strata].to_numpy()[used],
+            robust=robust,
+        )
+        cox = fit.frame(alpha)
+        ph_test = fit.ph_test.replace({"term": {s.ARM: design.terms[0]}})
+        cox_n, cox_events, n_excluded = fit.n, fit.events, design.n_missing
 
     km = pd.concat(
         [curves[a].frame().drop(columns="censored").assign(arm=a) for a in cohort.arms], ignore_index=True
@@ -320,39 +367,11 @@ def compare_arms(
     median = pd.DataFrame(
         [{"arm": a, **dict(zip(("median", "ci_lower", "ci_upper"), curves[a].median()))} for a in cohort.arms]
     )
-    logrank = logrank_test(
-        time, event, is_treated, cohort.arms,
-        strata=None if strata is None else df[strata].to_numpy(), strata_name=strata,
-    )
-
-    design = design_matrix(df, cohort.treatment, adjust)
-    if design.n_missing:
-        detail = ", ".join(f"{c}: {k}" for c, k in design.missing_by_column.items() if k)
-        warnings.warn(
-            f"{design.n_missing} of {len(df)} participants have a missing covariate ({detail}) and are left out "
-            "of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank use everyone",
-            StatisticalWarning,
-            stacklevel=2,
-        )
-    used = design.complete
-    for arm in cohort.arms:
-        if not (event[used] * (arm_values[used] == arm)).any():
-            raise NotEstimableError(
-                f"arm {arm!r} has no {event_name} events among the complete cases: the hazard ratio is not estimable"
-            )
-    fit = fit_cox(
-        design.X, time[used], event[used],
-        terms=design.terms, term_columns=design.term_columns,
-        strata=None if strata is None else df[strata].to_numpy()[used],
-        robust=robust,
-    )
-    cox = fit.frame(alpha)
     arm_row = cox.iloc[0]
     hazard_ratio = Estimate(
         measure="hazard ratio", value=float(arm_row.hazard_ratio), ci_lower=float(arm_row.ci_lower),
         ci_upper=float(arm_row.ci_upper), p_value=float(arm_row.p_value), alpha=alpha, se=float(arm_row.se),
     )
-    ph_test = fit.ph_test.replace({"term": {s.ARM: design.terms[0]}})
 
     last_times = {a: float(curves[a].time[-1]) for a in cohort.arms}
     common = min(last_times.values())
@@ -386,6 +405,15 @@ def compare_arms(
         outcome=outcome, event=event_name, arms=cohort.arms, alpha=alpha, km=km, median=median,
         logrank=logrank, cox=cox, hazard_ratio=hazard_ratio, ph_test=ph_test, rmst=rmst,
         rmst_difference=rmst_difference, horizon=tau, horizon_rule=rule, counts=pd.DataFrame(counts),
-        adjust=adjust, strata=strata, robust=robust, cox_n=fit.n, cox_events=fit.events,
-        n_excluded=design.n_missing, curves=curves,
+        adjust=adjust, strata=strata, robust=robust, cox_n=cox_n, cox_events=cox_events,
+        n_excluded=n_excluded, curves=curves,
     )
+
+
+def _require_events(counts: list[dict], event_name: str) -> None:
+    for row in counts:
+        if row["events"] == 0:
+            raise NotEstimableError(
+                f"arm {row['arm']!r} has no {event_name} events among its {row['n']} participants: "
+                "the hazard ratio would be 0 or infinite and the median unknown; compare arms once events accrue"
+            )

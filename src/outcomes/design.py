@@ -50,8 +50,15 @@ def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -
     complete = np.ones(len(df), dtype=bool)
     for c in covariates:
         complete &= df[c].notna().to_numpy()
-    data = df.loc[complete]
-    columns = [(data[s.ARM] == treatment).to_numpy(dtype=float)]
+    data = df[[s.ARM, *covariates]]  # only the columns needed: never copy the whole cohort
+    if not complete.all():
+        data = data.loc[complete]
+    arm = data[s.ARM]
+    if isinstance(arm.dtype, pd.CategoricalDtype) and treatment in list(arm.cat.categories):
+        treated = arm.cat.codes.to_numpy() == list(arm.cat.categories).index(treatment)
+    else:
+        treated = (arm.astype(str) == treatment).to_numpy()
+    columns = [treated.astype(float)]
     terms = [f"{s.ARM}{treatment}"]
     term_columns: dict[str, list[int]] = {s.ARM: [0]}
     for c in covariates:

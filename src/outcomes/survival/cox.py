@@ -33,15 +33,22 @@ __all__ = ["CoxFit", "fit_cox"]
 
 @dataclass(frozen=True)
 class _Stratum:
-    """Per-stratum data sorted into distinct times, fixed across Newton iterations."""
+    """One stratum's rows sorted by time, with everything that does not change across Newton iterations."""
 
-    rows: np.ndarray  # indices into the full data
-    inverse: np.ndarray  # (n_s,) time position of each row
+    rows: np.ndarray  # indices into the full data, sorted by time
+    inverse: np.ndarray  # (n_s,) time position of each row (non-decreasing)
     n_times: int
-    event_rows: np.ndarray  # positions (within stratum) of deaths
+    starts: np.ndarray  # (U,) first row of each distinct time
+    Xs: np.ndarray  # (n_s, p) covariates, Fortran order (contiguous columns)
+    X_dead: np.ndarray  # (E, p) covariates of the deaths, Fortran order
+    pair_plan: list  # per (j, k), j <= k: ("zero",) | ("copy", column) | ("product", j, k)
+    ws: np.ndarray  # (n_s,) weights
+    event_rows: np.ndarray  # positions (within stratum) of deaths, sorted by time
+    dead_starts: np.ndarray  # (G,) first death of each death time
     groups: np.ndarray  # (G,) time positions that hold deaths
     deaths: np.ndarray  # (G,) number of deaths
     death_weight: np.ndarray  # (G,) sum of weights of the deaths
+    wx_dead: np.ndarray  # (G, p) weighted covariate sums of the deaths
     group_of_death: np.ndarray  # (E,) group index of each Efron term
     fraction: np.ndarray  # (E,) l / d for the Efron terms (zero for Breslow)
     times: np.ndarray  # (U,) distinct times
@@ -52,24 +59,55 @@ class _Stratum:
     tail_scale: np.ndarray | None = None  # (U,)
 
 
-def _prepare(time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
+def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
              competing: np.ndarray | None = None) -> _Stratum:
     ix = index_times(time[rows])
+    order = np.argsort(ix.inverse, kind="stable")
+    rows = rows[order]
+    inverse = ix.inverse[order]
+    U = len(ix.times)
+    starts = np.searchsorted(inverse, np.arange(U))
+    Xs = np.asfortranarray(X[rows])
+    ws = weights[rows]
     ev = event[rows] > 0
     event_rows = np.flatnonzero(ev)
-    per_time = np.bincount(ix.inverse[ev], minlength=len(ix.times))
+    inv_dead = inverse[event_rows]
+    per_time = np.bincount(inv_dead, minlength=U)
     groups = np.flatnonzero(per_time)
     deaths = per_time[groups]
-    death_weight = np.bincount(ix.inverse[ev], weights=weights[rows][ev], minlength=len(ix.times))[groups]
+    dead_starts = np.searchsorted(inv_dead, groups)
+    death_weight = np.add.reduceat(ws[event_rows], dead_starts) if groups.size else np.zeros(0)
+    wx_dead = (np.add.reduceat(ws[event_rows, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
+               else np.zeros((0, X.shape[1])))
     group_of_death = np.repeat(np.arange(len(groups)), deaths)
-    starts = np.repeat(np.cumsum(deaths) - deaths, deaths)
-    ell = np.arange(group_of_death.size) - starts
+    first = np.repeat(np.cumsum(deaths) - deaths, deaths)
+    ell = np.arange(group_of_death.size) - first
     fraction = ell / deaths[group_of_death] if efron else np.zeros(group_of_death.size)
     tail = {}
     if competing is not None:
-        tail = _fine_gray_tail(ix.times, ix.inverse, time[rows], event[rows] > 0, competing[rows])
-    return _Stratum(rows, ix.inverse, len(ix.times), event_rows, groups, deaths.astype(float), death_weight,
-                    group_of_death, fraction, ix.times, **tail)
+        tail = _fine_gray_tail(ix.times, inverse, time[rows], ev, competing[rows])
+    return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
+                    dead_starts, groups, deaths.astype(float), death_weight, wx_dead, group_of_death, fraction,
+                    ix.times, **tail)
+
+
+def _pair_plan(Xs: np.ndarray) -> list:
+    """How to get each product column x_j x_k: dummies of one factor multiply to zero, and a 0/1
+    column times itself (or times a column it nests in) is a column already summed."""
+    p = Xs.shape[1]
+    plan = []
+    for j in range(p):
+        for k in range(j, p):
+            prod = Xs[:, j] * Xs[:, k]
+            if not prod.any():
+                plan.append(("zero",))
+            elif np.array_equal(prod, Xs[:, j]):
+                plan.append(("copy", j))
+            elif np.array_equal(prod, Xs[:, k]):
+                plan.append(("copy", k))
+            else:
+                plan.append(("product", j, k))
+    return plan
 
 
 def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, time: np.ndarray, event: np.ndarray,
@@ -110,39 +148,79 @@ class _GroupSums:
     shift: float  # exp(eta - shift) was used for the risk scores (overflow guard)
 
 
-def _group_sums(st: _Stratum, X: np.ndarray, w: np.ndarray, eta: np.ndarray) -> _GroupSums:
-    Xs, ws, es = X[st.rows], w[st.rows], eta[st.rows]
-    p = Xs.shape[1]
-    shift = es.max() if es.size else 0.0  # guards exp overflow; cancels in every ratio
-    r = ws * np.exp(es - shift)
-    inv, U, g = st.inverse, st.n_times, st.groups
-    dead = st.event_rows
-    inv_d = inv[dead]
+def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of r, r x_j and r x_j x_k (j <= k): over each death time's risk set (G, K) and its deaths (G, K).
 
-    def at_risk(values: np.ndarray) -> np.ndarray:
-        total = np.cumsum(np.bincount(inv, weights=values, minlength=U)[::-1])[::-1]
+    One contiguous column at a time: a product into a reused buffer, then ``add.reduceat`` over the
+    time-sorted rows (fast on 1-D arrays), then a reverse cumulative sum over the distinct times.
+    Product columns that are zero or equal to a covariate column (0/1 dummies) are not recomputed.
+    """
+    n, p = st.Xs.shape
+    K = 1 + p + len(st.pair_plan)
+    G = len(st.groups)
+    risk = np.zeros((G, K))
+    dead = np.zeros((G, K))
+    r_dead = r[st.event_rows]
+    buf = np.empty(n)
+    buf_dead = np.empty(len(st.event_rows))
+
+    def accumulate(col: int) -> None:
+        per_time = np.add.reduceat(buf, st.starts)
+        at_risk = np.cumsum(per_time[::-1])[::-1]
         if st.tail_rows is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
-            tail = np.bincount(inv[st.tail_rows], weights=values[st.tail_rows] * st.tail_row_weight, minlength=U)
-            total = total + st.tail_scale * (np.cumsum(tail) - tail)
-        return total[g]
+            tail = np.bincount(st.inverse[st.tail_rows], weights=buf[st.tail_rows] * st.tail_row_weight,
+                               minlength=st.n_times)
+            at_risk = at_risk + st.tail_scale * (np.cumsum(tail) - tail)
+        risk[:, col] = at_risk[st.groups]
+        if G:
+            dead[:, col] = np.add.reduceat(buf_dead, st.dead_starts)
 
-    def of_deaths(values: np.ndarray) -> np.ndarray:
-        return np.bincount(inv_d, weights=values[dead], minlength=U)[g]
+    buf[:], buf_dead[:] = r, r_dead
+    accumulate(0)
+    for j in range(p):
+        np.multiply(r, st.Xs[:, j], out=buf)
+        np.multiply(r_dead, st.X_dead[:, j], out=buf_dead)
+        accumulate(1 + j)
+    for i, plan in enumerate(st.pair_plan):
+        col = 1 + p + i
+        if plan[0] == "zero":
+            continue
+        if plan[0] == "copy":
+            risk[:, col], dead[:, col] = risk[:, 1 + plan[1]], dead[:, 1 + plan[1]]
+            continue
+        _, j, k = plan
+        np.multiply(r, st.Xs[:, j], out=buf)
+        buf *= st.Xs[:, k]
+        np.multiply(r_dead, st.X_dead[:, j], out=buf_dead)
+        buf_dead *= st.X_dead[:, k]
+        accumulate(col)
+    return risk, dead
 
-    S0, D0 = at_risk(r), of_deaths(r)
-    S1 = np.column_stack([at_risk(r * Xs[:, j]) for j in range(p)]) if p else np.zeros((len(g), 0))
-    D1 = np.column_stack([of_deaths(r * Xs[:, j]) for j in range(p)]) if p else np.zeros((len(g), 0))
-    S2 = np.empty((len(g), p, p))
-    D2 = np.empty((len(g), p, p))
+
+def _unpack(sums: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns [r, r x_j, r x_j x_k (j <= k)] into S0 (G,), S1 (G, p) and symmetric S2 (G, p, p)."""
+    s0, s1 = sums[:, 0], sums[:, 1:1 + p]
+    s2 = np.empty((sums.shape[0], p, p))
+    col = 1 + p
     for j in range(p):
         for k in range(j, p):
-            rxx = r * Xs[:, j] * Xs[:, k]
-            S2[:, j, k] = S2[:, k, j] = at_risk(rxx)
-            D2[:, j, k] = D2[:, k, j] = of_deaths(rxx)
+            s2[:, j, k] = s2[:, k, j] = sums[:, col]
+            col += 1
+    return s0, s1, s2
+
+
+def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
+    p = st.Xs.shape[1]
+    es = st.Xs @ beta
+    shift = es.max() if es.size else 0.0  # guards exp overflow; cancels in every ratio
+    r = st.ws * np.exp(es - shift)
+    risk, dead = _risk_and_death_sums(st, r)
+    S0, S1, S2 = _unpack(risk, p)
+    D0, D1, D2 = _unpack(dead, p)
 
     gd, f = st.group_of_death, st.fraction
     a0 = S0[gd] - f * D0[gd]
-    G = len(g)
+    G = len(st.groups)
 
     def per_group(values: np.ndarray) -> np.ndarray:
         return np.bincount(gd, weights=values, minlength=G)
@@ -151,9 +229,7 @@ def _group_sums(st: _Stratum, X: np.ndarray, w: np.ndarray, eta: np.ndarray) -> 
     c1, cf = per_group(inv_a0), per_group(f * inv_a0)
     c2, cf2, cff2 = per_group(inv_a0**2), per_group(f * inv_a0**2), per_group(f * f * inv_a0**2)
     wbar = st.death_weight / st.deaths
-    wx_dead = np.column_stack([np.bincount(inv_d, weights=(ws * Xs[:, j])[dead], minlength=U)[g] for j in range(p)]) \
-        if p else np.zeros((G, 0))
-    score = wx_dead - wbar[:, None] * (S1 * c1[:, None] - D1 * cf[:, None])
+    score = st.wx_dead - wbar[:, None] * (S1 * c1[:, None] - D1 * cf[:, None])
     outer_ss = S1[:, :, None] * S1[:, None, :]
     outer_sd = S1[:, :, None] * D1[:, None, :]
     outer_dd = D1[:, :, None] * D1[:, None, :]
@@ -163,8 +239,9 @@ def _group_sums(st: _Stratum, X: np.ndarray, w: np.ndarray, eta: np.ndarray) -> 
         - (outer_ss * c2[:, None, None] - (outer_sd + outer_sd.transpose(0, 2, 1)) * cf2[:, None, None]
            + outer_dd * cff2[:, None, None])
     )
+    dead = st.event_rows
     # log-likelihood: the shift cancels between sum w*eta over deaths and the log risk sums
-    loglik = float(np.sum(ws[dead] * es[dead]) - np.sum(wbar[gd] * (np.log(a0) + shift)))
+    loglik = float(np.sum(st.ws[dead] * es[dead]) - np.sum(wbar[gd] * (np.log(a0) + shift)))
     return _GroupSums(S1, D1, c1, cf, c2, cf2, cff2, wbar, score, info, loglik, shift)
 
 
@@ -273,18 +350,20 @@ def fit_cox(
     for j in range(p):
         if np.ptp(X[:, j]) == 0:
             raise NotEstimableError(f"covariate term {terms[j]!r} is constant in the data used; drop it")
-    if p > 1 and np.linalg.matrix_rank(X - X.mean(axis=0)) < p:
-        raise NotEstimableError(f"the covariate terms {terms} are collinear; drop one of them")
+    if p > 1:
+        centred_gram = X.T @ X - n * np.outer(X.mean(axis=0), X.mean(axis=0))
+        scale = np.sqrt(np.diag(centred_gram))
+        if np.linalg.matrix_rank(centred_gram / np.outer(scale, scale), tol=1e-10) < p:
+            raise NotEstimableError(f"the covariate terms {terms} are collinear; drop one of them")
 
     codes = np.zeros(n, dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
     comp = None if competing is None else np.asarray(competing, dtype=bool)
-    strata_data = [_prepare(time, event, w, np.flatnonzero(codes == k), ties == "efron", comp)
+    strata_data = [_prepare(X, time, event, w, np.flatnonzero(codes == k), ties == "efron", comp)
                    for k in range(codes.max() + 1)]
     strata_data = [st for st in strata_data if st.groups.size]
 
     def evaluate(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[_GroupSums]]:
-        eta = X @ beta
-        sums = [_group_sums(st, X, w, eta) for st in strata_data]
+        sums = [_group_sums(st, beta) for st in strata_data]
         loglik = sum(s.loglik for s in sums)
         score = sum(s.score.sum(axis=0) for s in sums)
         info = sum(s.info.sum(axis=0) for s in sums)
@@ -327,7 +406,7 @@ def fit_cox(
     robust = robust or cluster is not None
     se = model_se
     if robust:
-        resid = _score_residuals(strata_data, X, w, X @ beta, sums, n)
+        resid = _score_residuals(strata_data, beta, sums, n)
         weighted = resid * w[:, None]
         if cluster is not None:
             cl = pd.factorize(np.asarray(cluster))[0]
@@ -358,15 +437,13 @@ def fit_cox(
     )
 
 
-def _score_residuals(
-    strata_data: list[_Stratum], X: np.ndarray, w: np.ndarray, eta: np.ndarray, sums: list[_GroupSums], n: int
-) -> np.ndarray:
+def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], n: int) -> np.ndarray:
     """Per-subject score residuals with Efron's weighting of tied deaths (R's ``residuals(type="score")``)."""
-    p = X.shape[1]
+    p = len(beta)
     out = np.zeros((n, p))
     for st, gs in zip(strata_data, sums):
-        Xs, es = X[st.rows], eta[st.rows]
-        risk = np.exp(es - gs.shift)  # the same scale as the sums
+        Xs = st.Xs
+        risk = np.exp(Xs @ beta - gs.shift)  # the same scale as the sums
         # hazard increments per unit exp(eta), and their x-bar weighted versions, per death time
         hz = gs.wbar * gs.c1
         hx = gs.wbar[:, None] * (gs.S1 * gs.c2[:, None] - gs.D1 * gs.cf2[:, None])
