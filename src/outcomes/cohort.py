@@ -434,7 +434,13 @@ class Cohort:
             if s.ENROLL_DATE in df.columns:
                 df[s.ENROLL_DATE] = check_dates(df[s.ENROLL_DATE], s.ENROLL_DATE, path.name)
         else:
-            df = pd.read_parquet(path)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            # text columns stay Arrow strings (no Python objects); Arrow memory is freed as it converts
+            df = pq.read_table(path).to_pandas(
+                types_mapper={pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get,
+                self_destruct=True, split_blocks=True)
         sidecar = _sidecar(path)
         if sidecar.exists():
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -459,6 +465,8 @@ def _as_text(values: pd.Series) -> pd.Series:
     """Labels as Python strings (numbers become their text: 1 -> "1"); fast for categoricals."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.rename_categories([str(c) for c in values.cat.categories])
+    if isinstance(values.dtype, pd.StringDtype):
+        return values
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
         return values
     return values.where(values.isna(), values.astype(str))

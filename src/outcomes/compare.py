@@ -19,7 +19,7 @@ from .cohort import Cohort
 from .design import design_matrix
 from .disclosure import show_count
 from .errors import InputError, NotEstimableError, StatisticalWarning
-from .results import Estimate, Result, new_axes
+from .results import Estimate, Result, adjustment_phrase, new_axes
 from .survival import KaplanMeier, LogRankTest, fit_cox, kaplan_meier, logrank_test, restricted_mean
 from .survival.aggregated import arm_table, cox_from_table, km_from_table, logrank_from_table, ph_test_from_table
 
@@ -122,10 +122,7 @@ class ArmComparison(Result):
 
     @property
     def title(self) -> str:
-        if self.weights == "iptw":
-            adj = f", IPTW-weighted on {', '.join(self.adjust)}"
-        else:
-            adj = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
+        adj = adjustment_phrase(self.adjust, self.weights)
         return f"Time to {self.event}: {s.arm_label(self.arms[1])} vs {s.arm_label(self.arms[0])}{adj}"
 
     def survival_at(self, times: Sequence[float] | float) -> pd.DataFrame:

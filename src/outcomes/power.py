@@ -253,16 +253,21 @@ def _simulate_design(design: Design, n: int, hazard_ratio: float, reps: int, rng
     return time, event, treated
 
 
-def _logrank_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray) -> np.ndarray:
-    """Log-rank chi-square for each row (replicate), all rows at once."""
-    reps, _ = time.shape
+def _replicate_counter(time: np.ndarray):
+    """A function summing any (reps, n) array into (replicate, day) cells: one bincount for all replicates."""
+    reps = time.shape[0]
     days = int(time.max()) + 1
     cell = (np.arange(reps)[:, None] * days + time.astype(np.int64)).ravel()
-    size = reps * days
 
-    def count(weights):
-        return np.bincount(cell, weights=weights.ravel().astype(float), minlength=size).reshape(reps, days)
+    def count(values: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=values.ravel().astype(float), minlength=reps * days).reshape(reps, days)
 
+    return count
+
+
+def _logrank_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Log-rank chi-square for each row (replicate), all rows at once."""
+    count = _replicate_counter(time)
     removed = count(np.ones_like(time))
     removed1 = count(treated)
     deaths = count(event)
@@ -279,14 +284,8 @@ def _logrank_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray) -> n
 
 def _cox_wald_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray, iterations: int = 6) -> np.ndarray:
     """Wald chi-square of the arm coefficient of a Cox model (Breslow ties) for each replicate, at once."""
-    reps, _ = time.shape
-    days = int(time.max()) + 1
-    cell = (np.arange(reps)[:, None] * days + time.astype(np.int64)).ravel()
-    size = reps * days
-
-    def count(weights):
-        return np.bincount(cell, weights=weights.ravel().astype(float), minlength=size).reshape(reps, days)
-
+    reps = time.shape[0]
+    count = _replicate_counter(time)
     at0 = np.cumsum(count(~treated)[:, ::-1], axis=1)[:, ::-1]
     at1 = np.cumsum(count(treated)[:, ::-1], axis=1)[:, ::-1]
     deaths = count(event)

@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ChiSquareTest", "Estimate", "Result", "new_axes", "plain"]
+__all__ = ["ChiSquareTest", "Estimate", "Result", "adjustment_phrase", "new_axes", "plain"]
 
 
 def plain(value: Any) -> Any:
@@ -50,6 +50,13 @@ def plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def adjustment_phrase(adjust: tuple[str, ...], weights: str | None) -> str:
+    """", IPTW-weighted on a, b" / ", adjusted for a, b" / "" for titles of comparisons."""
+    if weights == "iptw":
+        return f", IPTW-weighted on {', '.join(adjust)}"
+    return f", adjusted for {', '.join(adjust)}" if adjust else ""
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:

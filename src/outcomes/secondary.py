@@ -32,7 +32,7 @@ from . import schema as s
 from .cohort import Cohort
 from .design import design_matrix
 from .errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
-from .results import Estimate, Result, new_axes
+from .results import Estimate, Result, adjustment_phrase, new_axes
 
 __all__ = ["SecondaryComparison", "compare_secondary", "SECONDARY"]
 
@@ -89,10 +89,7 @@ class SecondaryComparison(Result):
 
     @property
     def title(self) -> str:
-        if self.weights == "iptw":
-            adj = f", IPTW-weighted on {', '.join(self.adjust)}"
-        else:
-            adj = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
+        adj = adjustment_phrase(self.adjust, self.weights)
         return f"{self.outcome}: {self.measure}, {s.arm_label(self.arms[1])} vs {s.arm_label(self.arms[0])}{adj}"
 
     def table(self) -> pd.DataFrame:

@@ -277,14 +277,14 @@ def scenario_truth(scenario: str | Scenario = "articles", **overrides: Any) -> d
     return dict(_calibrate(get_scenario(scenario, **overrides)).truth)
 
 
-def _ids(n: int) -> np.ndarray:
-    """``SYN-000001``, ... as Python strings (built in Arrow: 1M ids in about 0.2 s)."""
+def _ids(n: int) -> pd.arrays.ArrowStringArray:
+    """``SYN-000001``, ... built in Arrow (no Python string objects: 10M ids in about 1 s, 100 MB)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     width = max(6, len(str(n)))
     digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width, "0")
-    return pc.binary_join_element_wise("SYN-", digits, "").to_numpy(zero_copy_only=False)
+    return pd.arrays.ArrowStringArray(pc.binary_join_element_wise("SYN-", digits, ""))
 
 
 def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed: int | np.random.Generator = 0,

@@ -25,6 +25,7 @@ from scipy import linalg, special, stats
 
 from ..errors import ConvergenceError
 from ._counting import TimeIndex, index_times
+from ._newton import maximize
 from .kaplan_meier import KaplanMeier
 
 __all__ = ["ArmTable", "arm_table", "km_from_table", "logrank_from_table", "cox_from_table"]
@@ -156,26 +157,13 @@ def cox_from_table(table: ArmTable, ties: str = "efron", max_iter: int = 30, tol
         loglik = float(np.sum(d1 * beta) - np.sum(logs))
         return loglik, score, info
 
-    beta = 0.0
-    loglik, score, info = evaluate(beta)
-    loglik_null = loglik
-    for iteration in range(1, max_iter + 1):
-        step = score.sum() / info.sum()
-        new = beta + step
-        new_loglik, new_score, new_info = evaluate(new)
-        halvings = 0
-        while not np.isfinite(new_loglik) or new_loglik < loglik - 1e-12 * abs(loglik):
-            halvings += 1
-            if halvings > 30:
-                raise ConvergenceError("the Cox fit could not increase the likelihood (step halving failed)")
-            new = (beta + new) / 2
-            new_loglik, new_score, new_info = evaluate(new)
-        done = abs(new - beta) < tol or abs(new_loglik - loglik) < tol * max(1.0, abs(loglik))
-        beta, loglik, score, info = new, new_loglik, new_score, new_info
-        if done:
-            break
-    else:
-        raise ConvergenceError(f"the Cox fit did not converge in {max_iter} iterations")
+    def newton_terms(b: np.ndarray):
+        loglik, score, info = evaluate(float(b[0]))
+        return loglik, np.array([score.sum()]), np.array([[info.sum()]]), (score, info)
+
+    estimate, (loglik, _, _, (score, info)), (loglik_null, _, _, _), iteration = maximize(
+        newton_terms, np.zeros(1), max_iter=max_iter, tol=tol)
+    beta = float(estimate[0])
     se = float(1 / np.sqrt(info.sum()))
     if abs(beta) > 5 and se > 10 * abs(beta):
         raise ConvergenceError(f"the Cox coefficient of {term!r} is drifting to infinity (monotone likelihood): one "

@@ -26,6 +26,7 @@ from scipy import linalg, stats
 
 from ..errors import ConvergenceError, NotEstimableError
 from ._counting import index_times
+from ._newton import maximize
 from .kaplan_meier import kaplan_meier
 
 __all__ = ["CoxFit", "fit_cox"]
@@ -369,30 +370,9 @@ def fit_cox(
         info = sum(s.info.sum(axis=0) for s in sums)
         return loglik, np.asarray(score), np.asarray(info), sums
 
-    beta = np.zeros(p)
-    loglik, score, info, sums = evaluate(beta)
-    loglik_null = loglik
-    iterations = 0
-    for iterations in range(1, max_iter + 1):
-        try:
-            step = linalg.solve(info, score, assume_a="pos")
-        except (linalg.LinAlgError, ValueError):
-            raise ConvergenceError("the Cox information matrix is singular; check for separation or collinearity") from None
-        new_beta = beta + step
-        new_loglik, new_score, new_info, new_sums = evaluate(new_beta)
-        halvings = 0
-        while not np.isfinite(new_loglik) or new_loglik < loglik - 1e-12 * abs(loglik):
-            halvings += 1
-            if halvings > 30:
-                raise ConvergenceError("the Cox fit could not increase the likelihood (step halving failed)")
-            new_beta = (beta + new_beta) / 2
-            new_loglik, new_score, new_info, new_sums = evaluate(new_beta)
-        done = np.max(np.abs(new_beta - beta)) < tol or abs(new_loglik - loglik) < tol * max(1.0, abs(loglik))
-        beta, loglik, score, info, sums = new_beta, new_loglik, new_score, new_info, new_sums
-        if done:
-            break
-    else:
-        raise ConvergenceError(f"the Cox fit did not converge in {max_iter} iterations")
+    beta, (loglik, score, info, sums), (loglik_null, _, _, _), iterations = maximize(
+        evaluate, np.zeros(p), max_iter=max_iter, tol=tol)
+
     covariance = linalg.inv(info)
     model_se = np.sqrt(np.diag(covariance))
     drifting = (np.abs(beta) > 5) & (model_se > 10 * np.abs(beta))
