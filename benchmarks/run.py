@@ -137,7 +137,7 @@ def bench_report(repeats: int) -> list[Row]:
 
 
 _MEMORY_SCRIPT = textwrap.dedent('''
-    import json, resource, sys, time
+    import json, sys, time
     import outcomes as oc
     path = sys.argv[1]
     start = time.perf_counter()
@@ -147,8 +147,10 @@ _MEMORY_SCRIPT = textwrap.dedent('''
     oc.compare_arms(cohort, "relapse")
     oc.compare_arms(cohort, "retention")
     analysis = time.perf_counter() - start
-    print(json.dumps({"peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, "read": read,
-                      "analysis": analysis}))
+    # VmHWM: this process's own high-water mark (ru_maxrss would include the parent's, kept across exec)
+    with open("/proc/self/status") as fh:
+        hwm_kb = int(next(line for line in fh if line.startswith("VmHWM")).split()[1])
+    print(json.dumps({"peak_gb": hwm_kb / 1e6, "read": read, "analysis": analysis}))
 ''')
 
 
@@ -212,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| task | value | baseline | ratio |\n|---|---|---|---|")
     for name in args.names:
         for task, seconds, baseline, ratio in BENCHMARKS[name](args.repeats):
-            print(f"| {task} | {seconds:.3f} | {baseline} | {ratio:.2f}x |", flush=True)
+            print(f"| {task} | {seconds:.3f} | {baseline} | {ratio:.3g}x |", flush=True)
     return 0
 
 
