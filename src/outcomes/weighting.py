@@ -281,8 +281,13 @@ def balance(cohort: Cohort, covariates: Sequence[str], weights: str | None = Non
     else:
         w = np.ones(len(treated))
     ones = np.ones(len(treated))
-    rows = [{"covariate": term, "smd_before": _smd(design.X[:, j], treated, ones),
-             "smd_after": _smd(design.X[:, j], treated, w)} for j, term in enumerate(design.terms) if j > 0]
+    labels = {}
+    for covariate, columns in design.term_columns.items():
+        for j in columns:
+            term = design.terms[j]
+            labels[j] = covariate if term == covariate else f"{covariate}: {term[len(covariate):]}"
+    rows = [{"covariate": labels[j], "smd_before": _smd(design.X[:, j], treated, ones),
+             "smd_after": _smd(design.X[:, j], treated, w)} for j in range(1, len(design.terms))]
     return Balance(rows=pd.DataFrame(rows), weighted=weights == "iptw")
 
 

@@ -166,7 +166,7 @@ def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[f
         ax.set_xticks(x, [f"day {d:g}" for d in days])
         ax.set_ylim(0, 1)
         ax.set_ylabel("retained (not dropped out)")
-        ax.legend(frameon=False, loc="lower left")
+        ax.legend(frameon=False, loc="upper right")
         ax.set_title("Treatment retention", fontsize="medium")
     return fig
 
