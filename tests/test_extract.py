@@ -347,3 +347,12 @@ def test_example_extract_regenerates_byte_for_byte(tmp_path):
     example_extract(oc.synthetic_cohort(n=300, seed=42)).to_csv(tmp_path / "x.csv", index=False, lineterminator="\n")
     assert (tmp_path / "x.csv").read_bytes() == (EXAMPLE / "program_extract.csv").read_bytes()
     assert (EXAMPLE / "mapping.toml").read_text() == EXAMPLE_MAPPING
+
+
+def test_dates_become_offsets_from_enrollment(tmp_path):
+    df = base().assign(**{"Referral Date": ["01/01/2026", "01/10/2026", "", "02/01/2026", "03/01/2026", "03/02/2026"]})
+    mapping = {**MAPPING, "privacy": {"transform": {"Referral Date": "offset"}}}
+    cohort = oc.read_extract(write(tmp_path, df), mapping=mapping, as_of="2026-06-30")
+    offsets = cohort.df["Referral Date (days from enrollment)"].tolist()
+    assert offsets[:2] == [-4.0, -2.0] and np.isnan(offsets[2]) and offsets[3:] == [-8.0, -1.0, -7.0]
+    assert "Referral Date" not in cohort.df.columns

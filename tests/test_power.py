@@ -117,3 +117,13 @@ def test_power_command(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "events needed: 170" in out and "simulated power" in out and "minimum detectable hazard ratio" in out
     assert (tmp_path / "power_curve.png").exists()
+
+
+def test_power_from_a_scenario_design():
+    design = pw.Design.from_scenario("articles")
+    assert (design.baseline_risk, design.shape, design.dropout) == (0.5, 0.7, 0.1)
+    assert design.accrual == pytest.approx(8 * 91.3)
+    sim = pw.simulate_power(400, 0.57, reps=400, seed=2, scenario="articles")
+    assert abs(sim.power - sim.analytic_power) < 4 * sim.mc_se + 0.01
+    with pytest.raises(oc.InputError, match="a scenario or a design"):
+        pw.simulate_power(400, 0.57, reps=10, scenario="articles", baseline_risk=0.4)

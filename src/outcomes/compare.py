@@ -75,7 +75,9 @@ class ArmComparison(Result):
     hazard_ratio : Estimate
         The arm term of the Cox model (adjusted when ``adjust`` was given).
     ph_test : DataFrame
-        ``term, statistic, df, p_value``: R's ``cox.zph(transform = "km")``.
+        ``term, statistic, df, p_value``: R's ``cox.zph(transform = "km")``, the exact score test of
+        survival >= 3.0 (not lifelines' Schoenfeld-residual approximation); it agrees with R to
+        about 1e-8 in the statistic on the reference datasets.
     rmst : DataFrame
         ``arm, rmst, se, ci_lower, ci_upper`` to ``horizon``.
     rmst_difference : Estimate

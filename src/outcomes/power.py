@@ -106,6 +106,22 @@ class Design:
         if self.shape <= 0:
             raise InputError(f"shape must be positive, not {self.shape!r}")
 
+    @classmethod
+    def from_scenario(cls, scenario="articles", *, allocation: float = 0.5, **overrides) -> Design:
+        """The design of a synthetic scenario: its clinical-only 12-month relapse risk, Weibull shape,
+        enrollment over its quarters (no follow-up after the last enrollment, as at its as-of date)
+        and its yearly loss to follow-up.
+
+        >>> Design.from_scenario().baseline_risk
+        0.5
+        """
+        from .scenario import get_scenario
+
+        sc = get_scenario(scenario, **overrides)
+        return cls(baseline_risk=sc.relapse_risk_12m_clinical, horizon=365.0,
+                   accrual=91.3 * sc.enrollment_quarters, follow_up=0.0,
+                   dropout=sc.annual_loss_to_follow_up, shape=sc.relapse_weibull_shape, allocation=allocation)
+
     @property
     def scale(self) -> float:
         """Baseline cumulative hazard per day^shape: ``H0(t) = scale * t^shape``."""
@@ -303,7 +319,7 @@ def _cox_wald_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray, ite
 
 
 def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int | np.random.Generator = 0,
-                   test: str = "logrank", design: Design | None = None, alpha: float = 0.05,
+                   test: str = "logrank", scenario=None, design: Design | None = None, alpha: float = 0.05,
                    progress: bool | None = None, **design_fields) -> SimulatedPower:
     """Power of a design by simulation: ``reps`` randomized trials of ``n`` participants.
 
@@ -311,7 +327,9 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
     ``baseline_risk`` at ``horizon``, proportional hazards, exponential loss);
     the log-rank (or Cox Wald, Breslow ties) test is computed for all replicates
     at once. Replicates are simulated in blocks with a progress bar when the run
-    is long (``progress=None``: automatic).
+    is long (``progress=None``: automatic). ``scenario`` (a name such as ``"articles"``, or a
+    :class:`~outcomes.Scenario`) takes the design from a synthetic scenario
+    (:meth:`Design.from_scenario`): its baseline risk, hazard shape, accrual and loss to follow-up.
 
     Examples
     --------
@@ -321,6 +339,10 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
     """
     from tqdm.auto import tqdm
 
+    if scenario is not None:
+        if design is not None or design_fields:
+            raise InputError("give a scenario or a design (or design fields), not both")
+        design = Design.from_scenario(scenario)
     design = design or Design(**design_fields)
     if test not in ("logrank", "cox"):
         raise InputError(f"test must be 'logrank' or 'cox', not {test!r}")

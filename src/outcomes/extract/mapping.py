@@ -24,7 +24,8 @@
     keep = ["age"]
     [privacy]
     drop = ["Client Name"]            # identifier columns to discard
-    transform = { "ZIP" = "zip3", "Date of Birth" = "age_from_dob" }
+    transform = { "ZIP" = "zip3", "Date of Birth" = "age_from_dob", "Referral Date" = "offset" }
+    # offset: a date becomes days from enrollment, named "<column> (days from enrollment)"
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ FIELDS = {
     "primary_substance": False, "co_occurring_mh": False, "prior_treatments": False, "housing_unstable": False,
 }
 DATE_FIELDS = ("enroll_date", "relapse_date", "last_contact_date", "exit_date")
-TRANSFORMS = ("zip3", "age_from_dob", "drop")
+TRANSFORMS = ("zip3", "age_from_dob", "offset", "drop")
 
 _COMMON_NAMES = {
     "participant_id": ["participant_id", "participant id", "client id", "client_id", "clientid", "record id", "id",

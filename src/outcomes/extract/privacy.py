@@ -6,8 +6,8 @@ dates of birth, phone numbers, e-mail addresses, Social Security and medical
 record numbers, among others. A column whose name looks like one is refused
 with the column named, unless the mapping's ``[privacy]`` table drops it or
 transforms it (``zip3``: keep the first three digits; ``age_from_dob``: age in
-whole years at enrollment, 90 and over grouped as 90). Ages of 90 and over are
-always grouped.
+whole years at enrollment, 90 and over grouped as 90; ``offset``: any date
+becomes days from enrollment). Ages of 90 and over are always grouped.
 """
 
 from __future__ import annotations

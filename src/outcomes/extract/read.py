@@ -295,6 +295,9 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
         elif how == "age_from_dob":
             dob = _parse_dates(raw[source_col], m.date_format, source_col, problems, required=False)
             extra["age"] = pd.Series(age_from_dob(dob, enroll))
+        elif how == "offset":
+            when = _parse_dates(raw[source_col], m.date_format, source_col, problems, required=False)
+            extra[f"{source_col} (days from enrollment)"] = pd.Series((when - enroll).dt.days.to_numpy(dtype=float))
 
     if ("relapse_date" in dates or "last_contact_date" in dates):
         no_info = dates.get("relapse_date", pd.Series(pd.NaT, index=raw.index)).isna() & \
@@ -376,8 +379,9 @@ def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) ->
             out[name] = _numbers_if_possible(raw[name][keep])
         else:
             raise InputError(f"[covariates] keep names {name!r}, which is neither a mapped field nor a column")
-    if "zip3" in extra:
-        out["zip3"] = extra["zip3"][keep].to_numpy()
+    for name, values in extra.items():
+        if name == "zip3" or name.endswith("(days from enrollment)"):
+            out[name] = values[keep].to_numpy()
     return out.reset_index(drop=True)
 
 
