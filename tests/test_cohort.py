@@ -178,3 +178,14 @@ def test_html_summary_suppresses_small_counts():
     assert "&lt;11" in html and "as of 2026-09-30" in html
     summary = cohort.summary()
     assert summary["n"].tolist() == [2, 2]  # exact counts stay available to analyses
+
+
+def test_categorical_arms_with_an_unused_category():
+    df = canonical()
+    df["arm"] = pd.Categorical(["b", "b", "a", "a"], categories=["c", "a", "b"])
+    cohort = oc.Cohort(df, reference="b")
+    assert cohort.arms == ("b", "a")
+    assert cohort.df["arm"].cat.categories.tolist() == ["b", "a"]
+    df["arm"] = pd.Categorical(["b", "b", "b", "b"], categories=["a", "b"])
+    with pytest.raises(oc.InputError, match=r"found 1 arm label\(s\) \['b'\]"):
+        oc.Cohort(df, reference="b")
