@@ -26,7 +26,7 @@ from scipy import linalg, special, stats
 from ..errors import ConvergenceError
 from ._counting import TimeIndex, index_times
 from ._newton import maximize
-from .kaplan_meier import KaplanMeier
+from .kaplan_meier import KaplanMeier, km_from_counts
 
 __all__ = ["ArmTable", "arm_table", "km_from_table", "logrank_from_table", "cox_from_table"]
 
@@ -58,20 +58,8 @@ def arm_table(time: np.ndarray, event: np.ndarray, treated: np.ndarray, index: T
 def km_from_table(table: ArmTable, arm: int, alpha: float) -> KaplanMeier:
     """Kaplan-Meier of one arm, identical to :func:`kaplan_meier` on that arm's rows."""
     keep = table.removed[:, arm] > 0
-    times = table.times[keep]
     d = table.events[keep, arm]
-    n = table.at_risk[keep, arm]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - d / n)
-        std_err = np.sqrt(np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0)))
-        z = stats.norm.ppf(1 - alpha / 2)
-        s = np.where((survival > 0) & (survival < 1), survival, np.nan)
-        log_s = np.log(s)
-        half = z * std_err / log_s
-        lower = np.exp(-np.exp(np.log(-log_s) - half))
-        upper = np.exp(-np.exp(np.log(-log_s) + half))
-    return KaplanMeier(time=times, n_at_risk=n, events=d, censored=table.removed[keep, arm] - d, survival=survival,
-                       std_err=std_err, ci_lower=lower, ci_upper=upper, alpha=alpha)
+    return km_from_counts(table.times[keep], table.at_risk[keep, arm], d, table.removed[keep, arm] - d, alpha)
 
 
 def logrank_from_table(table: ArmTable) -> tuple[float, np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from scipy import stats
 
 from ._counting import risk_table
 
-__all__ = ["KaplanMeier", "kaplan_meier", "median_follow_up"]
+__all__ = ["KaplanMeier", "kaplan_meier", "km_from_counts", "median_follow_up"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,11 @@ def kaplan_meier(
     [0.75, 0.5, 0.5]
     """
     rt = risk_table(time, event, weights)
-    d, n = rt.events, rt.n_risk
+    return km_from_counts(rt.times, rt.n_risk, rt.events, rt.censored, alpha)
+
+
+def km_from_counts(times: np.ndarray, n: np.ndarray, d: np.ndarray, censored: np.ndarray, alpha: float) -> KaplanMeier:
+    """Kaplan-Meier, Greenwood standard errors and R's log(-log) interval from per-time counts."""
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(1.0 - d / n)
         increments = np.where(d > 0, d / (n * (n - d)), 0.0)
@@ -140,17 +144,8 @@ def kaplan_meier(
         half = z * std_err / log_s
         lower = np.exp(-np.exp(np.log(-log_s) - half))
         upper = np.exp(-np.exp(np.log(-log_s) + half))
-    return KaplanMeier(
-        time=rt.times,
-        n_at_risk=n,
-        events=d,
-        censored=rt.censored,
-        survival=survival,
-        std_err=std_err,
-        ci_lower=lower,
-        ci_upper=upper,
-        alpha=alpha,
-    )
+    return KaplanMeier(time=times, n_at_risk=n, events=d, censored=censored, survival=survival, std_err=std_err,
+                       ci_lower=lower, ci_upper=upper, alpha=alpha)
 
 
 def median_follow_up(time: np.ndarray, event: np.ndarray) -> float:
