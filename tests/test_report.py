@@ -38,8 +38,18 @@ def test_as_of_hides_the_future(cohort):
     assert (view.df.enroll_date <= cut).all()
     horizon = (cut - view.df.enroll_date).dt.days
     assert (view.df.relapse_days <= horizon).all() and (view.df.exit_days <= horizon).all()
-    still = view.df.exit_reason == "in_treatment"
-    assert still.sum() > (cohort.df.exit_reason == "in_treatment").sum() * 0  # some are still in treatment then
+    # whoever left treatment after the cutoff was still in treatment then, censored at the cutoff
+    full = cohort.df.set_index("participant_id")
+    seen = view.df.set_index("participant_id")
+    later = (full.loc[seen.index, "enroll_date"] + pd.to_timedelta(full.loc[seen.index, "exit_days"], unit="D")) > cut
+    ended_later = later & (full.loc[seen.index, "exit_reason"] != "in_treatment")
+    assert ended_later.sum() > 50
+    assert (seen.loc[ended_later, "exit_reason"] == "in_treatment").all()
+    assert (seen.loc[ended_later, "exit_days"] == horizon.to_numpy()[ended_later.to_numpy()]).all()
+    # and relapses after the cutoff are not seen
+    relapsed_later = (full.loc[seen.index, "relapse_event"] == 1) & (
+        full.loc[seen.index, "enroll_date"] + pd.to_timedelta(full.loc[seen.index, "relapse_days"], unit="D") > cut)
+    assert relapsed_later.sum() > 20 and (seen.loc[relapsed_later, "relapse_event"] == 0).all()
     with pytest.raises(oc.InputError, match="after this cohort's own as-of date"):
         oc.as_of(cohort, "2027-01-01")
 
