@@ -38,6 +38,11 @@ def _who(arm: str) -> str:
     return s.arm_label(arm).lower() if arm in s.ARM_LABELS else f"arm {arm}"
 
 
+def _the_arm(arm: str) -> str:
+    """As a sentence's subject: "the peer support + clinical arm", or "arm 2"."""
+    return f"the {_who(arm)} arm" if arm in s.ARM_LABELS else _who(arm)
+
+
 def _count(n: float) -> str:
     return "fewer than 11" if is_small(n) else f"{int(n):,}"
 
@@ -101,13 +106,13 @@ def _(result: ArmComparison) -> str:
     adjusted = f" after adjusting for {', '.join(result.adjust)}" if result.adjust else ""
     parts.append(
         f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in "
-        f"{_who(trt) if trt not in s.ARM_LABELS else 'the ' + _who(trt) + ' arm'}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
+        f"{_the_arm(trt)}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
         f"{hr.ci_upper:.2f}; log-rank {_p(result.logrank.p_value)})."
     )
     d = result.rmst_difference
     more = "more" if d.value >= 0 else "fewer"
     parts.append(
-        f"Over the first {result.horizon:g} days, {_who(trt) if trt not in s.ARM_LABELS else 'the ' + _who(trt) + ' arm'} spent on average "
+        f"Over the first {result.horizon:g} days, {_the_arm(trt)} spent on average "
         f"{abs(d.value):.0f} {more} days free of {result.event} ({level} CI {d.ci_lower:.0f} to {d.ci_upper:.0f})."
     )
     return " ".join(parts)
