@@ -42,6 +42,7 @@ def canonical(**changes) -> pd.DataFrame:
         ("exit_reason", 2, "graduated", r"column 'exit_reason' row 3: value 'graduated' is not one of \['dropout'"),
         ("participant_id", 3, "p1", r"column 'participant_id' row 4: participant id 'p1' repeats row 1; ids must be unique"),
         ("participant_id", 0, None, r"column 'participant_id' row 1: the participant id is empty"),
+        ("participant_id", 2, "", r"column 'participant_id' row 3: the participant id is empty"),
         ("arm", 1, None, r"column 'arm' row 2: arm is missing"),
         ("arm", 1, "aftercare_only", r"column 'arm': found 3 arm label\(s\).*exactly two arms"),
     ],
@@ -189,3 +190,54 @@ def test_categorical_arms_with_an_unused_category():
     df["arm"] = pd.Categorical(["b", "b", "b", "b"], categories=["a", "b"])
     with pytest.raises(oc.InputError, match=r"found 1 arm label\(s\) \['b'\]"):
         oc.Cohort(df, reference="b")
+
+
+def test_the_id_error_comes_first_although_ids_are_checked_beside_the_other_columns():
+    df = canonical(participant_id=(3, "p1"))
+    df.loc[0, "relapse_event"] = 5
+    with pytest.raises(oc.InputError, match=r"column 'participant_id' row 4: participant id 'p1' repeats row 1"):
+        oc.Cohort(df, reference="clinical")
+    df = canonical(relapse_event=(0, 5))  # ids fine: the other error is raised
+    with pytest.raises(oc.InputError, match=r"column 'relapse_event' row 1: value 5 is not 0 or 1"):
+        oc.Cohort(df, reference="clinical")
+
+
+def test_a_repeat_among_ten_thousand_ids_is_found_with_its_rows():
+    ids = [f"SYN-{i:08d}" for i in range(10_000)]
+    ids[7_321] = ids[42]
+    df = pd.DataFrame({"participant_id": ids, "arm": ["clinical", "peer_clinical"] * 5_000,
+                       "relapse_days": 100.0, "relapse_event": 0})
+    with pytest.raises(oc.InputError, match=r"row 7322: participant id 'SYN-00000042' repeats row 43"):
+        oc.Cohort(df, reference="clinical")
+
+
+@pytest.mark.parametrize("value", [np.inf, -1.0, 2.5])
+def test_counts_must_be_finite_whole_and_not_negative(value):
+    df = canonical().assign(ed_visits_12m=[0.0, 1.0, np.nan, 3.0])
+    df.loc[1, "ed_visits_12m"] = value
+    with pytest.raises(oc.InputError, match=r"column 'ed_visits_12m' row 2: value .* is not a whole number >= 0"):
+        oc.Cohort(df, reference="clinical")
+
+
+def test_errors_past_the_first_block_of_values_name_the_right_row():
+    n = 200_000  # the checks run in blocks of 65,536 values
+    df = pd.DataFrame({"participant_id": np.arange(n).astype(str), "arm": ["clinical", "peer_clinical"] * (n // 2),
+                       "relapse_days": np.full(n, 100.0), "relapse_event": np.zeros(n, dtype=np.int8)})
+    df.loc[150_001, "relapse_days"] = -1.0
+    with pytest.raises(oc.InputError, match=r"column 'relapse_days' row 150002: time -1.0 is negative"):
+        oc.Cohort(df, reference="clinical")
+
+
+def test_the_cohort_keeps_its_own_copy_of_the_frame():
+    df = canonical()
+    cohort = oc.Cohort(df, reference="clinical")
+    df.loc[0, "relapse_days"] = -99.0  # an in-place change after validation
+    df.loc[0, "age"] = 999
+    assert cohort.df.loc[0, "relapse_days"] == 30.0 and cohort.df.loc[0, "age"] == 30
+
+
+def test_parquet_text_columns_come_back_as_in_memory(tmp_path, small_cohort):
+    back = oc.Cohort.read(small_cohort.write(tmp_path / "c.parquet"))
+    for column in ("site", "sex", "primary_substance"):
+        assert back.df[column].dtype == object
+        assert back.df[column].tolist() == small_cohort.df[column].tolist()

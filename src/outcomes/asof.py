@@ -86,7 +86,7 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
             out[col] = np.nan if col != "aftercare_engaged" else out[col].where(horizon >= 365)
     provenance = {**cohort.provenance, "as_of_view": date.isoformat()}
     return Cohort(out.reset_index(drop=True), reference=cohort.reference, as_of=date, covariates=cohort.covariates,
-                  scenario=cohort.scenario, truth=cohort.truth, provenance=provenance)
+                  scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False)
 
 
 def _parse(text: str) -> dt.date:

@@ -10,6 +10,7 @@ import datetime as dt
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,11 @@ class Cohort:
         Set by :func:`outcomes.synthetic_cohort` and readers; kept by ``write``/``read``.
     source : str, optional
         File name used in error messages.
+    copy : bool, default True
+        Copy the data, so that later changes to ``df`` cannot reach the cohort
+        (its values were validated once, here). Readers that build a frame
+        nobody else holds pass False, which saves a full copy (about 0.3 s and
+        1.8 GB at 10 million rows).
 
     Raises
     ------
@@ -112,18 +118,21 @@ class Cohort:
         truth: Mapping[str, Any] | None = None,
         provenance: Mapping[str, Any] | None = None,
         source: str | None = None,
+        copy: bool = True,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"a Cohort is built from a pandas DataFrame, not {type(df).__name__}")
         self._as_of = _to_date(as_of, "as_of")
         self._covariates = tuple(covariates)
-        self._df, self._arms = self._validate(df, reference, source)
+        self._df, self._arms = self._validate(df, reference, source, copy)
         self._scenario = scenario
         self._truth = dict(truth or {})
         self._provenance = dict(provenance or {})
 
     # ------------------------------------------------------------------ validation
-    def _validate(self, raw: pd.DataFrame, reference: Any, source: str | None) -> tuple[pd.DataFrame, tuple[str, str]]:
+    def _validate(
+        self, raw: pd.DataFrame, reference: Any, source: str | None, copy: bool
+    ) -> tuple[pd.DataFrame, tuple[str, str]]:
         require_columns(raw, [s.PARTICIPANT_ID, s.ARM], what="required", source=source)
         has_relapse = s.RELAPSE_DAYS in raw.columns or s.RELAPSE_EVENT in raw.columns
         has_retention = s.EXIT_DAYS in raw.columns or s.EXIT_REASON in raw.columns
@@ -138,9 +147,22 @@ class Cohort:
             require_columns(raw, [s.EXIT_DAYS, s.EXIT_REASON], what="retention outcome", source=source)
         require_columns(raw, self._covariates, what="covariate", source=source)
 
-        df = raw.copy(deep=False)  # columns are replaced, never modified in place
+        df = raw.copy(deep=copy)  # either way, columns are replaced, never modified in place
         df.index = pd.RangeIndex(len(df))
-        df[s.PARTICIPANT_ID] = check_ids(df[s.PARTICIPANT_ID], s.PARTICIPANT_ID, source)
+        # The id check (fingerprint and sort: 0.25 s at 10M rows) runs beside the column checks. Its error,
+        # if any, is raised first, as if it had run first: a finally clause raising replaces the exception.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ids = pool.submit(check_ids, df[s.PARTICIPANT_ID], s.PARTICIPANT_ID, source)
+            try:
+                arms = self._validate_columns(df, reference, source, has_relapse, has_retention)
+            finally:
+                df[s.PARTICIPANT_ID] = ids.result()
+        return df, arms
+
+    def _validate_columns(
+        self, df: pd.DataFrame, reference: Any, source: str | None, has_relapse: bool, has_retention: bool
+    ) -> tuple[str, str]:
+        """Validate and convert, in place in ``df``, every column but the participant id."""
         arm_text = _as_text(df[s.ARM])
         arms = self._validate_arms(arm_text, reference, source)
         if isinstance(arm_text.dtype, pd.CategoricalDtype):
@@ -154,15 +176,15 @@ class Cohort:
                 raise InputError(f"{where(s.SITE, i + 1, source)}: site is missing; fill it in or drop the column")
             df[s.SITE] = _as_text(df[s.SITE])
         if has_relapse:
-            df[s.RELAPSE_DAYS] = check_nonnegative_times(df[s.RELAPSE_DAYS], s.RELAPSE_DAYS, source)
-            df[s.RELAPSE_EVENT] = check_binary(
-                df[s.RELAPSE_EVENT], s.RELAPSE_EVENT, meaning="1 = relapse, 0 = censored", source=source
-            ).astype(np.int8)
+            _put(df, s.RELAPSE_DAYS, check_nonnegative_times(df[s.RELAPSE_DAYS], s.RELAPSE_DAYS, source))
+            event = check_binary(df[s.RELAPSE_EVENT], s.RELAPSE_EVENT, meaning="1 = relapse, 0 = censored", source=source)
+            if df[s.RELAPSE_EVENT].dtype != np.int8:
+                df[s.RELAPSE_EVENT] = event.astype(np.int8)
         if has_retention:
-            df[s.EXIT_DAYS] = check_nonnegative_times(df[s.EXIT_DAYS], s.EXIT_DAYS, source)
+            _put(df, s.EXIT_DAYS, check_nonnegative_times(df[s.EXIT_DAYS], s.EXIT_DAYS, source))
             df[s.EXIT_REASON] = check_vocabulary(df[s.EXIT_REASON], s.EXIT_REASON, s.EXIT_REASONS, source)
         if s.ENROLL_DATE in df.columns:
-            df[s.ENROLL_DATE] = check_dates(df[s.ENROLL_DATE], s.ENROLL_DATE, source)
+            _put(df, s.ENROLL_DATE, check_dates(df[s.ENROLL_DATE], s.ENROLL_DATE, source))
             if self._as_of is not None:
                 late = (df[s.ENROLL_DATE] > pd.Timestamp(self._as_of)).to_numpy()
                 if late.any():
@@ -174,11 +196,11 @@ class Cohort:
                     )
         for col in _BINARY_SECONDARY:
             if col in df.columns:
-                df[col] = check_binary(df[col], col, meaning="1 = yes, 0 = no", allow_missing=True, source=source)
+                _put(df, col, check_binary(df[col], col, meaning="1 = yes, 0 = no", allow_missing=True, source=source))
         for col in _COUNT_SECONDARY:
             if col in df.columns:
-                df[col] = check_counts(df[col], col, source)
-        return df, arms
+                _put(df, col, check_counts(df[col], col, source))
+        return arms
 
     @staticmethod
     def _validate_arms(values: pd.Series, reference: Any, source: str | None) -> tuple[str, str]:
@@ -187,9 +209,8 @@ class Cohort:
             i = int(np.flatnonzero(missing)[0])
             raise InputError(f"{where(s.ARM, i + 1, source)}: arm is missing; every participant belongs to an arm")
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = values.cat.codes.to_numpy()  # counting the codes, not sorting them (10M rows: 0.05 s, not 1 s)
-            present = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
-            labels = sorted(str(c) for c, used in zip(values.cat.categories, present) if used)
+            codes = values.cat.codes.to_numpy()  # one comparison per category: 10M rows, 2 arms: 0.003 s
+            labels = sorted(str(c) for k, c in enumerate(values.cat.categories) if (codes == k).any())
         else:
             labels = sorted(str(v) for v in pd.unique(values.to_numpy()))
         if len(labels) != 2:
@@ -285,6 +306,7 @@ class Cohort:
             as_of=as_of,
             covariates=covariates,
             provenance={"source": "from_frame", "columns": {"arm": arm, "relapse": relapse, "retention": retention}},
+            copy=False,  # ``out`` holds copies of the caller's columns (DataFrame assignment copies)
         )
 
     @staticmethod
@@ -439,10 +461,15 @@ class Cohort:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            # text columns stay Arrow strings (no Python objects); Arrow memory is freed as it converts
-            df = pq.read_table(path).to_pandas(
-                types_mapper={pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get,
-                self_destruct=True, split_blocks=True)
+            # Ids stay Arrow strings (no Python objects). Other text (site, sex, ...) is read through its
+            # dictionary, which skips decoding 10M strings per column, and then given back the object dtype
+            # it has in memory and from CSV. Arrow memory is freed as it converts.
+            text = (pa.string(), pa.large_string())
+            labels = [f.name for f in pq.read_schema(path) if f.type in text and f.name != s.PARTICIPANT_ID]
+            df = pq.read_table(path, read_dictionary=labels).to_pandas(
+                types_mapper={t: pd.StringDtype("pyarrow") for t in text}.get, self_destruct=True, split_blocks=True)
+            for column in labels:
+                df[column] = _labels_as_objects(df[column])
         sidecar = _sidecar(path)
         if sidecar.exists():
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -458,9 +485,29 @@ class Cohort:
                 truth=meta.get("truth"),
                 provenance=meta.get("provenance"),
                 source=path.name,
+                copy=False,
             )
         covariates = [c for c in (*s.STANDARD_COVARIATES, s.SITE) if c in df.columns]
-        return cls(df, reference=s.CLINICAL, covariates=covariates, provenance={"source": path.name}, source=path.name)
+        return cls(df, reference=s.CLINICAL, covariates=covariates, provenance={"source": path.name}, source=path.name,
+                   copy=False)
+
+
+def _put(df: pd.DataFrame, column: str, validated: np.ndarray | pd.Series) -> None:
+    """Put a validated column in ``df``, unless validation returned the column's own data.
+
+    Assigning copies; skipping unchanged columns saves about 0.3 s at 10 million rows.
+    """
+    current = df[column]
+    validated_values = validated.to_numpy() if isinstance(validated, pd.Series) else validated
+    if current.dtype == validated_values.dtype and np.may_share_memory(current.to_numpy(), validated_values):
+        return
+    df[column] = validated
+
+
+def _labels_as_objects(values: pd.Series) -> np.ndarray:
+    """A categorical column as an object array of its labels (missing stays missing), without re-parsing text."""
+    labels = np.append(np.asarray(values.cat.categories, dtype=object), np.nan)
+    return labels[values.cat.codes.to_numpy()]  # code -1 (missing) takes the trailing NaN
 
 
 def _as_text(values: pd.Series) -> pd.Series:

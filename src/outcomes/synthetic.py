@@ -419,7 +419,7 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
         "scenario": sc.name,
     }
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
-                  scenario=sc, truth=cal.truth, provenance=provenance)
+                  scenario=sc, truth=cal.truth, provenance=provenance, copy=False)
 
 
 def _negative_binomial(rng: np.random.Generator, mean: np.ndarray, shape: float = 2.0) -> np.ndarray:

@@ -426,7 +426,7 @@ def read_extract(path: str | Path, mapping: str | Path | MappingABC | None = Non
                          f"{', '.join(report.by_reason.reason)})")
     return Cohort(frame, reference=s.CLINICAL, as_of=report.as_of, covariates=covariates,
                   provenance={"source": report.source, "mapping": report.mapping, "ingestion": report.summary()},
-                  source=report.source)
+                  source=report.source, copy=False)
 
 
 def validate_extract(path: str | Path, mapping: str | Path | MappingABC | None = None,
