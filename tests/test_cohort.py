@@ -236,8 +236,7 @@ def test_the_cohort_keeps_its_own_copy_of_the_frame():
     assert cohort.df.loc[0, "relapse_days"] == 30.0 and cohort.df.loc[0, "age"] == 30
 
 
-def test_parquet_text_columns_come_back_as_in_memory(tmp_path, small_cohort):
-    back = oc.Cohort.read(small_cohort.write(tmp_path / "c.parquet"))
-    for column in ("site", "sex", "primary_substance"):
-        assert back.df[column].dtype == object
-        assert back.df[column].tolist() == small_cohort.df[column].tolist()
+def test_a_column_given_twice_is_refused():
+    df = pd.concat([canonical(), canonical()[["age"]]], axis=1)
+    with pytest.raises(oc.InputError, match="column 'age' appears more than once"):
+        oc.Cohort(df, reference="clinical")
