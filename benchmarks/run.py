@@ -89,11 +89,29 @@ def bench_compare(repeats: int, sizes=(1_000_000, 10_000_000)) -> list[Row]:
                   "np.argsort of the time column", ours / sort),
                  (f"compare_arms unadjusted, {label}", ours, "lifelines doing the same work", ours / theirs),
                  (f"(baseline) lifelines KM + log-rank + Cox + RMST, {label}", theirs, "np.argsort", theirs / sort)]
-        if n == sizes[-1]:
-            build = timed(lambda: oc.Cohort(cohort.df, reference="clinical", covariates=cohort.covariates), 1)
-            rows.append((f"building (validating) a Cohort, {label}", build, "compare_arms unadjusted", build / ours))
         del cohort
     return rows
+
+
+def bench_construction(repeats: int) -> list[Row]:
+    """Building a 10M-row Cohort against analysing it, and reading it against pyarrow reading the same file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = oc.synthetic_cohort(n=10_000_000, seed=5).write(Path(tmp) / "cohort.parquet")
+        cohort = oc.Cohort.read(path)
+        df, covariates = cohort.df, cohort.covariates
+        validate = timed(lambda: oc.Cohort(df, reference="clinical", covariates=covariates, copy=False), repeats)
+        with_copy = timed(lambda: oc.Cohort(df, reference="clinical", covariates=covariates), repeats)
+        one = timed(lambda: oc.compare_arms(cohort, "relapse"), repeats)
+        both = timed(lambda: (oc.compare_arms(cohort, "relapse"), oc.compare_arms(cohort, "retention")), repeats)
+        del df
+        read = timed(lambda: oc.Cohort.read(path), repeats)
+        bare = timed(lambda: pd.read_parquet(path), repeats)
+    return [("(baseline) compare_arms unadjusted, relapse and retention, 10M", both, "", 1.0),
+            ("building a Cohort (validation), 10M rows", validate, "both comparisons", validate / both),
+            ("building a Cohort (validation), 10M rows", validate, "compare_arms, relapse only", validate / one),
+            ("Cohort(df) with its default protective copy, 10M", with_copy, "both comparisons", with_copy / both),
+            ("(baseline) pandas.read_parquet of the 10M-row file", bare, "", 1.0),
+            ("Cohort.read of that file (decoding + validation)", read, "pandas.read_parquet", read / bare)]
 
 
 def bench_adjusted(repeats: int) -> list[Row]:
@@ -196,7 +214,8 @@ def bench_r(repeats: int) -> list[Row]:
             ("compare_arms unadjusted, 1M", ours, "R survival doing the same work", ours / elapsed)]
 
 
-BENCHMARKS = {"synthetic": bench_synthetic, "compare": bench_compare, "adjusted": bench_adjusted,
+BENCHMARKS = {"synthetic": bench_synthetic, "compare": bench_compare, "construction": bench_construction,
+              "adjusted": bench_adjusted,
               "power": bench_power, "report": bench_report, "memory": bench_memory, "r": bench_r}
 
 

@@ -85,7 +85,7 @@ class Cohort:
     copy : bool, default True
         Copy the data, so that later changes to ``df`` cannot reach the cohort
         (its values were validated once, here). Readers that build a frame
-        nobody else holds pass False, which saves a full copy (about 0.3 s and
+        nobody else holds pass False, which saves a full copy (about 0.5 s and
         1.8 GB at 10 million rows).
 
     Raises
