@@ -117,8 +117,8 @@ def bench_construction(repeats: int) -> list[Row]:
 def bench_adjusted(repeats: int) -> list[Row]:
     from lifelines import CoxPHFitter
 
-    from outcomes.design import design_matrix
-    from outcomes.survival import fit_cox
+    from outcomes.analyses.design import design_matrix
+    from outcomes.stats import fit_cox
 
     cohort = oc.synthetic_cohort(n=1_000_000, seed=3)
     design = design_matrix(cohort.df, cohort.treatment, ADJUST)

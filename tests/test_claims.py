@@ -170,7 +170,7 @@ def test_reconcile_on_real_data_without_secondary_columns(rossi):
 
 
 def test_verdicts_by_hand():
-    from outcomes.reconcile import _verdict
+    from outcomes.claims.reconcile import _verdict
 
     assert _verdict("relapse_risk_ratio_12m", 0.65, 0.65, "equal", 0.64, 0.60, 0.70).startswith("consistent")
     assert _verdict("relapse_risk_ratio_12m", 0.65, 0.65, "equal", 0.90, 0.80, 1.02).startswith("smaller effect")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from outcomes.cli import main
+from outcomes.outputs.cli import main
 
 from .conftest import REPO
 
@@ -37,7 +37,7 @@ def test_errors_are_clear_and_exit_2(tmp_path, capsys):
 
 def test_console_script_runs_as_a_subprocess():
     done = subprocess.run(
-        [sys.executable, "-m", "outcomes.cli", "analyze", "--data", str(REPO / "data/synthetic/cohort.csv"),
+        [sys.executable, "-m", "outcomes", "analyze", "--data", str(REPO / "data/synthetic/cohort.csv"),
          "--outcome", "relapse"],
         capture_output=True, text=True, check=False,
     )

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.survival import fit_cox, kaplan_meier, logrank_test, restricted_mean
+from outcomes.stats import fit_cox, kaplan_meier, logrank_test, restricted_mean
 
 from .conftest import REFERENCE
 

@@ -57,8 +57,8 @@ def test_gray_test_matches(result):
 @pytest.mark.parametrize("adjust, key", [((), "finegray_unadjusted"), (("age", "co_occurring_mh"), "finegray_adjusted")])
 def test_fine_gray_matches_finegray_coxph(cohort, adjust, key):
     # coxph(Surv(fgstart, fgstop, fgstatus) ~ arm (+ age + co_occurring_mh), weight = fgwt, cluster = id)
-    from outcomes.design import design_matrix
-    from outcomes.survival import fit_cox
+    from outcomes.analyses.design import design_matrix
+    from outcomes.stats import fit_cox
 
     ref = REF[key]
     df = cohort.df
@@ -87,7 +87,7 @@ def test_cause_specific_cox_matches(result, cause):
 
 
 def test_cif_by_hand():
-    from outcomes.survival.competing import aalen_johansen
+    from outcomes.stats.cumulative_incidence import aalen_johansen
 
     # times 1..4: dropout, completion, dropout, censored. CIF: 1/4; S(2) = 1/2, + 1/2 * 1/2
     curve = aalen_johansen(np.array([1, 2, 3, 4.0]), np.array([1, 2, 1, 0]))

@@ -9,7 +9,7 @@ import pytest
 
 import outcomes as oc
 from outcomes import power as pw
-from outcomes.cli import main
+from outcomes.outputs.cli import main
 
 Z = 1.959963984540054 + 0.8416212335729143  # z_{0.975} + z_{0.80}
 
@@ -70,7 +70,7 @@ def test_simulated_power_agrees_with_schoenfeld_within_3_points():
 
 
 def test_vectorized_logrank_equals_the_single_test():
-    from outcomes.survival import logrank_test
+    from outcomes.stats import logrank_test
 
     rng = np.random.default_rng(0)
     time, event, treated = pw._simulate_design(pw.Design(), 80, 0.7, 5, rng)

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import outcomes as oc
-from outcomes.design import design_matrix
-from outcomes.survival import fit_cox
+from outcomes.analyses.compare import outcome_arrays
+from outcomes.analyses.design import design_matrix
+from outcomes.stats import fit_cox
 
 from .conftest import load_reference
 
@@ -103,7 +104,7 @@ def test_breslow_ties_and_loglik_match_coxph(case):
     # coxph(..., ties = "breslow") and f$loglik[2]
     name, cohort, ref, _, _ = case
     spec = CASES[name]
-    time, event, _ = oc.compare.outcome_arrays(cohort, spec["outcome"])
+    time, event, _ = outcome_arrays(cohort, spec["outcome"])
     for ties, key, adjust in (("breslow", "cox_unadjusted_breslow", []),
                               ("efron", "cox_unadjusted_efron", []),
                               ("efron", "cox_adjusted_efron", spec["adjust"])):

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.asof import previous_quarter, quarter_bounds
-from outcomes.cli import main
-from outcomes.report import build, suppress_table
-from outcomes.report import figures as F
+from outcomes.data.asof import previous_quarter, quarter_bounds
+from outcomes.outputs.cli import main
+from outcomes.outputs.report import build, suppress_table
+from outcomes.outputs.report import figures as F
 
 from .conftest import REPO
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.weighting import logistic_fit
+from outcomes.analyses.weighting import logistic_fit
 
 CONFOUNDERS = ["age", "sex", "primary_substance", "co_occurring_mh", "prior_treatments", "housing_unstable", "site"]
 

@@ -7,14 +7,27 @@ analysis-ready frame), then compare the arms::
     cohort = oc.synthetic_cohort(n=2000, seed=0)
     res = oc.compare_arms(cohort, "relapse")
     res.hazard_ratio, res.survival_at([90, 180, 365])
+
+The package is layered along the data flow (``docs/architecture.md``)::
+
+    core -> stats -> data -> analyses -> claims -> present -> outputs
+
+``oc.report`` (papermill, nbconvert, matplotlib) is imported the first time it
+is used, so ``import outcomes`` stays light.
 """
 
-from . import claims, disclosure, power, report, schema
-from .asof import as_of
-from .cohort import Cohort
-from .compare import ArmComparison, compare_arms
-from .competing import CompetingRisks, cumulative_incidence
-from .errors import (
+from typing import Any
+
+from . import claims
+from .analyses import power
+from .analyses.compare import ArmComparison, compare_arms
+from .analyses.competing import CompetingRisks, cumulative_incidence
+from .analyses.extrapolate import ParametricFits, fit_parametric
+from .analyses.secondary import SecondaryComparison, compare_secondary
+from .analyses.weighting import Balance, EValue, PropensityWeights, balance, e_value, propensity_weights
+from .claims.reconcile import Reconciliation, reconcile
+from .core import disclosure
+from .core.errors import (
     ConvergenceError,
     InputError,
     NotEstimableError,
@@ -23,15 +36,14 @@ from .errors import (
     SmallCellWarning,
     StatisticalWarning,
 )
-from .narrate import narrate
-from .reconcile import Reconciliation, reconcile
-from .results import Estimate
-from .scenario import SCENARIOS, Scenario
-from .secondary import SecondaryComparison, compare_secondary
-from .extrapolate import ParametricFits, fit_parametric
-from .extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
-from .weighting import Balance, EValue, PropensityWeights, balance, e_value, propensity_weights
-from .synthetic import scenario_truth, synthetic_cohort
+from .core.results import Estimate
+from .data import schema
+from .data.asof import as_of
+from .data.cohort import Cohort
+from .data.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
+from .data.scenario import SCENARIOS, Scenario
+from .data.synthetic import scenario_truth, synthetic_cohort
+from .present.narrate import narrate
 
 __version__ = "0.1.0"
 
@@ -59,6 +71,7 @@ __all__ = [
     "as_of",
     "balance",
     "claims",
+    "disclosure",
     "e_value",
     "fit_parametric",
     "power",
@@ -78,3 +91,12 @@ __all__ = [
     "validate_extract",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``oc.report``: the report and figures module, imported on first use (it loads matplotlib)."""
+    if name == "report":
+        from .outputs import report
+
+        return report
+    raise AttributeError(f"module 'outcomes' has no attribute {name!r}")

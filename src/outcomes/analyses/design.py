@@ -1,0 +1,82 @@
+"""Design matrices for regression: the arm indicator plus covariates, coded as R codes them.
+
+Numeric and boolean covariates enter as they are. Text and categorical
+covariates are dummy-coded against their first level (sorted order for text,
+category order for pandas categoricals), named ``<column><level>`` as R names
+them (``raceother``, ``marnot married``). Rows with a missing covariate are
+left out (complete cases) and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data import schema as s
+from ..core.errors import InputError
+
+__all__ = ["Design", "design_matrix"]
+
+
+@dataclass(frozen=True)
+class Design:
+    X: np.ndarray  # (n_complete, p)
+    terms: list[str]  # column names of X
+    term_columns: dict[str, list[int]]  # model term -> columns of X (factors span several)
+    complete: np.ndarray  # (n,) bool: rows used
+    n_missing: int
+    missing_by_column: dict[str, int]
+
+
+def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -> Design:
+    """Arm indicator (1 = ``treatment``) first, then the covariates.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["a", "b", "b"], "race": ["black", "other", "black"], "age": [20, 30, None]})
+    >>> d = design_matrix(df, "b", ["race", "age"])
+    >>> d.terms, d.n_missing
+    (['armb', 'raceother', 'age'], 1)
+    """
+    for c in covariates:
+        if c not in df.columns:
+            raise InputError(f"covariate {c!r} is not a column of the cohort; columns are {list(df.columns)}")
+        if c in (s.ARM, s.PARTICIPANT_ID):
+            raise InputError(f"{c!r} cannot be a covariate")
+    missing_by_column = {c: int(df[c].isna().sum()) for c in covariates}
+    complete = np.ones(len(df), dtype=bool)
+    for c in covariates:
+        complete &= df[c].notna().to_numpy()
+    data = df[[s.ARM, *covariates]]  # only the columns needed: never copy the whole cohort
+    if not complete.all():
+        data = data.loc[complete]
+    arm = data[s.ARM]
+    if isinstance(arm.dtype, pd.CategoricalDtype) and treatment in list(arm.cat.categories):
+        treated = arm.cat.codes.to_numpy() == list(arm.cat.categories).index(treatment)
+    else:
+        treated = (arm.astype(str) == treatment).to_numpy()
+    columns = [treated.astype(float)]
+    terms = [f"{s.ARM}{treatment}"]
+    term_columns: dict[str, list[int]] = {s.ARM: [0]}
+    for c in covariates:
+        values = data[c]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            term_columns[c] = [len(terms)]
+            columns.append(values.to_numpy(dtype=float))
+            terms.append(c)
+            continue
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            levels = [lv for lv in values.cat.categories if (values == lv).any()]
+        else:
+            levels = sorted(pd.unique(values.astype(str)))
+        text = values.astype(str).to_numpy()
+        term_columns[c] = []
+        for level in levels[1:]:
+            term_columns[c].append(len(terms))
+            columns.append((text == str(level)).astype(float))
+            terms.append(f"{c}{level}")
+    X = np.column_stack(columns)
+    return Design(X, terms, term_columns, complete, int((~complete).sum()), missing_by_column)

@@ -1,0 +1,374 @@
+"""Propensity weighting for self-selected arms: IPTW weights, covariate balance and the E-value.
+
+When people choose peer support, those who join differ from those who do not.
+Inverse probability of treatment weighting (IPTW) re-weights each arm to the
+covariate mix of the whole cohort, so the weighted comparison estimates the
+*marginal* effect (what would happen if everyone, versus no one, had peer
+support added), provided every confounder is among the covariates. The E-value
+says how strong an unmeasured confounder would have to be to explain the
+effect away.
+
+- :func:`propensity_weights`: logistic propensity model (statsmodels),
+  stabilized weights ``P(arm) / P(arm | covariates)``, optional truncation at
+  quantiles, and positivity diagnostics;
+- :func:`balance`: standardized mean differences before and after weighting,
+  with a love plot;
+- :func:`e_value`: VanderWeele and Ding (2017), with the common-outcome
+  conversion of a hazard ratio.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data import schema as s
+from ..data.cohort import Cohort
+from .design import design_matrix
+from ..core.errors import ConvergenceError, InputError, StatisticalWarning
+from ..core.results import Estimate, Result, new_axes
+
+__all__ = ["PropensityWeights", "Balance", "EValue", "propensity_weights", "balance", "e_value", "logistic_fit"]
+
+POSITIVITY_BOUNDS = (0.025, 0.975)
+
+
+def logistic_fit(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
+    """Logistic regression coefficients by Newton-Raphson (IRLS); ``X`` includes the intercept.
+
+    Used inside the bootstrap, where refitting with statsmodels thousands of times
+    would dominate; it gives statsmodels' estimates (tested to 1e-8).
+    """
+    beta = np.zeros(X.shape[1])
+    for _ in range(max_iter):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+        w = p * (1 - p)
+        step = np.linalg.solve(X.T @ (X * w[:, None]), X.T @ (y - p))
+        beta = beta + step
+        if np.max(np.abs(step)) < tol:
+            return beta
+    raise ConvergenceError("the propensity model did not converge (perfect separation of the arms by a covariate?)")
+
+
+def _stabilized(treated: np.ndarray, score: np.ndarray, stabilized: bool) -> np.ndarray:
+    share = treated.mean()
+    if stabilized:
+        return np.where(treated, share / score, (1 - share) / (1 - score))
+    return np.where(treated, 1 / score, 1 / (1 - score))
+
+
+def _truncate(w: np.ndarray, trim: float | None) -> tuple[np.ndarray, int]:
+    if not trim:
+        return w, 0
+    lo, hi = np.quantile(w, [trim, 1 - trim])
+    clipped = np.clip(w, lo, hi)
+    return clipped, int((clipped != w).sum())
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class PropensityWeights(Result):
+    """A fitted propensity model and the weights it gives.
+
+    Attributes
+    ----------
+    covariates : tuple of str
+    score : ndarray
+        P(treatment arm | covariates) for each complete-case participant.
+    weights : ndarray
+        IPTW weights, aligned with ``rows``.
+    rows : ndarray
+        Positions (in ``cohort.df``) of the participants used (complete covariates).
+    model : DataFrame
+        ``term, coef, se, p_value`` of the logistic model.
+    positivity : DataFrame
+        Per arm: ``arm, n, score_min, score_max, outside_bounds, effective_n``.
+    stabilized : bool
+    trim : float or None
+        Weights truncated at the ``trim`` and ``1 - trim`` quantiles.
+    n_truncated, n_excluded : int
+    """
+
+    covariates: tuple[str, ...]
+    score: np.ndarray
+    weights: np.ndarray
+    rows: np.ndarray
+    model: pd.DataFrame
+    positivity: pd.DataFrame
+    stabilized: bool
+    trim: float | None
+    n_truncated: int
+    n_excluded: int
+    arms: tuple[str, str]
+    treated: np.ndarray  # True for the treatment arm, aligned with ``rows``
+
+    @property
+    def title(self) -> str:
+        kind = "stabilized " if self.stabilized else ""
+        return f"Propensity model ({kind}IPTW weights) on {', '.join(self.covariates)}"
+
+    def table(self) -> pd.DataFrame:
+        return self.positivity
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.n_truncated:
+            out.append(f"{self.n_truncated} weights were truncated at the {self.trim:g} and {1 - self.trim:g} quantiles.")
+        if self.n_excluded:
+            out.append(f"{self.n_excluded} participants with a missing covariate have no weight and are left out.")
+        return out
+
+    def plot(self, ax=None):
+        """Propensity-score distributions by arm (overlap)."""
+        from .compare import ARM_COLORS
+
+        ax = new_axes(ax)
+        treated = self.treated
+        bins = np.linspace(0, 1, 41)
+        for label, mask, color in ((self.arms[0], ~treated, ARM_COLORS[0]), (self.arms[1], treated, ARM_COLORS[1])):
+            ax.hist(self.score[mask], bins=bins, alpha=0.5, color=color, label=s.arm_label(label), density=True)
+        ax.set_xlabel("propensity score: P(peer support | covariates)")
+        ax.set_ylabel("density")
+        ax.legend(frameon=False)
+        return ax
+
+
+def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized: bool = True,
+                       trim: float | None = None) -> PropensityWeights:
+    """Fit ``P(treatment arm | covariates)`` by logistic regression and return IPTW weights.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    covariates : sequence of str
+        Confounders: everything that affects both joining peer support and the outcome.
+    stabilized : bool
+        Multiply by the marginal arm share (weights average about 1).
+    trim : float, optional
+        Truncate weights at the ``trim`` and ``1 - trim`` quantiles (e.g. 0.01).
+
+    Warns
+    -----
+    StatisticalWarning
+        When some propensity scores are outside [0.025, 0.975] (positivity problem).
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> pw = oc.propensity_weights(oc.synthetic_cohort(n=3000, seed=1), ["co_occurring_mh", "prior_treatments"])
+    >>> round(float(pw.weights.mean()), 1)
+    1.0
+    """
+    import statsmodels.api as sm
+
+    covariates = tuple(covariates)
+    if not covariates:
+        raise InputError("propensity weighting needs covariates: pass adjust=[...] with the confounders")
+    if trim is not None and not 0 < trim < 0.5:
+        raise InputError(f"trim must be between 0 and 0.5 (a quantile), not {trim!r}")
+    design = design_matrix(cohort.df, cohort.treatment, covariates)
+    rows = np.flatnonzero(design.complete)
+    treated = design.X[:, 0] == 1
+    X = sm.add_constant(design.X[:, 1:], has_constant="add")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = sm.GLM(treated.astype(float), X, family=sm.families.Binomial()).fit()
+        except Exception as exc:  # perfect separation and friends
+            raise ConvergenceError(f"the propensity model did not converge: {exc}") from None
+    score = np.asarray(fit.fittedvalues)
+    weights, n_truncated = _truncate(_stabilized(treated, score, stabilized), trim)
+    model = pd.DataFrame({"term": ["(intercept)", *design.terms[1:]], "coef": np.asarray(fit.params),
+                          "se": np.asarray(fit.bse), "p_value": np.asarray(fit.pvalues)})
+    positivity = []
+    lo, hi = POSITIVITY_BOUNDS
+    for arm, mask in ((cohort.arms[0], ~treated), (cohort.arms[1], treated)):
+        w = weights[mask]
+        positivity.append({"arm": arm, "n": int(mask.sum()), "score_min": float(score[mask].min()),
+                           "score_max": float(score[mask].max()),
+                           "outside_bounds": int(((score[mask] < lo) | (score[mask] > hi)).sum()),
+                           "effective_n": float(w.sum() ** 2 / (w**2).sum())})
+    positivity = pd.DataFrame(positivity)
+    outside = int(positivity.outside_bounds.sum())
+    if outside:
+        warnings.warn(
+            f"positivity: {outside} participants have a propensity score outside [{lo}, {hi}] (almost certain to "
+            "be in one arm); their weights are extreme. Consider trim=0.01, or restricting the cohort",
+            StatisticalWarning, stacklevel=2,
+        )
+    if design.n_missing:
+        warnings.warn(f"{design.n_missing} participants have a missing covariate and get no weight (left out)",
+                      StatisticalWarning, stacklevel=2)
+    return PropensityWeights(covariates=covariates, score=score, weights=weights, rows=rows, model=model,
+                             positivity=positivity, stabilized=stabilized, trim=trim, n_truncated=n_truncated,
+                             n_excluded=design.n_missing, arms=cohort.arms, treated=treated)
+
+
+# ------------------------------------------------------------------------------------------ balance
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class Balance(Result):
+    """Standardized mean differences (treatment minus reference) before and after weighting."""
+
+    rows: pd.DataFrame
+    weighted: bool
+    threshold: float = 0.1
+
+    @property
+    def title(self) -> str:
+        what = "after IPTW" if self.weighted else "(unweighted: smd_after repeats smd_before)"
+        return f"Covariate balance {what}; |SMD| < {self.threshold} is balanced"
+
+    def table(self) -> pd.DataFrame:
+        return self.rows
+
+    def plot(self, ax=None):
+        """Love plot: |SMD| per covariate before (open) and after (filled) weighting."""
+        ax = new_axes(ax, figsize=(6.0, max(3.0, 0.28 * len(self.rows) + 1)))
+        y = np.arange(len(self.rows))
+        ax.scatter(self.rows.smd_before.abs(), y, facecolors="none", edgecolors="#D55E00", label="before")
+        ax.scatter(self.rows.smd_after.abs(), y, color="#0072B2", label="after weighting")
+        ax.axvline(self.threshold, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_yticks(y, self.rows.covariate.tolist(), fontsize="small")
+        ax.set_xlabel("absolute standardized mean difference")
+        ax.legend(frameon=False)
+        ax.set_title("Covariate balance (love plot)", fontsize="medium")
+        return ax
+
+
+def _smd(x: np.ndarray, treated: np.ndarray, w: np.ndarray) -> float:
+    def moments(mask):
+        ww = w[mask]
+        m = np.average(x[mask], weights=ww)
+        v = np.average((x[mask] - m) ** 2, weights=ww)
+        return m, v
+
+    m1, v1 = moments(treated)
+    m0, v0 = moments(~treated)
+    pooled = np.sqrt((v1 + v0) / 2)
+    return float((m1 - m0) / pooled) if pooled > 0 else 0.0
+
+
+def balance(cohort: Cohort, covariates: Sequence[str], weights: str | None = None, *,
+            trim: float | None = None) -> Balance:
+    """Standardized mean differences of each covariate (each level of a categorical one).
+
+    Parameters
+    ----------
+    cohort : Cohort
+    covariates : sequence of str
+    weights : None or "iptw"
+        ``"iptw"``: ``smd_after`` uses the stabilized IPTW weights of a propensity
+        model on ``covariates``; None: no weighting (``smd_after`` equals ``smd_before``).
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> bal = oc.balance(oc.synthetic_cohort(n=3000, seed=1), ["co_occurring_mh", "age"], weights="iptw")
+    >>> bal.table().columns.tolist()
+    ['covariate', 'smd_before', 'smd_after']
+    """
+    if weights not in (None, "iptw"):
+        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
+    design = design_matrix(cohort.df, cohort.treatment, covariates)
+    treated = design.X[:, 0] == 1
+    if weights == "iptw":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StatisticalWarning)
+            w = propensity_weights(cohort, covariates, trim=trim).weights
+    else:
+        w = np.ones(len(treated))
+    ones = np.ones(len(treated))
+    labels = {}
+    for covariate, columns in design.term_columns.items():
+        for j in columns:
+            term = design.terms[j]
+            labels[j] = covariate if term == covariate else f"{covariate}: {term[len(covariate):]}"
+    rows = [{"covariate": labels[j], "smd_before": _smd(design.X[:, j], treated, ones),
+             "smd_after": _smd(design.X[:, j], treated, w)} for j in range(1, len(design.terms))]
+    return Balance(rows=pd.DataFrame(rows), weighted=weights == "iptw")
+
+
+# ------------------------------------------------------------------------------------------ E-value
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class EValue(Result):
+    """E-values for a ratio estimate (VanderWeele and Ding, Ann Intern Med 2017).
+
+    ``point``: the minimum strength of association (risk-ratio scale) an unmeasured
+    confounder would need with both the arm and the outcome to explain the estimate
+    away; ``ci``: the same for the confidence limit closest to 1 (1 if the interval
+    includes 1).
+    """
+
+    measure: str
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    risk_ratio: float
+    point: float
+    ci: float
+    conversion: str
+
+    @property
+    def title(self) -> str:
+        return f"E-value for the {self.measure}: {self.point:.2f} (confidence limit: {self.ci:.2f})"
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"measure": self.measure, "estimate": self.estimate, "ci_lower": self.ci_lower,
+                              "ci_upper": self.ci_upper, "risk_ratio_scale": self.risk_ratio,
+                              "e_value": self.point, "e_value_ci": self.ci, "conversion": self.conversion}])
+
+    def plot(self, ax=None):
+        """The bias curve: confounder associations (RR_AU = RR_UY) that would explain the estimate away."""
+        ax = new_axes(ax)
+        rr = max(self.risk_ratio, 1 / self.risk_ratio)
+        x = np.linspace(1.001, max(self.point * 3, 3), 200)
+        y = rr * (1 - x) / (rr - x)  # RR_UY needed for a given RR_AU: RR_AU*RR_UY/(RR_AU+RR_UY-1) = rr
+        ax.plot(x[x > rr], y[x > rr], color="black")
+        ax.plot([self.point], [self.point], "o", color="#D55E00")
+        ax.set_xlabel("confounder-arm risk ratio")
+        ax.set_ylabel("confounder-outcome risk ratio")
+        ax.set_title(self.title, fontsize="medium")
+        return ax
+
+
+def _e(rr: float) -> float:
+    rr = 1 / rr if rr < 1 else rr
+    return float(rr + np.sqrt(rr * (rr - 1)))
+
+
+def e_value(estimate: Estimate, *, common_outcome: bool = True) -> EValue:
+    """E-value of a risk ratio, rate ratio or hazard ratio estimate.
+
+    A hazard ratio of a common outcome (more than 15% have the event by the end of
+    follow-up, as relapse does) is first converted to the risk-ratio scale with
+    ``(1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))``; for a rare outcome the HR is used
+    as a risk ratio.
+
+    Examples
+    --------
+    >>> from outcomes import Estimate
+    >>> rr = Estimate(measure="risk ratio", value=3.9, ci_lower=1.8, ci_upper=8.7, p_value=0.001)
+    >>> round(e_value(rr).point, 2), round(e_value(rr).ci, 2)   # VanderWeele & Ding's example
+    (7.26, 3.0)
+    """
+    measure = estimate.measure
+    if not any(word in measure for word in ("ratio",)):
+        raise InputError(f"the E-value is defined for ratio measures, not for a {measure}")
+
+    def to_rr(v: float) -> float:
+        if "hazard" in measure and common_outcome:
+            return float((1 - 0.5 ** np.sqrt(v)) / (1 - 0.5 ** np.sqrt(1 / v)))
+        return float(v)
+
+    rr, lo, hi = to_rr(estimate.value), to_rr(estimate.ci_lower), to_rr(estimate.ci_upper)
+    if lo <= 1 <= hi:
+        ci = 1.0
+    else:
+        ci = _e(lo if rr > 1 else hi)
+    conversion = ("hazard ratio of a common outcome converted: (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))"
+                  if "hazard" in measure and common_outcome else "none (ratio used as a risk ratio)")
+    return EValue(measure=measure, estimate=estimate.value, ci_lower=estimate.ci_lower, ci_upper=estimate.ci_upper,
+                  risk_ratio=rr, point=_e(rr), ci=ci, conversion=conversion)

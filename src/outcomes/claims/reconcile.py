@@ -1,0 +1,318 @@
+"""``reconcile``: each testable claim against this cohort's estimate of the same estimand.
+
+For every reading of every claim (``oc.claims.readings()``) the cohort's
+estimate and confidence interval are computed with ``compare_arms``,
+``cumulative_incidence`` and ``compare_secondary``, and a verdict is given. The
+verdict text starts with one of:
+
+- ``consistent``: the interval overlaps what the claim says (a value, a range,
+  or for "up to" claims anything between no effect and the bound);
+- ``smaller effect``: the interval lies between no effect and the claim (for a
+  level such as a prevalence: the whole interval is below the claim);
+- ``larger effect``: the interval lies beyond the claim (for a level: above it);
+- ``opposite direction``: the interval lies entirely on the other side of no effect;
+- ``not estimable``: with the reason (no 10-year follow-up, no symptom scores, ...).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import catalog
+from ..data import schema as s
+from ..data.cohort import Cohort
+from ..core.errors import NotEstimableError, OutcomesError
+from ..core.results import Result, new_axes
+
+__all__ = ["Reconciliation", "reconcile"]
+
+# estimand -> (null value or None for levels, scale: "log" for ratios, "linear" otherwise, what it measures)
+ESTIMANDS: dict[str, tuple[float | None, str, str]] = {
+    "relapse_risk_ratio_12m": (1.0, "log", "12-month relapse risk ratio"),
+    "relapse_risk_difference_12m": (0.0, "linear", "12-month relapse risk difference"),
+    "relapse_risk_12m_clinical": (None, "linear", "12-month relapse risk, clinical only"),
+    "sobriety_ratio_12m": (1.0, "log", "ratio of 12-month relapse-free probabilities"),
+    "sobriety_ratio_10y": (1.0, "log", "ratio of 10-year abstinence probabilities"),
+    "retention_ratio": (1.0, "log", "ratio of retention (not dropped out) at program end"),
+    "dropout_ratio": (1.0, "log", "ratio of dropout by program end"),
+    "aftercare_risk_ratio": (1.0, "log", "aftercare engagement risk ratio"),
+    "sessions_rate_ratio": (1.0, "log", "sessions attended per day in treatment, rate ratio"),
+    "ed_visits_rate_ratio": (1.0, "log", "emergency visits per person-year, rate ratio"),
+    "mh_admissions_rate_ratio": (1.0, "log", "mental-health crisis admissions per person-year, rate ratio"),
+    "mh_score_reduction_peer": (0.0, "linear", "relative reduction of symptom scores over 12 months, peer arm"),
+    "use_days_reduction_ratio": (1.0, "log", "ratio of relative reductions in days of use"),
+    "use_days_reduction_difference": (0.0, "linear", "difference of relative reductions in days of use"),
+    "co_occurring_mh_prevalence": (None, "linear", "prevalence of co-occurring mental illness"),
+    "studies_reviewed": (None, "linear", "number of studies reviewed"),
+}
+
+
+class _NotEstimable(Exception):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class Reconciliation(Result):
+    """The articles' claims against one cohort.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        ``claim_id, source, reading, estimand, claimed, claimed_low, claimed_high, estimate,
+        ci_lower, ci_upper, verdict`` (one row per reading of each claim).
+    program_days : float
+        The program length used for retention claims.
+    alpha : float
+    """
+
+    rows: pd.DataFrame
+    program_days: float
+    alpha: float
+
+    @property
+    def title(self) -> str:
+        counts = self.rows.verdict.str.split(":").str[0].value_counts()
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+        return f"The articles' claims against this cohort ({summary})"
+
+    def table(self) -> pd.DataFrame:
+        return self.rows[["claim_id", "estimand", "claimed", "estimate", "ci_lower", "ci_upper", "verdict"]]
+
+    def plot(self, ax=None):
+        """Each estimable reading: the claim (diamond or bar) and this cohort's estimate with its CI."""
+        est = self.rows[self.rows.estimate.notna() & self.rows.estimand.map(lambda e: ESTIMANDS[e][1] == "log")]
+        ax = new_axes(ax, figsize=(7.0, max(3.0, 0.3 * len(est) + 1)))
+        for i, row in enumerate(est.itertuples()):
+            ax.plot([row.ci_lower, row.ci_upper], [i, i], color="#0072B2", linewidth=2)
+            ax.plot([row.estimate], [i], "o", color="#0072B2")
+            if not np.isnan(row.claimed_low):
+                ax.plot([row.claimed_low, row.claimed_high], [i, i], color="#E69F00", linewidth=6, alpha=0.5)
+        ax.set_yticks(range(len(est)), [f"{r.claim_id} ({r.reading})" for r in est.itertuples()], fontsize="x-small")
+        ax.axvline(1.0, color="grey", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("ratio (peer support + clinical vs clinical only); orange: claimed")
+        ax.set_title("Claims (orange) against this cohort's estimates (blue, 95% CI)", fontsize="medium")
+        return ax
+
+
+def _z(alpha: float) -> float:
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+class _Estimator:
+    """Computes each estimand once, from the analyses of one cohort."""
+
+    def __init__(self, cohort: Cohort, program_days: float, alpha: float) -> None:
+        self.cohort = cohort
+        self.L = program_days
+        self.alpha = alpha
+        self._cache: dict[str, object] = {}
+
+    def _get(self, key: str, fn: Callable[[], object]) -> object:
+        if key not in self._cache:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._cache[key] = fn()
+            except OutcomesError as exc:
+                self._cache[key] = _NotEstimable(str(exc))
+        value = self._cache[key]
+        if isinstance(value, _NotEstimable):
+            raise value
+        return value
+
+    def _km_at(self, day: float) -> pd.DataFrame:
+        from ..analyses.compare import compare_arms
+
+        if "relapse" not in self.cohort.outcomes:
+            raise _NotEstimable("this cohort has no relapse outcome")
+        res = self._get("relapse", lambda: compare_arms(self.cohort, "relapse", alpha=self.alpha))
+        try:
+            frames = []
+            for arm in self.cohort.arms:
+                km = res.curves[arm]
+                if km.time[-1] < day:
+                    raise _NotEstimable(f"arm {arm!r} has no follow-up to day {day:g} (it ends at day {km.time[-1]:g})")
+                frames.append(km.at([day]).assign(arm=arm))
+        except NotEstimableError as exc:
+            raise _NotEstimable(str(exc)) from None
+        return pd.concat(frames, ignore_index=True).set_index("arm")
+
+    def _secondary(self, outcome: str):
+        from ..analyses.secondary import compare_secondary
+
+        return self._get(f"secondary:{outcome}", lambda: compare_secondary(self.cohort, outcome, alpha=self.alpha))
+
+    def estimate(self, estimand: str) -> tuple[float, float, float]:
+        z = _z(self.alpha)
+        ref, trt = self.cohort.arms
+        if estimand in ("relapse_risk_ratio_12m", "relapse_risk_difference_12m", "relapse_risk_12m_clinical",
+                        "sobriety_ratio_12m", "sobriety_ratio_10y"):
+            day = 3650.0 if estimand == "sobriety_ratio_10y" else 365.0
+            at = self._km_at(day)
+            s0, s1 = at.loc[ref, "survival"], at.loc[trt, "survival"]
+            v0, v1 = at.loc[ref, "std_err"] ** 2, at.loc[trt, "std_err"] ** 2  # var of log S (Greenwood)
+            p0, p1 = 1 - s0, 1 - s1
+            if estimand == "relapse_risk_12m_clinical":
+                return p0, 1 - at.loc[ref, "ci_upper"], 1 - at.loc[ref, "ci_lower"]
+            if estimand in ("sobriety_ratio_12m", "sobriety_ratio_10y"):
+                return _log_ci(s1 / s0, np.sqrt(v0 + v1), z)
+            if estimand == "relapse_risk_ratio_12m":
+                se = np.sqrt(v0 * (s0 / p0) ** 2 + v1 * (s1 / p1) ** 2)
+                return _log_ci(p1 / p0, se, z)
+            se = np.sqrt(v0 * s0**2 + v1 * s1**2)
+            return p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se
+        if estimand in ("retention_ratio", "dropout_ratio"):
+            from ..analyses.competing import cumulative_incidence
+
+            if "retention" not in self.cohort.outcomes:
+                raise _NotEstimable("this cohort has no retention outcome")
+            cr = self._get("competing", lambda: cumulative_incidence(self.cohort, alpha=self.alpha))
+            try:
+                d0, d1 = (cr.curves[a].at(np.array([self.L])) for a in (ref, trt))
+            except NotEstimableError as exc:  # pragma: no cover - at() does not raise
+                raise _NotEstimable(str(exc)) from None
+            for arm in (ref, trt):
+                if cr.curves[arm].last_time < self.L:
+                    raise _NotEstimable(f"arm {arm!r} has no follow-up to the program end (day {self.L:g})")
+            f0, f1 = d0.cif.iloc[0], d1.cif.iloc[0]
+            se0, se1 = d0.se.iloc[0], d1.se.iloc[0]
+            if estimand == "dropout_ratio":
+                return _log_ci(f1 / f0, np.hypot(se0 / f0, se1 / f1), z)
+            return _log_ci((1 - f1) / (1 - f0), np.hypot(se0 / (1 - f0), se1 / (1 - f1)), z)
+        secondary = {"aftercare_risk_ratio": "aftercare_engaged", "sessions_rate_ratio": "sessions_attended",
+                     "ed_visits_rate_ratio": "ed_visits_12m", "mh_admissions_rate_ratio": "mh_admissions_12m"}
+        if estimand in secondary:
+            col = secondary[estimand]
+            if col not in self.cohort.df.columns:
+                raise _NotEstimable(f"this cohort has no {col} column")
+            e = self._secondary(col).estimate
+            return e.value, e.ci_lower, e.ci_upper
+        if estimand == "mh_score_reduction_peer":
+            if "mh_score_12m" not in self.cohort.df.columns:
+                raise _NotEstimable("this cohort has no symptom scores (mh_score_baseline, mh_score_12m)")
+            row = self._secondary("mh_score").per_arm.set_index("arm").loc[trt]
+            r, se = row.relative_reduction, row.relative_reduction_se
+            return r, r - z * se, r + z * se
+        if estimand in ("use_days_reduction_ratio", "use_days_reduction_difference"):
+            if "use_days_followup" not in self.cohort.df.columns:
+                raise _NotEstimable("this cohort has no days-of-use measures (use_days_baseline, use_days_followup)")
+            res = self._secondary("use_days")
+            if estimand == "use_days_reduction_ratio":
+                row = res.secondary_estimates.set_index("measure").loc["ratio of relative reductions"]
+                return row.value, row.ci_lower, row.ci_upper
+            per = res.per_arm.set_index("arm")
+            diff = per.loc[trt, "relative_reduction"] - per.loc[ref, "relative_reduction"]
+            se = np.hypot(per.loc[trt, "relative_reduction_se"], per.loc[ref, "relative_reduction_se"])
+            return diff, diff - z * se, diff + z * se
+        if estimand == "co_occurring_mh_prevalence":
+            if "co_occurring_mh" not in self.cohort.df.columns:
+                raise _NotEstimable("this cohort has no co_occurring_mh column")
+            x = self.cohort.df["co_occurring_mh"].dropna()
+            return _wilson(float(x.sum()), len(x), z)
+        if estimand == "studies_reviewed":
+            raise _NotEstimable("the number of studies reviewed is a property of the literature, not of a cohort")
+        raise _NotEstimable(f"no estimator for {estimand}")  # pragma: no cover
+
+
+def _log_ci(value: float, se_log: float, z: float) -> tuple[float, float, float]:
+    return float(value), float(value * np.exp(-z * se_log)), float(value * np.exp(z * se_log))
+
+
+def _wilson(successes: float, n: int, z: float) -> tuple[float, float, float]:
+    p = successes / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return p, centre - half, centre + half
+
+
+def _verdict(estimand: str, claimed_low: float, claimed_high: float, bound: str,
+             estimate: float, lower: float, upper: float) -> str:
+    null, _, _ = ESTIMANDS[estimand]
+    shown = _fmt(estimand, estimate), _fmt(estimand, lower), _fmt(estimand, upper)
+    est = f"this cohort's {shown[0]} ({shown[1]} to {shown[2]})"
+    if bound == "at most" and null is not None:
+        # "up to X" claims an effect in X's direction, at most X: the interval (no effect, X]
+        direction = np.sign(claimed_high - null)
+        claim = f"up to {_fmt(estimand, claimed_high)}"
+        reaches_effect = upper > null if direction > 0 else lower < null
+        within_bound = lower <= claimed_high if direction > 0 else upper >= claimed_high
+        if reaches_effect and within_bound:
+            return f"consistent: {est} overlaps the claimed {claim}"
+        if not within_bound:
+            return f"larger effect: {est} is beyond the claimed {claim}"
+        if (direction > 0 and upper < null) or (direction < 0 and lower > null):
+            return f"opposite direction: {est} lies on the other side of no effect from the claimed {claim}"
+        return f"smaller effect: {est} does not exclude no effect, below the claimed {claim}"
+    claim = _fmt(estimand, claimed_low) if claimed_low == claimed_high else \
+        f"{_fmt(estimand, claimed_low)} to {_fmt(estimand, claimed_high)}"
+    if upper >= claimed_low and lower <= claimed_high:
+        return f"consistent: {est} includes the claimed {claim}"
+    if null is None:  # a level (prevalence, baseline risk): below or above the claim
+        if upper < claimed_low:
+            return f"smaller effect: {est} is below the claimed {claim}"
+        return f"larger effect: {est} is above the claimed {claim}"
+    direction = np.sign((claimed_low + claimed_high) / 2 - null)
+    if (direction > 0 and upper < null) or (direction < 0 and lower > null):
+        return f"opposite direction: {est} lies on the other side of no effect from the claimed {claim}"
+    if (direction > 0 and lower > claimed_high) or (direction < 0 and upper < claimed_low):
+        return f"larger effect: {est} is further from no effect than the claimed {claim}"
+    return f"smaller effect: {est} is closer to no effect than the claimed {claim}"
+
+
+def _fmt(estimand: str, value: float) -> str:
+    if estimand == "studies_reviewed":
+        return f"{value:g}"
+    _, scale, _ = ESTIMANDS[estimand]
+    if scale == "log":
+        return f"{value:.2f}"
+    return f"{100 * value:.1f}%"
+
+
+def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float = 0.05) -> Reconciliation:
+    """Test every claim in the registry that this cohort can test.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    program_days : float, optional
+        Planned program length for the retention claims; default: the synthetic
+        scenario's (``cohort.truth["program_days"]``), else 180 days.
+    alpha : float
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> rec = oc.reconcile(oc.synthetic_cohort(n=2000, seed=1, randomized=True))
+    >>> rec.table().columns.tolist()
+    ['claim_id', 'estimand', 'claimed', 'estimate', 'ci_lower', 'ci_upper', 'verdict']
+    """
+    if program_days is None:
+        program_days = float(cohort.truth.get("program_days", 180))
+    estimator = _Estimator(cohort, float(program_days), alpha)
+    registry = catalog.registry().set_index("claim_id")
+    rows = []
+    for r in catalog.readings().itertuples():
+        low = r.low if r.bound == "range" else r.value
+        high = r.high if r.bound == "range" else r.value
+        base = {"claim_id": r.claim_id, "source": registry.loc[r.claim_id, "source"], "reading": r.reading,
+                "estimand": r.estimand, "claimed": catalog._claimed_text(r), "bound": r.bound,
+                "claimed_low": low, "claimed_high": high}
+        try:
+            estimate, lower, upper = estimator.estimate(r.estimand)
+        except _NotEstimable as exc:
+            rows.append({**base, "estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
+                         "verdict": f"not estimable: {exc}"})
+            continue
+        if r.bound == "at most":
+            null = ESTIMANDS[r.estimand][0]
+            base["claimed_low"], base["claimed_high"] = sorted((null, r.value))
+        rows.append({**base, "estimate": estimate, "ci_lower": lower, "ci_upper": upper,
+                     "verdict": _verdict(r.estimand, low, high, r.bound, estimate, lower, upper)})
+    return Reconciliation(rows=pd.DataFrame(rows), program_days=float(program_days), alpha=alpha)

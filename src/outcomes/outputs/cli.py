@@ -1,0 +1,231 @@
+"""The ``outcomes`` command. Every subcommand prints where it wrote its outputs.
+
+Tested in-process through :func:`main`, which returns the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import OutcomesError
+
+__all__ = ["main"]
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from ..data.data_dictionary import data_dictionary
+    from ..data.synthetic import synthetic_cohort
+
+    overrides = {"randomized": True} if args.randomized else {}
+    cohort = synthetic_cohort(n=args.n, scenario=args.scenario, seed=args.seed, **overrides)
+    path = cohort.write(args.out)
+    dictionary = path.with_name("data_dictionary.csv")
+    data_dictionary().to_csv(dictionary, index=False, lineterminator="\n")
+    print(f"wrote {path} ({len(cohort)} participants, scenario '{args.scenario}', seed {args.seed})")
+    print(f"wrote {path.with_name(path.stem + '.meta.json')} (arms, as-of date, true effects)")
+    print(f"wrote {dictionary}")
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import warnings
+
+    from ..data.cohort import Cohort
+    from ..analyses.compare import compare_arms
+
+    cohort = Cohort.read(args.data)
+    adjust = [c for c in args.adjust.split(",") if c] if args.adjust else []
+    outcomes = [args.outcome] if args.outcome else list(cohort.outcomes)
+    sections = []
+    for outcome in outcomes:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = compare_arms(cohort, outcome, adjust=adjust)
+        sections.append(res.to_markdown() + "".join(f"\nNote: {w.message}\n" for w in caught))
+    text = "\n".join(sections)
+    print(text)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"analysis_{Path(args.data).stem}.md"
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_power(args: argparse.Namespace) -> int:
+    from ..analyses import power as pw
+
+    design = pw.Design(baseline_risk=args.baseline_risk, horizon=args.horizon, accrual=args.accrual,
+                       follow_up=args.follow_up, dropout=args.dropout, allocation=args.allocation)
+    events = pw.events_needed(args.hr, args.power, args.alpha, args.allocation, args.method)
+    n = pw.sample_size(args.hr, design=design, power=args.power, alpha=args.alpha, method=args.method)
+    print(f"events needed: {events}")
+    print(f"participants needed: {n}")
+    if args.n:
+        print(f"power with {args.n} participants: {100 * pw.power(hazard_ratio=args.hr, n=args.n, design=design, alpha=args.alpha, method=args.method):.1f}%")
+        mdhr = pw.minimum_detectable_hr(n=args.n, power=args.power, alpha=args.alpha, design=design, method=args.method)
+        print(f"minimum detectable hazard ratio with {args.n} participants: {mdhr:.3f}")
+    if args.simulate:
+        sim = pw.simulate_power(args.n or n, args.hr, reps=args.simulate, seed=args.seed, design=design, alpha=args.alpha)
+        print(f"simulated power: {100 * sim.power:.1f}% (Monte Carlo SE {100 * sim.mc_se:.1f}, {sim.reps} replicates)")
+    print()
+    print(pw.grant_sentence(args.hr, power=args.power, alpha=args.alpha, design=design, method=args.method))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        fig = pw.power_curve(sorted({args.hr, 0.57, 0.75}), design=design, alpha=args.alpha, n_max=max(2 * n, 200))
+        path = out / "power_curve.png"
+        fig.plot().figure.savefig(path, dpi=300)
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import quarterly
+
+    html = quarterly(args.data, quarter=args.quarter, out=args.out)
+    print(f"wrote {html}")
+    print(f"wrote {html.with_suffix('.xlsx')}")
+    print(f"wrote {html.with_suffix('.ipynb')} (the executed notebook)")
+    return 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from ..data.cohort import Cohort
+    from .report import grant_figures
+
+    folder = grant_figures(Cohort.read(args.data), out=args.out)
+    files = sorted(p.name for p in folder.iterdir())
+    print(f"wrote {len(files)} files to {folder}/ (PNG 300 dpi, PDF, SVG at 3.5 and 7 in; captions; alt text)")
+    print(f"wrote {folder / 'figures.csv'} (the list)")
+    return 0
+
+
+def _cmd_claims(args: argparse.Namespace) -> int:
+    from .. import claims
+    from ..present.narrate import narrate
+
+    registry = claims.registry()
+    audit = claims.audit()
+    print(f"{len(registry)} figures registered from {registry.source.nunique()} articles.")
+    print(narrate(audit))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        registry.to_csv(out / "claims_registry.csv", index=False)
+        audit.pairs.to_csv(out / "claims_audit.csv", index=False)
+        audit.plot().figure.savefig(out / "claims_implied_hr.png", dpi=300)
+        if args.data:
+            from ..data.cohort import Cohort
+            from ..claims.reconcile import reconcile
+
+            rec = reconcile(Cohort.read(args.data))
+            rec.table().to_csv(out / "claims_reconciliation.csv", index=False)
+            print(f"wrote {out / 'claims_reconciliation.csv'}")
+        for name in ("claims_registry.csv", "claims_audit.csv", "claims_implied_hr.png"):
+            print(f"wrote {out / name}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from ..data.extract import validate_extract
+
+    report = validate_extract(args.extract, mapping=args.mapping, as_of=args.as_of)
+    print(report.title)
+    print(report.table().to_string(index=False))
+    for note in report.notes():
+        print(note)
+    if len(report.problems):
+        print()
+        print(report.problems.to_string(index=False, max_rows=args.show))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"ingestion_{Path(args.extract).stem}.csv"
+        report.problems.to_csv(path, index=False)
+        print(f"wrote {path}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="outcomes",
+        description="Compare clinical-only and peer-support-plus-clinical recovery programs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    synth = sub.add_parser("synth", help="write a synthetic cohort with known true effects")
+    synth.add_argument("--n", type=int, default=2000, help="participants (default 2000)")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument("--scenario", default="articles", help="articles (default) or null")
+    synth.add_argument("--randomized", action="store_true", help="randomize arms instead of self-selection")
+    synth.add_argument("--out", default="data/synthetic/cohort.csv", help="CSV or Parquet path")
+    synth.set_defaults(run=_cmd_synth)
+
+    val = sub.add_parser("validate", help="check a program extract: every row problem, and what would be kept")
+    val.add_argument("extract", help="CSV, XLSX or Parquet export (never modified)")
+    val.add_argument("--mapping", help="TOML mapping (default: recognise common column names)")
+    val.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (default: latest date)")
+    val.add_argument("--show", type=int, default=50, help="problems to print (default 50)")
+    val.add_argument("--out", help="folder for the full problem list as CSV")
+    val.set_defaults(run=_cmd_validate)
+
+    analyze = sub.add_parser("analyze", help="compare the arms of a cohort file (Kaplan-Meier, log-rank, Cox, RMST)")
+    analyze.add_argument("--data", required=True, help="cohort CSV/Parquet written by 'outcomes synth' or Cohort.write")
+    analyze.add_argument("--outcome", choices=["relapse", "retention"], help="default: every outcome present")
+    analyze.add_argument("--adjust", default="", help="comma-separated covariates for the Cox model")
+    analyze.add_argument("--out", help="folder for the Markdown summary")
+    analyze.set_defaults(run=_cmd_analyze)
+
+    pw = sub.add_parser("power", help="events, participants and power for a two-arm study; a grant-ready sentence")
+    pw.add_argument("--hr", type=float, default=0.65, help="hazard ratio to detect (default 0.65)")
+    pw.add_argument("--power", type=float, default=0.8)
+    pw.add_argument("--alpha", type=float, default=0.05)
+    pw.add_argument("--baseline-risk", type=float, default=0.5, help="clinical-only risk by --horizon (default 0.5)")
+    pw.add_argument("--horizon", type=float, default=365, help="days at which --baseline-risk applies")
+    pw.add_argument("--accrual", type=float, default=730, help="days of enrollment")
+    pw.add_argument("--follow-up", type=float, default=365, help="days of follow-up after the last enrollment")
+    pw.add_argument("--dropout", type=float, default=0.0, help="share lost to follow-up by --horizon")
+    pw.add_argument("--allocation", type=float, default=0.5, help="share offered peer support")
+    pw.add_argument("--method", choices=["schoenfeld", "freedman"], default="schoenfeld")
+    pw.add_argument("--n", type=int, help="participants available: report power and minimum detectable HR")
+    pw.add_argument("--simulate", type=int, default=0, metavar="REPS", help="also simulate power with REPS trials")
+    pw.add_argument("--seed", type=int, default=0)
+    pw.add_argument("--out", help="folder for a power-curve figure")
+    pw.set_defaults(run=_cmd_power)
+
+    report = sub.add_parser("report", help="the quarterly report: HTML (code hidden), Excel workbook, executed notebook")
+    report.add_argument("--data", required=True, help="cohort file (CSV/Parquet written by 'outcomes synth' or Cohort.write)")
+    report.add_argument("--quarter", required=True, help="e.g. 2026Q3: the report uses what was known on its last day")
+    report.add_argument("--out", default="reports", help="output folder (default reports/)")
+    report.set_defaults(run=_cmd_report)
+
+    figs = sub.add_parser("figures", help="grant figures: PNG 300 dpi, PDF and SVG at two widths, captions, alt text")
+    figs.add_argument("--data", required=True, help="cohort file")
+    figs.add_argument("--out", default="figures", help="output folder (default figures/)")
+    figs.set_defaults(run=_cmd_figures)
+
+    cl = sub.add_parser("claims", help="the articles' figures: registry, consistency audit, reconciliation with a cohort")
+    cl.add_argument("--data", help="a cohort file to reconcile the claims with")
+    cl.add_argument("--out", help="folder for the registry, audit and reconciliation as CSV")
+    cl.set_defaults(run=_cmd_claims)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns 0 on success, 2 on a usage or input error."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except OutcomesError as exc:
+        print(f"outcomes {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

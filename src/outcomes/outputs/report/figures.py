@@ -1,0 +1,200 @@
+"""The figures of reports and grant applications. Each returns its own ``Figure`` (no pyplot state).
+
+Counts from 1 to 10 never appear: at-risk tables print "<11", and enrollment
+cells of 1-10 are not drawn (the caption says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ...data import schema as s
+from ...data.cohort import Cohort
+from ...analyses.compare import ArmComparison
+from ...analyses.competing import CompetingRisks
+from ...core.disclosure import is_small, show_count
+from ...claims.reconcile import ESTIMANDS, Reconciliation
+from ...core.results import Estimate
+from ...analyses.weighting import Balance
+from .style import CAUSE_COLORS, SINGLE, arm_color, house_style
+
+__all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",
+           "love_figure"]
+
+
+def _figure(width: float, height_ratio: float = 0.75, height: float | None = None) -> Figure:
+    return Figure(figsize=(width, height if height is not None else width * height_ratio), layout="constrained")
+
+
+def _ratio_axis(ax, values: Sequence[float]) -> None:
+    """Log-scaled ratio axis with plain tick labels (0.5, 1, 2), not 5 x 10^-1."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    finite = [v for v in values if np.isfinite(v) and v > 0]
+    lo, hi = min(finite + [1.0]) / 1.15, max(finite + [1.0]) * 1.15
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    fine = [t for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5) if lo <= t <= hi]
+    coarse = [t for t in (0.125, 0.25, 0.5, 1, 2, 4, 8) if lo <= t <= hi]
+    ticks = fine if len(fine) <= 6 else coarse
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
+_SHORT = {
+    "relapse_risk_ratio_12m": "relapse risk, 12 months",
+    "sobriety_ratio_12m": "relapse-free, 12 months",
+    "sobriety_ratio_10y": "abstinent, 10 years",
+    "retention_ratio": "retained to program end",
+    "dropout_ratio": "dropped out by program end",
+    "aftercare_risk_ratio": "engaged in aftercare",
+    "sessions_rate_ratio": "sessions attended",
+    "ed_visits_rate_ratio": "emergency visits",
+    "mh_admissions_rate_ratio": "MH crisis admissions",
+    "use_days_reduction_ratio": "reduction in days of use",
+}
+
+
+def km_figure(res: ArmComparison, width: float = SINGLE, at_risk_times: Sequence[float] | None = None) -> Figure:
+    """Kaplan-Meier curves by arm with CI bands and a number-at-risk table (unweighted; 1-10 as "<11")."""
+    with house_style(width):
+        fig = _figure(width, 0.82)
+        ax, table_ax = fig.subplots(2, 1, height_ratios=[4, 1], sharex=True)
+        res.plot(ax=ax)
+        ax.set_title("")
+        ax.set_xlabel("")
+        ax.legend(frameon=False, loc="lower left")
+        horizon = max(float(c.time[-1]) for c in res.curves.values())
+        if at_risk_times is None:
+            step = 90 if horizon > 200 else max(1.0, round(horizon / 4))
+            at_risk_times = np.arange(0, horizon + 1e-9, step)
+        for i, arm in enumerate(res.arms):
+            counts = res.curves[arm].at(np.asarray(at_risk_times, dtype=float)).n_at_risk
+            for t, n in zip(at_risk_times, counts):
+                table_ax.text(t, 1 - i, show_count(n), ha="center", va="center", fontsize="small",
+                              color=arm_color(arm, i))
+        ax.set_xlim(-0.06 * horizon, 1.03 * horizon)  # room for the day-0 at-risk counts
+        table_ax.set_ylim(-0.6, 1.6)
+        table_ax.set_yticks([1, 0], [s.arm_label(a) for a in res.arms], fontsize="small")
+        table_ax.tick_params(left=False)
+        table_ax.spines["left"].set_visible(False)
+        table_ax.set_xlabel("days since enrollment")
+        table_ax.set_title("number at risk", fontsize="small", loc="left")
+    return fig
+
+
+def cif_figure(cr: CompetingRisks, width: float = SINGLE) -> Figure:
+    """Cumulative incidence of dropout (solid) against completion and transfer (dashed), by arm."""
+    with house_style(width):
+        fig = _figure(width)
+        ax = fig.add_subplot()
+        cr.plot(ax=ax)
+        ax.set_title("Leaving treatment: dropout vs other exits", fontsize="medium")
+    return fig
+
+
+def forest_figure(estimates: Sequence[tuple[str, Estimate]], width: float = SINGLE,
+                  xlabel: str = "hazard ratio (peer support + clinical vs clinical only)") -> Figure:
+    """Forest plot of hazard ratios (e.g. unadjusted, adjusted, IPTW), log scale, 1 marked."""
+    with house_style(width):
+        fig = _figure(width, height=0.9 + 0.3 * len(estimates))
+        ax = fig.add_subplot()
+        for i, (label, e) in enumerate(estimates):
+            y = len(estimates) - 1 - i
+            ax.plot([e.ci_lower, e.ci_upper], [y, y], color="black", linewidth=1.2)
+            ax.plot([e.value], [y], "s", color="#0072B2", markersize=5)
+            ax.text(1.02, y, f"{e.value:.2f} ({e.ci_lower:.2f}-{e.ci_upper:.2f})", transform=ax.get_yaxis_transform(),
+                    va="center", fontsize="small")
+        ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
+        _ratio_axis(ax, [v for _, e in estimates for v in (e.ci_lower, e.ci_upper)])
+        ax.set_yticks(range(len(estimates)), [label for label, _ in reversed(estimates)])
+        ax.set_xlabel(xlabel)
+        ax.set_ylim(-0.6, len(estimates) - 0.4)
+    return fig
+
+
+def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
+    """What the articles claim (orange) against this cohort's estimates (blue, 95% CI), ratio measures."""
+    from ...claims.catalog import SOURCES, registry
+
+    figures_of = registry().set_index("claim_id")
+    rows = rec.rows[rec.rows.estimate.notna() & rec.rows.estimand.isin(list(_SHORT))]
+    rows = rows.drop_duplicates(subset=["estimand", "claimed"])
+    with house_style(width):
+        fig = _figure(width, height=0.8 + 0.24 * len(rows))
+        ax = fig.add_subplot()
+        labels, values = [], []
+        for i, r in enumerate(rows.itertuples()):
+            y = len(rows) - 1 - i
+            ax.plot([r.claimed_low, r.claimed_high], [y, y], color="#E69F00", linewidth=6, alpha=0.6,
+                    solid_capstyle="butt")
+            if r.claimed_low == r.claimed_high:
+                ax.plot([r.claimed_low], [y], "D", color="#E69F00", markersize=4)
+            ax.plot([r.ci_lower, r.ci_upper], [y, y], color="#0072B2", linewidth=1.4)
+            ax.plot([r.estimate], [y], "o", color="#0072B2", markersize=3.5)
+            source = SOURCES[r.source][0]
+            labels.append(f"{_SHORT[r.estimand]} ({source}: {figures_of.loc[r.claim_id, 'figure']})")
+            values += [r.claimed_low, r.claimed_high, r.ci_lower, r.ci_upper]
+        ax.set_yticks(range(len(rows)), list(reversed(labels)), fontsize="x-small")
+        ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
+        _ratio_axis(ax, values)
+        ax.set_xlabel("ratio, peer support + clinical\nvs clinical only (log scale)")
+        ax.set_title("orange: claimed; blue: this cohort (95% CI)", fontsize="small", loc="right")
+    return fig
+
+
+def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[float] = (30, 90, 180)) -> Figure:
+    """Retention (not dropped out) at 30, 90 and 180 days by arm, with 95% CIs."""
+    horizon = min(c.last_time for c in cr.curves.values())
+    days = [d for d in days if d <= horizon] or [horizon]
+    at = cr.cif_at(days)
+    with house_style(width):
+        fig = _figure(width)
+        ax = fig.add_subplot()
+        x = np.arange(len(days))
+        for i, arm in enumerate(cr.arms):
+            part = at[at.arm == arm]
+            retained = 1 - part.cif.to_numpy()
+            err = np.vstack([retained - (1 - part.ci_upper.to_numpy()), (1 - part.ci_lower.to_numpy()) - retained])
+            ax.bar(x + (i - 0.5) * 0.38, retained, width=0.36, color=arm_color(arm, i), label=s.arm_label(arm),
+                   yerr=err, capsize=2, error_kw={"linewidth": 0.8})
+        ax.set_xticks(x, [f"day {d:g}" for d in days])
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("retained (not dropped out)")
+        ax.legend(frameon=False, loc="upper right")
+        ax.set_title("Treatment retention", fontsize="medium")
+    return fig
+
+
+def enrollment_figure(cohort: Cohort, width: float = SINGLE) -> Figure:
+    """Participants enrolled per quarter, stacked by site; cells of 1-10 are not drawn."""
+    df = cohort.df
+    quarters = df[s.ENROLL_DATE].dt.to_period("Q").astype(str)
+    table = pd.crosstab(quarters, df[s.SITE]) if s.SITE in df else pd.crosstab(quarters, df[s.ARM])
+    shown = table.where(~table.map(is_small), 0)
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
+    with house_style(width):
+        fig = _figure(width)
+        ax = fig.add_subplot()
+        bottom = np.zeros(len(shown))
+        for i, col in enumerate(shown.columns):
+            ax.bar(range(len(shown)), shown[col], bottom=bottom, color=palette[i % 5], label=str(col), width=0.7)
+            bottom += shown[col].to_numpy()
+        ax.set_xticks(range(len(shown)), [q.replace("Q", "\nQ") for q in shown.index])
+        ax.set_ylabel("participants enrolled")
+        ax.legend(frameon=False, ncols=min(3, len(shown.columns)), fontsize="x-small")
+        ax.set_title("Enrollment by quarter and site", fontsize="medium")
+    return fig
+
+
+def love_figure(bal: Balance, width: float = SINGLE) -> Figure:
+    """Love plot of standardized mean differences before and after weighting."""
+    with house_style(width):
+        fig = _figure(width, height=0.9 + 0.2 * len(bal.rows))
+        bal.plot(ax=fig.add_subplot())
+    return fig

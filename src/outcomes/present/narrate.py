@@ -1,0 +1,203 @@
+"""``narrate``: Markdown sentences generated from result objects, never typed by hand.
+
+Every number in a sentence comes from the result it narrates; counts from 1 to
+10 are written as "fewer than 11" (CMS cell-size rule).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..data import schema as s
+from ..claims.catalog import SOURCES
+from ..claims.consistency import ClaimsAudit
+from ..analyses.compare import ArmComparison
+from ..analyses.competing import CompetingRisks
+from ..core.disclosure import is_small
+from ..core.errors import InputError, NotEstimableError
+from ..claims.reconcile import ESTIMANDS, Reconciliation
+from ..core.results import Estimate
+from ..analyses.secondary import SecondaryComparison
+
+__all__ = ["narrate"]
+
+
+_OUTCOME_WORDS = {
+    "aftercare_engaged": "aftercare engagement",
+    "sessions_attended": "sessions attended",
+    "ed_visits_12m": "emergency-department visits in the first 12 months",
+    "mh_admissions_12m": "mental-health crisis admissions in the first 12 months",
+    "mh_score": "mental-health symptom scores",
+    "use_days": "days of substance use",
+}
+
+
+def _who(arm: str) -> str:
+    """How a sentence names an arm: "clinical only" for the canonical labels, "arm 2" for others."""
+    return s.arm_label(arm).lower() if arm in s.ARM_LABELS else f"arm {arm}"
+
+
+def _the_arm(arm: str) -> str:
+    """As a sentence's subject: "the peer support + clinical arm", or "arm 2"."""
+    return f"the {_who(arm)} arm" if arm in s.ARM_LABELS else _who(arm)
+
+
+def _count(n: float) -> str:
+    return "fewer than 11" if is_small(n) else f"{int(n):,}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _level(alpha: float) -> str:
+    return f"{100 * (1 - alpha):g}%"
+
+
+@functools.singledispatch
+def narrate(result: object) -> str:
+    """Markdown sentences describing ``result``.
+
+    Works on :class:`ArmComparison`, :class:`CompetingRisks`,
+    :class:`SecondaryComparison`, :class:`Reconciliation`, :class:`ClaimsAudit`
+    and :class:`Estimate`.
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> cohort = oc.synthetic_cohort(n=2000, seed=1, randomized=True)
+    >>> text = oc.narrate(oc.compare_arms(cohort, "relapse"))
+    >>> text.startswith("In this cohort, 12-month relapse was")
+    True
+    """
+    raise InputError(f"narrate() does not know how to describe a {type(result).__name__}")
+
+
+@narrate.register
+def _(result: ArmComparison) -> str:
+    ref, trt = result.arms
+    level = _level(result.alpha)
+    n = result.counts.set_index("arm")
+    parts = [
+        f"The cohort has {_count(n.n.sum())} participants: {_count(n.loc[ref, 'n'])} {_who(ref)} "
+        f"and {_count(n.loc[trt, 'n'])} {_who(trt)}, with {_count(n.events.sum())} "
+        f"{'relapses' if result.event == 'relapse' else 'dropouts'} observed."
+    ]
+    day = 365.0 if result.event == "relapse" else min(180.0, result.horizon)
+    what = "12-month relapse" if (result.event == "relapse" and day == 365.0) else f"{result.event} by day {day:g}"
+    try:
+        at = result.survival_at([day]).set_index("arm")
+        r0, r1 = 1 - at.loc[ref], 1 - at.loc[trt]
+        parts.insert(0, (
+            f"In this cohort, {what} was {_pct(r0.survival)} ({level} CI {_pct(r0.ci_upper)}-{_pct(r0.ci_lower)}) "
+            f"{'with clinical care only' if ref == s.CLINICAL else f'in {_who(ref)}'} and {_pct(r1.survival)} "
+            f"({_pct(r1.ci_upper)}-{_pct(r1.ci_lower)}) "
+            f"{'with peer support added' if trt == s.PEER_CLINICAL else f'in {_who(trt)}'}."
+        ))
+    except NotEstimableError:
+        parts.insert(0, f"In this cohort, follow-up is too short to estimate {what} in both arms.")
+    hr = result.hazard_ratio
+    direction = "lower" if hr.value < 1 else "higher"
+    adjusted = f" after adjusting for {', '.join(result.adjust)}" if result.adjust else ""
+    parts.append(
+        f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in "
+        f"{_the_arm(trt)}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
+        f"{hr.ci_upper:.2f}; log-rank {_p(result.logrank.p_value)})."
+    )
+    d = result.rmst_difference
+    more = "more" if d.value >= 0 else "fewer"
+    parts.append(
+        f"Over the first {result.horizon:g} days, {_the_arm(trt)} spent on average "
+        f"{abs(d.value):.0f} {more} days free of {result.event} ({level} CI {d.ci_lower:.0f} to {d.ci_upper:.0f})."
+    )
+    return " ".join(parts)
+
+
+@narrate.register
+def _(result: CompetingRisks) -> str:
+    ref, trt = result.arms
+    horizon = min(c.last_time for c in result.curves.values())
+    day = min(180.0, horizon)
+    at = result.cif_at([day]).set_index("arm")
+    fg = result.fine_gray
+    return (
+        f"By day {day:g}, {_pct(at.loc[ref, 'cif'])} ({_level(result.alpha)} CI {_pct(at.loc[ref, 'ci_lower'])}-"
+        f"{_pct(at.loc[ref, 'ci_upper'])}) of {_who(ref)} participants had left treatment by "
+        f"{result.cause}, against {_pct(at.loc[trt, 'cif'])} ({_pct(at.loc[trt, 'ci_lower'])}-"
+        f"{_pct(at.loc[trt, 'ci_upper'])}) with {_who(trt)}, counting completion and transfer as "
+        f"competing exits (Gray's test {_p(result.gray.p_value)}; subdistribution hazard ratio {fg.value:.2f}, "
+        f"{fg.ci_lower:.2f}-{fg.ci_upper:.2f})."
+    )
+
+
+@narrate.register
+def _(result: SecondaryComparison) -> str:
+    e = result.estimate
+    ref, trt = result.arms
+    lead = (f"For {_OUTCOME_WORDS.get(result.outcome, result.outcome)}, the {result.measure} of {_who(trt)} against "
+            f"{_who(ref)} was {e.value:.2f} ({_level(result.alpha)} CI {e.ci_lower:.2f}-"
+            f"{e.ci_upper:.2f}, {_p(e.p_value)}), from {_count(result.n_used)} participants")
+    if result.n_excluded:
+        lead += f" ({_count(result.n_excluded)} without a value left out)"
+    return lead + "."
+
+
+@narrate.register
+def _(result: Estimate) -> str:
+    return (f"The {result.measure} was {result.value:.3g} ({_level(result.alpha)} CI {result.ci_lower:.3g} to "
+            f"{result.ci_upper:.3g}, {_p(result.p_value)}).")
+
+
+def _effect(estimand: str, value: float, low: float | None = None, high: float | None = None) -> str:
+    null, scale, _ = ESTIMANDS[estimand]
+    if scale == "log" and null == 1.0:
+        if high is not None and low is not None:
+            if high < 1:
+                return f"{_pct(1 - value)} lower ({_pct(1 - high)}-{_pct(1 - low)})"
+            if low > 1:
+                return f"{value:.2f} times ({low:.2f}-{high:.2f})"
+            return f"{value:.2f} times ({low:.2f}-{high:.2f}, which includes no difference)"
+        return f"{_pct(1 - value)} lower" if value < 1 else f"{value:.2f} times"
+    if high is not None and low is not None:
+        return f"{100 * value:.1f}% ({100 * low:.1f}% to {100 * high:.1f}%)"
+    return f"{100 * value:.1f}%"
+
+
+@narrate.register
+def _(result: Reconciliation) -> str:
+    from ..claims.catalog import registry
+
+    reg = registry().set_index("claim_id")
+    lines = []
+    rows = result.rows.drop_duplicates(subset=["source", "estimand", "claimed", "reading"])
+    for row in rows.itertuples():
+        short, title = SOURCES[row.source]
+        figure = reg.loc[row.claim_id, "figure"]
+        verdict_word, _, reason = row.verdict.partition(":")
+        if np.isnan(row.estimate):
+            lines.append(f"- '{title}' ({short}) claims {figure} ({ESTIMANDS[row.estimand][2]}); "
+                         f"not estimable here:{reason}.")
+            continue
+        reading = f"read as {row.reading}: " if row.reading in ("relative", "absolute") else ""
+        tail = {"consistent": "consistent with it", "smaller effect": "a smaller effect than claimed",
+                "larger effect": "a larger effect than claimed"}.get(verdict_word, verdict_word)
+        lines.append(
+            f"- '{title}' ({short}) claims {figure} ({reading}{ESTIMANDS[row.estimand][2]} {row.claimed}); "
+            f"this cohort's estimate is {_effect(row.estimand, row.estimate, row.ci_lower, row.ci_upper)}, {tail}."
+        )
+    return "\n".join(lines)
+
+
+@narrate.register
+def _(result: ClaimsAudit) -> str:
+    conflicts = result.conflicts()
+    lo, hi = result.baseline_range
+    head = (f"Of {len(result.pairs)} pairs of relapse and retention claims, {len(conflicts)} cannot both hold at a "
+            f"baseline relapse risk of {_pct(lo)}-{_pct(hi)} (NIDA's range, quoted in 003):")
+    return head + "\n" + "\n".join(f"- {row.claim_a} vs {row.claim_b}: {row.arithmetic}" for row in conflicts.itertuples())

@@ -1,0 +1,48 @@
+"""Newton-Raphson with step halving, as R's ``coxph`` iterates (shared by every Cox fit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy import linalg
+
+from ..core.errors import ConvergenceError
+
+__all__ = ["maximize"]
+
+Evaluation = tuple[float, np.ndarray, np.ndarray, Any]  # log-likelihood, score, information, anything else
+
+
+def maximize(evaluate: Callable[[np.ndarray], Evaluation], start: np.ndarray, *, max_iter: int = 30,
+             tol: float = 1e-10) -> tuple[np.ndarray, Evaluation, Evaluation, int]:
+    """Maximize a concave log-likelihood from ``start``.
+
+    Returns the estimate, the evaluation there, the evaluation at ``start`` (for the null
+    log-likelihood) and the number of iterations. A step that lowers the likelihood is
+    halved, up to 30 times; convergence is a step, or a change of log-likelihood, below
+    ``tol`` (relative).
+    """
+    beta = np.asarray(start, dtype=float)
+    current = first = evaluate(beta)
+    for iteration in range(1, max_iter + 1):
+        loglik, score, info, _ = current
+        try:
+            step = linalg.solve(info, score, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            raise ConvergenceError("the information matrix is singular; check for separation or collinearity") from None
+        new_beta = beta + step
+        new = evaluate(new_beta)
+        halvings = 0
+        while not np.isfinite(new[0]) or new[0] < loglik - 1e-12 * abs(loglik):
+            halvings += 1
+            if halvings > 30:
+                raise ConvergenceError("the fit could not increase the likelihood (step halving failed)")
+            new_beta = (beta + new_beta) / 2
+            new = evaluate(new_beta)
+        done = np.max(np.abs(new_beta - beta)) < tol or abs(new[0] - loglik) < tol * max(1.0, abs(loglik))
+        beta, current = new_beta, new
+        if done:
+            return beta, current, first, iteration
+    raise ConvergenceError(f"the fit did not converge in {max_iter} iterations")
