@@ -41,7 +41,7 @@ def test_logrank_by_hand():
     res = logrank_test(t, np.ones(6), g, ("a", "b"))
     # E_b = 3/6 + 3/5 + 3/4 + 1 + 1 + 1 = 4.85; V = .25 + .24 + .1875 = .6775
     assert res.statistic == pytest.approx((3 - 4.85) ** 2 / 0.6775)
-    assert res.per_arm.expected.tolist() == pytest.approx([1.15, 4.85])
+    assert res.expected.tolist() == pytest.approx([1.15, 4.85])
 
 
 def test_cox_by_hand_without_ties():
@@ -112,7 +112,7 @@ def test_stratified_logrank_is_the_sum_over_strata(rossi):
     o_e, var = 0.0, 0.0
     for _, part in df.groupby("race"):
         sub = logrank_test(part.relapse_days, part.relapse_event, part.arm == "yes", ("no", "yes"))
-        o = sub.per_arm.observed.iloc[1] - sub.per_arm.expected.iloc[1]
+        o = sub.observed[1] - sub.expected[1]
         o_e += o
         var += o**2 / sub.statistic
     assert res.logrank.statistic == pytest.approx(o_e**2 / var)
@@ -146,7 +146,7 @@ def test_missing_covariates_are_left_out_with_a_counted_warning(rossi):
 
 def test_an_arm_without_events_is_not_estimable():
     cohort = frame([5, 6, 7, 8], [1, 1, 0, 0], ["a", "a", "b", "b"])
-    with pytest.raises(oc.NotEstimableError, match=r"arm 'b' has no relapse events among its 2 participants"):
+    with pytest.raises(oc.NotEstimableError, match=r"arm 'b' has no relapse events among its <11 participants"):
         oc.compare_arms(cohort)
 
 

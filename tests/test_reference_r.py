@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import outcomes as oc
-from outcomes.analyses.compare import outcome_arrays
+from outcomes.data.outcomes import outcome_arrays
 from outcomes.analyses.design import design_matrix
 from outcomes.stats import fit_cox
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.analyses.weighting import logistic_fit
+from outcomes.stats.logistic import logistic_fit
 
 CONFOUNDERS = ["age", "sex", "primary_substance", "co_occurring_mh", "prior_treatments", "housing_unstable", "site"]
 
@@ -57,7 +57,9 @@ def test_iptw_keeps_unweighted_at_risk_counts_and_bootstrap_intervals(selected, 
     at = iptw.survival_at([365]).set_index("arm")
     assert (at.ci_lower < at.survival).all() and (at.survival < at.ci_upper).all()
     assert iptw.bootstrap == 100 and "bootstrap" in " ".join(iptw.notes())
-    assert iptw.logrank.method.startswith("robust Wald")
+    # the test that goes with the weighted hazard ratio is the robust Wald test; the log-rank stays a log-rank
+    assert iptw.test.method.startswith("robust Wald")
+    assert iptw.logrank.method == "log-rank"
 
 
 def test_iptw_bootstrap_is_seeded(selected):

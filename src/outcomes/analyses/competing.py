@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..data import schema as s
 from ..data.cohort import Cohort
-from .compare import ARM_COLORS
-from .design import design_matrix
+
+from .design import column_names, design_matrix
 from ..core.errors import InputError, NotEstimableError
-from ..core.results import ChiSquareTest, Estimate, Result, new_axes
+from ..core.results import ChiSquareTest, Estimate, Result
+from ..core.style import ARM_COLORS, new_axes
 from ..stats import fit_cox
 from ..stats.cumulative_incidence import CumulativeIncidenceCurve, aalen_johansen, gray_test
 
@@ -187,16 +187,12 @@ def cumulative_incidence(
     statistic, p_value = gray_test(time, status, treated)
     gray = ChiSquareTest(name="Gray's test", statistic=statistic, df=1, p_value=p_value)
 
-    adjust = tuple(adjust)
+    adjust = column_names(adjust, "adjust")
     design = design_matrix(df, cohort.treatment, adjust)
     used = design.complete
-    z = stats.norm.ppf(1 - alpha / 2)
     fg = fit_cox(design.X, time[used], (status[used] == 1).astype(float), terms=design.terms,
                  competing=status[used] == 2, cluster=np.flatnonzero(used))
-    coef, se = float(fg.coef[0]), float(fg.se[0])
-    fine_gray = Estimate(measure="subdistribution hazard ratio", value=float(np.exp(coef)),
-                         ci_lower=float(np.exp(coef - z * se)), ci_upper=float(np.exp(coef + z * se)),
-                         p_value=float(2 * stats.norm.sf(abs(coef / se))), alpha=alpha, se=se)
+    fine_gray = Estimate.from_wald("subdistribution hazard ratio", fg.coef[0], fg.se[0], alpha, ratio=True)
     cs_frames = []
     for c in _CAUSES:
         event = (reason[used] == c).astype(float)

@@ -18,11 +18,53 @@ import pandas as pd
 from ..data import schema as s
 from ..core.errors import InputError
 
-__all__ = ["Design", "design_matrix"]
+__all__ = ["DesignMatrix", "column_names", "design_matrix", "strata_values"]
+
+
+def column_names(value: str | Sequence[str] | None, argument: str) -> tuple[str, ...]:
+    """``adjust``/``strata`` as a tuple of column names: one name or a list of names (never letters of a name).
+
+    >>> column_names("age", "adjust"), column_names(["age", "sex"], "adjust"), column_names(None, "strata")
+    (('age',), ('age', 'sex'), ())
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    try:
+        names = tuple(value)
+    except TypeError:
+        raise InputError(f"{argument} must be a column name or a list of column names, not {value!r}") from None
+    for name in names:
+        if not isinstance(name, str):
+            raise InputError(f"{argument} must name columns as text; {name!r} is not a column name")
+    if len(set(names)) != len(names):
+        raise InputError(f"{argument} names a column twice: {list(names)}")
+    return names
+
+
+def strata_values(df: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:
+    """One stratum label per row from one or more columns (None without strata).
+
+    >>> strata_values(pd.DataFrame({"site": ["A", "B"], "sex": ["f", "m"]}), ["site", "sex"]).tolist()
+    ['A | f', 'B | m']
+    """
+    if not columns:
+        return None
+    for c in columns:
+        if c not in df.columns:
+            raise InputError(f"strata column {c!r} is not in the cohort; columns are {list(map(str, df.columns))}")
+        missing = df[c].isna().to_numpy()
+        if missing.any():
+            raise InputError(f"strata column {c!r} row {int(np.flatnonzero(missing)[0]) + 1}: the stratum is missing; "
+                             "fill it in, or stratify on another column")
+    if len(columns) == 1:
+        return df[columns[0]].to_numpy()
+    return df[list(columns)].astype(str).agg(" | ".join, axis=1).to_numpy()
 
 
 @dataclass(frozen=True)
-class Design:
+class DesignMatrix:
     X: np.ndarray  # (n_complete, p)
     terms: list[str]  # column names of X
     term_columns: dict[str, list[int]]  # model term -> columns of X (factors span several)
@@ -31,7 +73,7 @@ class Design:
     missing_by_column: dict[str, int]
 
 
-def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -> Design:
+def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -> DesignMatrix:
     """Arm indicator (1 = ``treatment``) first, then the covariates.
 
     Examples
@@ -79,4 +121,4 @@ def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -
             columns.append((text == str(level)).astype(float))
             terms.append(f"{c}{level}")
     X = np.column_stack(columns)
-    return Design(X, terms, term_columns, complete, int((~complete).sum()), missing_by_column)
+    return DesignMatrix(X, terms, term_columns, complete, int((~complete).sum()), missing_by_column)

@@ -16,9 +16,10 @@ import pandas as pd
 
 from ..data import schema as s
 from ..data.cohort import Cohort
-from .compare import ARM_COLORS, outcome_arrays
+from ..data.outcomes import outcome_arrays
 from ..core.errors import ConvergenceError, InputError, StatisticalWarning
-from ..core.results import Result, new_axes
+from ..core.results import Result
+from ..core.style import ARM_COLORS, new_axes
 
 __all__ = ["ParametricFits", "fit_parametric", "MODELS"]
 

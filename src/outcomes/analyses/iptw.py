@@ -5,149 +5,172 @@ lifelines maintainers (issues 396 and 1147) that weighted Greenwood intervals ar
 invalid: the Cox model uses the robust (sandwich) variance, and Kaplan-Meier
 bands, medians and RMST use a seeded bootstrap that refits the propensity model
 in every replicate (so the uncertainty of the weights is included). At-risk rows
-keep the unweighted counts people can check.
+keep the unweighted counts people can check. ``res.test`` is the robust Wald test
+of the weighted Cox model; ``res.logrank`` stays the plain, unweighted log-rank test.
+
+Bootstrap replicates whose propensity model cannot be fitted (a resample in which
+a covariate level predicts the arm perfectly, common in small programs) are
+counted and left out; when more than a tenth fail, the intervals are not estimable.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
+from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
+from ..core.results import Estimate
 from ..data import schema as s
 from ..data.cohort import Cohort
+from ..data.outcomes import outcome_arrays
+from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_terms, logrank_test, restricted_mean
+from ..stats.counting import index_times, reverse_cumsum, risk_table, step_at
+from ..stats.logistic import logistic_fit
+from .comparison import ArmComparison, LogRankTest, choose_horizon, km_frame, median_frame, require_events
 from .design import design_matrix
-from ..core.errors import InputError, NotEstimableError, StatisticalWarning
-from ..core.results import Estimate
-from ..stats import KaplanMeier, LogRankTest, fit_cox, kaplan_meier, restricted_mean
-from ..stats.counting import risk_table
-from .weighting import _stabilized, _truncate, logistic_fit, propensity_weights
+from .weighting import PropensityWeights, propensity_weights, stabilized_weights, truncate_weights
 
-__all__ = ["compare_arms_iptw"]
+__all__ = ["compare_weighted"]
 
-
-def _curve_on(times: np.ndarray, km: KaplanMeier) -> np.ndarray:
-    """A Kaplan-Meier step function evaluated at ``times``."""
-    pos = np.searchsorted(km.time, times, side="right") - 1
-    return np.where(pos >= 0, km.survival[np.maximum(pos, 0)], 1.0)
+#: Largest share of bootstrap replicates that may fail before the intervals are declared not estimable.
+MAX_FAILED_SHARE = 0.10
 
 
-def compare_arms_iptw(cohort: Cohort, outcome: str, adjust: Sequence[str], *, horizon: float | None, alpha: float,
-                      trim: float | None, bootstrap: int, seed: int | np.random.Generator):
-    from .compare import ArmComparison, outcome_arrays
+@dataclass(frozen=True)
+class _Draws:
+    """Bootstrap replicates: each arm's weighted curve on the full-data time grid, and the RMST per arm."""
 
+    curves: dict[str, np.ndarray]  # arm -> (B, len(times))
+    rmst: np.ndarray  # (B, 2)
+    failed: int
+
+
+def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, horizon: float | None,
+                     alpha: float, trim: float | None, bootstrap: int,
+                     seed: int | np.random.Generator) -> ArmComparison:
+    """The IPTW-weighted comparison (see the module docstring); called by :func:`outcomes.compare_arms`."""
     if not adjust:
         raise InputError("weights='iptw' needs the confounders of the propensity model: pass adjust=[...]")
     if bootstrap < 50:
         raise InputError(f"bootstrap must be at least 50 replicates for percentile intervals, not {bootstrap}")
     time, event, event_name = outcome_arrays(cohort, outcome)
     pw = propensity_weights(cohort, adjust, trim=trim)
-    rows, treated, w = pw.rows, pw.treated, pw.weights
-    t, e = time[rows], event[rows]
+    t, e, treated, w = time[pw.rows], event[pw.rows], pw.treated, pw.weights
     arms = cohort.arms
     masks = {arms[0]: ~treated, arms[1]: treated}
-    counts = []
-    for arm, m in masks.items():
-        counts.append({"arm": arm, "n": int(m.sum()), "events": int(e[m].sum())})
-        if not e[m].any():
-            raise NotEstimableError(f"arm {arm!r} has no {event_name} events: the weighted comparison is not estimable")
+    counts = [{"arm": arm, "n": int(m.sum()), "events": int(e[m].sum())} for arm, m in masks.items()]
+    require_events(counts, event_name)
     weighted = {arm: kaplan_meier(t[m], e[m], weights=w[m], alpha=alpha) for arm, m in masks.items()}
-    last = {arm: float(km.time[-1]) for arm, km in weighted.items()}
-    common = min(last.values())
-    if horizon is None:
-        tau, rule = common, "the largest time both arms still have at risk"
-    else:
-        tau = float(horizon)
-        if not 0 < tau <= common:
-            raise InputError(f"horizon {tau:g} days must be positive and within both arms' follow-up (<= {common:g})")
-        rule = "as requested"
-
-    # ---- bootstrap: resample participants, refit the propensity model, recompute everything
-    design = design_matrix(cohort.df, cohort.treatment, adjust)
-    X = np.column_stack([np.ones(len(rows)), design.X[:, 1:]])
-    rng = np.random.default_rng(seed)
-    n = len(rows)
-    boot_curves = {arm: np.empty((bootstrap, len(km.time))) for arm, km in weighted.items()}
-    boot_rmst = np.empty((bootstrap, 2))
-    for b in range(bootstrap):
-        idx = rng.integers(0, n, n)
-        tr_b = treated[idx]
-        score = 1 / (1 + np.exp(-(X[idx] @ logistic_fit(X[idx], tr_b.astype(float)))))
-        w_b, _ = _truncate(_stabilized(tr_b, score, True), trim)
-        for k, (arm, m) in enumerate(((arms[0], ~tr_b), (arms[1], tr_b))):
-            km_b = kaplan_meier(t[idx][m], e[idx][m], weights=w_b[m])
-            boot_curves[arm][b] = _curve_on(weighted[arm].time, km_b)
-            boot_rmst[b, k] = _rmst_on(km_b, tau)
-    lo_q, hi_q = 100 * alpha / 2, 100 * (1 - alpha / 2)
-
-    curves, km_frames, median_rows, rmst_rows = {}, [], [], []
-    for k, (arm, m) in enumerate(masks.items()):
-        km_w = weighted[arm]
-        plain = risk_table(t[m], e[m])  # unweighted counts for the at-risk rows
-        lower = np.percentile(boot_curves[arm], lo_q, axis=0)
-        upper = np.percentile(boot_curves[arm], hi_q, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            std_err = np.nanstd(-np.log(boot_curves[arm]), axis=0)
-        curve = KaplanMeier(time=km_w.time, n_at_risk=plain.n_risk, events=plain.events, censored=plain.censored,
-                            survival=km_w.survival, std_err=std_err, ci_lower=lower, ci_upper=upper, alpha=alpha)
-        curves[arm] = curve
-        km_frames.append(curve.frame().drop(columns="censored").assign(arm=arm))
-        median_rows.append({"arm": arm, **dict(zip(("median", "ci_lower", "ci_upper"), curve.median()))})
-        value = _rmst_on(km_w, tau)
-        rmst_rows.append({"arm": arm, "rmst": value, "se": float(np.std(boot_rmst[:, k], ddof=1)),
-                          "ci_lower": float(np.percentile(boot_rmst[:, k], lo_q)),
-                          "ci_upper": float(np.percentile(boot_rmst[:, k], hi_q))})
-    km = pd.concat(km_frames, ignore_index=True)[["arm", "time", "n_at_risk", "events", "survival", "ci_lower",
-                                                  "ci_upper"]]
-    rmst = pd.DataFrame(rmst_rows)
-    diffs = boot_rmst[:, 1] - boot_rmst[:, 0]
-    diff = float(rmst.rmst.iloc[1] - rmst.rmst.iloc[0])
-    diff_se = float(np.std(diffs, ddof=1))
-    rmst_difference = Estimate(measure="RMST difference (days)", value=diff,
-                               ci_lower=float(np.percentile(diffs, lo_q)), ci_upper=float(np.percentile(diffs, hi_q)),
-                               p_value=float(2 * stats.norm.sf(abs(diff / diff_se))), alpha=alpha, se=diff_se)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatisticalWarning)
-        fit = fit_cox(treated[:, None].astype(float), t, e, terms=[f"{s.ARM}{cohort.treatment}"], weights=w,
-                      robust=True)
+    tau, rule = choose_horizon(weighted, horizon)
+    draws = _bootstrap(cohort, adjust, pw, t, e, weighted, tau, trim, bootstrap, seed)
+    curves = {arm: _banded_curve(weighted[arm], t[m], e[m], draws.curves[arm], alpha) for arm, m in masks.items()}
+    rmst, rmst_difference = _bootstrap_rmst(weighted, arms, tau, draws.rmst, alpha)
+    fit = _weighted_cox(t, e, treated, w, cohort.treatment)
     cox = fit.frame(alpha)
     row = cox.iloc[0]
-    hazard_ratio = Estimate(measure="hazard ratio", value=float(row.hazard_ratio), ci_lower=float(row.ci_lower),
-                            ci_upper=float(row.ci_upper), p_value=float(row.p_value), alpha=alpha, se=float(row.se))
     z2 = float((row.coef / row.se) ** 2)
-    logrank = LogRankTest(statistic=z2, df=1, p_value=float(stats.chi2.sf(z2, 1)),
-                          per_arm=_weighted_observed_expected(t, e, treated, w, arms),
-                          method="robust Wald test of the IPTW-weighted Cox model")
+    test = LogRankTest(statistic=z2, df=1, p_value=float(stats.chi2.sf(z2, 1)),
+                       per_arm=_weighted_observed_expected(t, e, treated, w, arms),
+                       method="robust Wald test of the IPTW-weighted Cox model")
+    logrank = LogRankTest.from_statistic(logrank_test(t, e, treated), arms)
     return ArmComparison(
-        outcome=outcome, event=event_name, arms=arms, alpha=alpha, km=km, median=pd.DataFrame(median_rows),
-        logrank=logrank, cox=cox, hazard_ratio=hazard_ratio,
+        outcome=outcome, event=event_name, arms=arms, alpha=alpha, km=km_frame(curves, arms),
+        median=median_frame(curves, arms), logrank=logrank, test=test, cox=cox,
+        hazard_ratio=Estimate.from_wald("hazard ratio", row.coef, row.se, alpha, ratio=True),
         ph_test=fit.ph_test.replace({"term": {s.ARM: cox.term.iloc[0]}}), rmst=rmst,
         rmst_difference=rmst_difference, horizon=tau, horizon_rule=rule, counts=pd.DataFrame(counts),
         adjust=tuple(adjust), strata=None, robust=True, cox_n=fit.n, cox_events=fit.events,
-        n_excluded=pw.n_excluded, curves=curves, weights="iptw", propensity=pw, bootstrap=bootstrap,
+        n_excluded=pw.n_excluded, curves=curves, weights="iptw", propensity=pw, bootstrap=bootstrap - draws.failed,
+        bootstrap_failed=draws.failed,
     )
 
 
-def _rmst_on(km: KaplanMeier, tau: float) -> float:
-    return restricted_mean(km, tau)[0]
+def _bootstrap(cohort: Cohort, adjust: tuple[str, ...], pw: PropensityWeights, t: np.ndarray, e: np.ndarray,
+               weighted: dict[str, KaplanMeier], tau: float, trim: float | None, replicates: int,
+               seed: int | np.random.Generator) -> _Draws:
+    """Resample participants, refit the propensity model, recompute the weighted curves and RMST."""
+    design = design_matrix(cohort.df, cohort.treatment, adjust)
+    X = np.column_stack([np.ones(len(pw.rows)), design.X[:, 1:]])
+    treated = pw.treated
+    rng = np.random.default_rng(seed)
+    n = len(pw.rows)
+    arms = cohort.arms
+    curves = {arm: np.full((replicates, len(km.time)), np.nan) for arm, km in weighted.items()}
+    rmst = np.full((replicates, 2), np.nan)
+    failed = 0
+    for b in range(replicates):
+        idx = rng.integers(0, n, n)
+        tr_b = treated[idx]
+        if tr_b.all() or not tr_b.any():  # a resample with one arm only
+            failed += 1
+            continue
+        try:
+            score = special.expit(X[idx] @ logistic_fit(X[idx], tr_b.astype(float)))
+        except ConvergenceError:
+            failed += 1
+            continue
+        w_b, _ = truncate_weights(stabilized_weights(tr_b, score, True), trim)
+        for k, (arm, m) in enumerate(((arms[0], ~tr_b), (arms[1], tr_b))):
+            km_b = kaplan_meier(t[idx][m], e[idx][m], weights=w_b[m])
+            curves[arm][b] = step_at(km_b.time, km_b.survival, weighted[arm].time, before=1.0)
+            rmst[b, k] = restricted_mean(km_b, tau)[0]
+    if failed > MAX_FAILED_SHARE * replicates:
+        raise NotEstimableError(
+            f"the IPTW intervals are not estimable: the propensity model could not be refitted in {failed} of "
+            f"{replicates} bootstrap resamples (a covariate level predicts the arm perfectly in many resamples); "
+            "adjust for fewer or coarser covariates"
+        )
+    if failed:
+        warnings.warn(f"{failed} of {replicates} bootstrap replicates could not refit the propensity model and "
+                      "were left out of the IPTW intervals", StatisticalWarning, stacklevel=4)
+    return _Draws(curves=curves, rmst=rmst, failed=failed)
+
+
+def _banded_curve(km_w: KaplanMeier, t: np.ndarray, e: np.ndarray, draws: np.ndarray, alpha: float) -> KaplanMeier:
+    """The weighted curve with percentile bootstrap bands and the unweighted at-risk counts."""
+    plain = risk_table(t, e)
+    lower = np.nanpercentile(draws, 100 * alpha / 2, axis=0)
+    upper = np.nanpercentile(draws, 100 * (1 - alpha / 2), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std_err = np.nanstd(-np.log(draws), axis=0)
+    return KaplanMeier(time=km_w.time, n_at_risk=plain.n_risk, events=plain.events, censored=plain.censored,
+                       survival=km_w.survival, std_err=std_err, ci_lower=lower, ci_upper=upper, alpha=alpha)
+
+
+def _bootstrap_rmst(weighted: dict[str, KaplanMeier], arms: tuple[str, str], tau: float, draws: np.ndarray,
+                    alpha: float) -> tuple[pd.DataFrame, Estimate]:
+    """RMST per arm and their difference, with bootstrap SEs and percentile intervals."""
+    lo_q, hi_q = 100 * alpha / 2, 100 * (1 - alpha / 2)
+    rows = []
+    for k, arm in enumerate(arms):
+        rows.append({"arm": arm, "rmst": restricted_mean(weighted[arm], tau)[0],
+                     "se": float(np.nanstd(draws[:, k], ddof=1)), "ci_lower": float(np.nanpercentile(draws[:, k], lo_q)),
+                     "ci_upper": float(np.nanpercentile(draws[:, k], hi_q))})
+    rmst = pd.DataFrame(rows)
+    diffs = draws[:, 1] - draws[:, 0]
+    diff = float(rmst.rmst.iloc[1] - rmst.rmst.iloc[0])
+    wald = Estimate.from_wald("RMST difference (days)", diff, float(np.nanstd(diffs, ddof=1)), alpha, ratio=False)
+    return rmst, Estimate(measure=wald.measure, value=diff, ci_lower=float(np.nanpercentile(diffs, lo_q)),
+                          ci_upper=float(np.nanpercentile(diffs, hi_q)), p_value=wald.p_value, alpha=alpha,
+                          se=wald.se)
+
+
+def _weighted_cox(t: np.ndarray, e: np.ndarray, treated: np.ndarray, w: np.ndarray, treatment: str):
+    """The marginal Cox model: the arm only, IPTW weights, robust SEs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)  # non-integer weights are intended here
+        return fit_cox(treated[:, None].astype(float), t, e, terms=[f"{s.ARM}{treatment}"], weights=w, robust=True)
 
 
 def _weighted_observed_expected(t, e, treated, w, arms) -> pd.DataFrame:
     """Weighted observed and expected events per arm (the log-rank's O and E on the weighted data)."""
-    from ..stats.counting import index_times
-
     ix = index_times(t)
-    U = len(ix.times)
-    n_all = np.cumsum(np.bincount(ix.inverse, weights=w, minlength=U)[::-1])[::-1]
-    n_trt = np.cumsum(np.bincount(ix.inverse, weights=w * treated, minlength=U)[::-1])[::-1]
-    d_all = np.bincount(ix.inverse, weights=w * e, minlength=U)
-    d_trt = np.bincount(ix.inverse, weights=w * e * treated, minlength=U)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e_trt = np.nansum(np.where(n_all > 0, d_all * n_trt / n_all, 0.0))
-    observed = [float(d_all.sum() - d_trt.sum()), float(d_trt.sum())]
-    expected = [float(d_all.sum() - e_trt), float(e_trt)]
-    return pd.DataFrame({"arm": list(arms), "observed": observed, "expected": expected})
+    count = lambda v: np.bincount(ix.inverse, weights=v, minlength=len(ix.times))  # noqa: E731
+    o1, e1, _ = logrank_terms(reverse_cumsum(count(w)), reverse_cumsum(count(w * treated)), count(w * e),
+                              count(w * e * treated))
+    total = float((w * e).sum())
+    return pd.DataFrame({"arm": list(arms), "observed": [total - o1, float(o1)], "expected": [total - e1, float(e1)]})

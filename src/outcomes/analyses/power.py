@@ -25,8 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..core.errors import InputError
-from ..core.results import Result, new_axes
+from ..core.errors import ConvergenceError, InputError, NotEstimableError
+from ..core.results import Result
+from ..stats.aggregated import ArmTable, cox_from_table
+from ..stats.counting import reverse_cumsum
+from ..stats.logrank import logrank_terms
+from ..core.style import ESTIMATE_COLOR, OKABE_ITO, new_axes
 
 __all__ = ["Design", "PowerCurve", "SimulatedPower", "events_needed", "sample_size", "power",
            "minimum_detectable_hr", "simulate_power", "power_curve", "grant_sentence"]
@@ -246,8 +250,8 @@ class SimulatedPower(Result):
     def plot(self, ax=None):
         """Distribution of the replicate p-values, with alpha marked."""
         ax = new_axes(ax)
-        ax.hist(self.p_values, bins=np.linspace(0, 1, 41), color="#0072B2")
-        ax.axvline(self.alpha, color="#D55E00")
+        ax.hist(self.p_values, bins=np.linspace(0, 1, 41), color=ESTIMATE_COLOR)
+        ax.axvline(self.alpha, color=OKABE_ITO[5])
         ax.set_xlabel("p-value")
         ax.set_ylabel("replicates")
         ax.set_title(self.title, fontsize="medium")
@@ -282,40 +286,33 @@ def _replicate_counter(time: np.ndarray):
 
 
 def _logrank_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray) -> np.ndarray:
-    """Log-rank chi-square for each row (replicate), all rows at once."""
+    """Log-rank chi-square for each row (replicate), all rows at once (the one log-rank kernel on 2-D counts)."""
     count = _replicate_counter(time)
-    removed = count(np.ones_like(time))
-    removed1 = count(treated)
-    deaths = count(event)
-    deaths1 = count(event & treated)
-    n = np.cumsum(removed[:, ::-1], axis=1)[:, ::-1]
-    n1 = np.cumsum(removed1[:, ::-1], axis=1)[:, ::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e1 = np.where(deaths > 0, deaths * n1 / n, 0.0)
-        v = np.where((deaths > 0) & (n > 1), deaths * (n1 / n) * (1 - n1 / n) * (n - deaths) / (n - 1), 0.0)
-    o_e = deaths1.sum(axis=1) - e1.sum(axis=1)
-    var = v.sum(axis=1)
-    return np.where(var > 0, o_e**2 / np.where(var > 0, var, 1), 0.0)
+    o1, e1, var = logrank_terms(reverse_cumsum(count(np.ones_like(time)), axis=1),
+                                reverse_cumsum(count(treated), axis=1), count(event), count(event & treated))
+    return np.where(var > 0, (o1 - e1) ** 2 / np.where(var > 0, var, 1), 0.0)
 
 
-def _cox_wald_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray, iterations: int = 6) -> np.ndarray:
-    """Wald chi-square of the arm coefficient of a Cox model (Breslow ties) for each replicate, at once."""
-    reps = time.shape[0]
+def _cox_wald_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Wald chi-square of the arm coefficient of a Cox model (Efron ties) for each replicate.
+
+    Each replicate is fitted from its (day x arm) table by the package's Cox-from-counts code (the
+    same Newton solver, with its convergence check). A replicate whose coefficient is not estimable
+    (an arm without events) counts as not significant.
+    """
     count = _replicate_counter(time)
-    at0 = np.cumsum(count(~treated)[:, ::-1], axis=1)[:, ::-1]
-    at1 = np.cumsum(count(treated)[:, ::-1], axis=1)[:, ::-1]
-    deaths = count(event)
-    deaths1 = count(event & treated).sum(axis=1)
-    beta = np.zeros(reps)
-    info = np.ones(reps)
-    for _ in range(iterations):
-        r = np.exp(beta)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xbar = np.where(at0 + at1 > 0, r * at1 / (at0 + r * at1), 0.0)
-        score = deaths1 - (deaths * xbar).sum(axis=1)
-        info = (deaths * xbar * (1 - xbar)).sum(axis=1)
-        beta = beta + np.where(info > 0, score / np.where(info > 0, info, 1), 0.0)
-    return beta**2 * info
+    removed = np.stack([count(~treated), count(treated)], axis=-1)  # (reps, days, 2)
+    deaths = np.stack([count(event & ~treated), count(event & treated)], axis=-1)
+    days = np.arange(removed.shape[1], dtype=float)
+    chi2 = np.zeros(len(time))
+    for r in range(len(time)):
+        keep = removed[r].sum(axis=1) > 0
+        try:
+            fit = cox_from_table(ArmTable(days[keep], removed[r][keep], deaths[r][keep]))
+        except (ConvergenceError, NotEstimableError):
+            continue
+        chi2[r] = (fit.coef / fit.se) ** 2
+    return chi2
 
 
 def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int | np.random.Generator = 0,
@@ -325,8 +322,8 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
 
     Times follow the design (uniform accrual, Weibull baseline calibrated to
     ``baseline_risk`` at ``horizon``, proportional hazards, exponential loss);
-    the log-rank (or Cox Wald, Breslow ties) test is computed for all replicates
-    at once. Replicates are simulated in blocks with a progress bar when the run
+    the log-rank test is computed for all replicates at once (the Cox Wald test,
+    Efron ties, one replicate at a time). Replicates are simulated in blocks with a progress bar when the run
     is long (``progress=None``: automatic). ``scenario`` (a name such as ``"articles"``, or a
     :class:`~outcomes.Scenario`) takes the design from a synthetic scenario
     (:meth:`Design.from_scenario`): its baseline risk, hazard shape, accrual and loss to follow-up.

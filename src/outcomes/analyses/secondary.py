@@ -30,22 +30,16 @@ from scipy import stats
 
 from ..data import schema as s
 from ..data.cohort import Cohort
-from .design import design_matrix
+from ..core.inference import wald
+from ..data.outcomes import SecondaryOutcome, secondary_outcome
+from .design import column_names, design_matrix
+from .weighting import propensity_weights
 from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
-from ..core.results import Estimate, Result, adjustment_phrase, new_axes
+from ..core.disclosure import show_count
+from ..core.results import Estimate, Result, adjustment_phrase
+from ..core.style import ARM_COLORS, new_axes
 
-__all__ = ["SecondaryComparison", "compare_secondary", "SECONDARY"]
-
-#: outcome name -> (kind, columns)
-SECONDARY = {
-    "aftercare_engaged": ("binary", ("aftercare_engaged",)),
-    "sessions_attended": ("count", ("sessions_attended",)),
-    "ed_visits_12m": ("count", ("ed_visits_12m",)),
-    "mh_admissions_12m": ("count", ("mh_admissions_12m",)),
-    "mh_score": ("score", ("mh_score_baseline", "mh_score_12m")),
-    "use_days": ("score", ("use_days_baseline", "use_days_followup")),
-}
-_ALIASES = {"mh_score_12m": "mh_score", "use_days_followup": "use_days"}
+__all__ = ["SecondaryComparison", "compare_secondary"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -71,6 +65,8 @@ class SecondaryComparison(Result):
     exposure : str
     adjust : tuple of str
     alpha : float
+    method_notes : tuple of str
+        Anything the reader must know about how the estimate was made (e.g. a fallback model).
     """
 
     outcome: str
@@ -86,6 +82,7 @@ class SecondaryComparison(Result):
     arms: tuple[str, str]
     alpha: float
     weights: str | None = None
+    method_notes: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -97,15 +94,14 @@ class SecondaryComparison(Result):
         return pd.concat([main, self.secondary_estimates], ignore_index=True)
 
     def notes(self) -> list[str]:
-        lines = [f"Exposure: {self.exposure}."]
+        lines = [f"Exposure: {self.exposure}.", *self.method_notes]
         if self.n_excluded:
-            lines.append(f"{self.n_excluded} participants without a value were left out.")
+            lines.append(f"{show_count(self.n_excluded)} participants without a value were left out.")
         return lines
 
     def plot(self, ax=None):
         """The per-arm means (proportions, rates or follow-up scores)."""
         ax = new_axes(ax)
-        from .compare import ARM_COLORS
 
         labels = [s.arm_label(a) for a in self.per_arm["arm"]]
         ax.bar(labels, self.per_arm["mean"], color=ARM_COLORS)
@@ -118,59 +114,207 @@ class SecondaryComparison(Result):
         return {"risk ratio": "proportion", "rate ratio": f"rate ({self.exposure})"}.get(self.measure, "mean at follow-up")
 
 
-def _resolve(outcome: str) -> str:
-    name = _ALIASES.get(outcome, outcome)
-    if name not in SECONDARY:
-        raise InputError(f"unknown secondary outcome {outcome!r}; choose one of {list(SECONDARY)}")
-    return name
+@dataclass(frozen=True)
+class _Data:
+    """The rows a secondary comparison uses, and how it models them."""
+
+    spec: SecondaryOutcome
+    frame: pd.DataFrame  # the usable rows
+    X: np.ndarray  # intercept, arm, covariates
+    terms: list[str]
+    treated: np.ndarray
+    weights: np.ndarray  # IPTW weights, or ones
+    exposure: np.ndarray | None
+    exposure_text: str
+    n_excluded: int
 
 
-def _exposure(df: pd.DataFrame, name: str) -> tuple[np.ndarray | None, str]:
-    if name == "sessions_attended":
-        if s.EXIT_DAYS in df:
-            return df[s.EXIT_DAYS].to_numpy(float), "days in treatment (exit_days)"
-    elif name in ("ed_visits_12m", "mh_admissions_12m"):
-        if "followup_days" in df:
-            return np.minimum(df["followup_days"].to_numpy(float), 365.0) / 365.0, "person-years in the first 12 months"
-    return None, "equal for everyone (no exposure column in this cohort)"
+@dataclass(frozen=True)
+class _Model:
+    measure: str
+    estimate: Estimate
+    per_arm: pd.DataFrame
+    extra: pd.DataFrame
+    model: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
-def _table(names: list[str], coef: np.ndarray, se: np.ndarray, alpha: float) -> pd.DataFrame:
-    z = stats.norm.ppf(1 - alpha / 2)
-    return pd.DataFrame({"term": names, "coef": coef, "se": se, "ci_lower": coef - z * se, "ci_upper": coef + z * se,
-                         "p_value": 2 * stats.norm.sf(np.abs(coef / se))})
+_NO_EXTRA = pd.DataFrame(columns=["measure", "value", "ci_lower", "ci_upper", "p_value"])
 
 
-def _ratio_estimate(measure: str, row: pd.Series, alpha: float) -> Estimate:
-    return Estimate(measure=measure, value=float(np.exp(row.coef)), ci_lower=float(np.exp(row.ci_lower)),
-                    ci_upper=float(np.exp(row.ci_upper)), p_value=float(row.p_value), alpha=alpha, se=float(row.se))
+def _wald_table(names: list[str], coef: np.ndarray, se: np.ndarray, alpha: float) -> pd.DataFrame:
+    lower, upper, p_value = wald(np.asarray(coef, dtype=float), np.asarray(se, dtype=float), alpha)
+    return pd.DataFrame({"term": names, "coef": coef, "se": se, "ci_lower": lower, "ci_upper": upper,
+                         "p_value": p_value})
 
 
 def _fit(model_fn, what: str):
+    """Fit a statsmodels model; failures become ConvergenceError, and a fit with non-finite estimates too."""
     import statsmodels.tools.sm_exceptions as sme
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", sme.ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            return model_fn()
-        except (sme.ConvergenceWarning, np.linalg.LinAlgError, sme.PerfectSeparationError) as exc:
+            fit = model_fn()
+        except (sme.ConvergenceWarning, np.linalg.LinAlgError, sme.PerfectSeparationError, ValueError) as exc:
             raise ConvergenceError(f"the {what} did not converge: {exc}") from None
+    if not (np.all(np.isfinite(np.asarray(fit.params))) and np.all(np.isfinite(np.asarray(fit.bse)))):
+        raise ConvergenceError(f"the {what} gave no finite estimate or standard error")
+    return fit
+
+
+def _prepare(cohort: Cohort, spec: SecondaryOutcome, adjust: tuple[str, ...], weights: str | None) -> _Data:
+    """The usable rows (value present, exposure positive, covariates complete), the design and the weights."""
+    import statsmodels.api as sm
+
+    df = cohort.df
+    missing_cols = [c for c in spec.column_names if c not in df.columns]
+    if missing_cols:
+        raise InputError(f"this cohort has no {missing_cols[0]!r} column, needed for the {spec.name} comparison")
+    exposure = spec.exposure.values(df) if spec.exposure is not None else None
+    exposure_text = (spec.exposure.words if exposure is not None else
+                     "equal for everyone (no exposure column in this cohort)" if spec.kind == "count" else
+                     "not applicable")
+    usable = np.logical_and.reduce([df[c].notna().to_numpy() for c in spec.column_names])
+    if exposure is not None:
+        usable &= exposure > 0
+    design = design_matrix(df, cohort.treatment, adjust)
+    usable &= design.complete
+    iptw = np.ones(len(df))
+    if weights == "iptw":
+        pw = propensity_weights(cohort, adjust)
+        iptw = np.zeros(len(df))
+        iptw[pw.rows] = pw.weights
+        design = design_matrix(df, cohort.treatment, ())  # marginal model: the arm only
+    n_excluded = int((~usable).sum())
+    if n_excluded:
+        warnings.warn(f"{show_count(n_excluded)} of {show_count(len(df))} participants have no usable {spec.name} "
+                      "value (missing value, zero exposure or missing covariate) and are left out",
+                      StatisticalWarning, stacklevel=3)
+    rows = design.X[usable[design.complete]]
+    treated = rows[:, 0] == 1
+    for arm, mask in zip(cohort.arms, (~treated, treated)):
+        if mask.sum() < 2:
+            raise NotEstimableError(f"arm {arm!r} has fewer than 2 participants with a usable {spec.name} value")
+    X = sm.add_constant(rows, has_constant="add")
+    return _Data(spec=spec, frame=df.loc[usable], X=X, terms=["(intercept)", *design.terms], treated=treated,
+                 weights=iptw[usable], exposure=None if exposure is None else exposure[usable],
+                 exposure_text=exposure_text, n_excluded=n_excluded)
+
+
+def _binary(d: _Data, arms: tuple[str, str], alpha: float) -> _Model:
+    """Modified Poisson (log link, robust SE): the risk ratio; and the unadjusted risk difference."""
+    import statsmodels.api as sm
+
+    y = d.frame[d.spec.column_names[0]].to_numpy(float)
+    t = d.treated
+    for arm, mask in zip(arms, (~t, t)):
+        if not y[mask].any():
+            raise NotEstimableError(f"nobody in arm {arm!r} has {d.spec.words}: the risk ratio would be 0 or "
+                                    "infinite")
+    fit = _fit(lambda: sm.GLM(y, d.X, family=sm.families.Poisson(), var_weights=d.weights).fit(cov_type="HC0"),
+               "modified Poisson model")
+    model = _wald_table(d.terms, np.asarray(fit.params), np.asarray(fit.bse), alpha)
+    p1, p0 = y[t].mean(), y[~t].mean()
+    se = np.sqrt(p1 * (1 - p1) / t.sum() + p0 * (1 - p0) / (~t).sum())
+    diff = Estimate.from_wald("risk difference (unadjusted)", p1 - p0, se, alpha, ratio=False)
+    per_arm = pd.DataFrame({"arm": list(arms), "n": [int((~t).sum()), int(t.sum())], "mean": [p0, p1]})
+    return _Model("risk ratio", _arm_ratio("risk ratio", model, alpha), per_arm, diff.table(), model)
+
+
+def _count(d: _Data, arms: tuple[str, str], alpha: float, weighted: bool) -> _Model:
+    """Negative binomial with exposure (weighted: Poisson with sandwich SEs); the rate ratio.
+
+    When the negative binomial's overdispersion cannot be estimated (rare counts, or no extra
+    variation), the rate ratio comes from a Poisson model with robust (sandwich) SEs, as R users do
+    with ``sandwich::vcovHC``, and the result says so.
+    """
+    import statsmodels.api as sm
+
+    y = d.frame[d.spec.column_names[0]].to_numpy(float)
+    e = d.exposure if d.exposure is not None else np.ones(len(y))
+    t = d.treated
+    for arm, mask in zip(arms, (~t, t)):
+        if not y[mask].any():
+            raise NotEstimableError(f"arm {arm!r} has no {d.spec.words} at all: the rate ratio would be 0 or "
+                                    "infinite")
+    per_arm = pd.DataFrame({"arm": list(arms), "n": [int((~t).sum()), int(t.sum())],
+                            "mean": [y[~t].sum() / e[~t].sum(), y[t].sum() / e[t].sum()]})
+
+    def robust_poisson(what: str) -> pd.DataFrame:
+        fit = _fit(lambda: sm.GLM(y, d.X, family=sm.families.Poisson(), exposure=e, var_weights=d.weights).fit(
+            cov_type="HC0"), what)
+        return _wald_table(d.terms, np.asarray(fit.params), np.asarray(fit.bse), alpha)
+
+    notes: tuple[str, ...] = ()
+    if weighted:  # consistent for the rate ratio under overdispersion
+        model = robust_poisson("weighted Poisson model")
+    else:
+        try:  # Newton from the Poisson fit (overdispersion 0.5): the default start fails on rare counts
+            poisson = _fit(lambda: sm.GLM(y, d.X, family=sm.families.Poisson(), exposure=e).fit(), "Poisson model")
+            nb = _fit(lambda: sm.NegativeBinomial(y, d.X, exposure=e).fit(
+                start_params=np.append(poisson.params, 0.5), method="newton", disp=0, maxiter=300),
+                "negative binomial model")
+            model = _wald_table([*d.terms, "alpha (overdispersion)"], np.asarray(nb.params), np.asarray(nb.bse),
+                                alpha)
+        except ConvergenceError:
+            model = robust_poisson("Poisson model with robust SEs")
+            notes = ("The negative binomial model could not estimate the overdispersion of these counts; the rate "
+                     "ratio is from a Poisson model with robust (sandwich) standard errors instead.",)
+    return _Model("rate ratio", _arm_ratio("rate ratio", model, alpha), per_arm, _NO_EXTRA, model, notes)
+
+
+def _score(d: _Data, arms: tuple[str, str], alpha: float, weighted: bool) -> _Model:
+    """ANCOVA of the follow-up value on the baseline value; relative reductions per arm and their ratio."""
+    import statsmodels.api as sm
+
+    base_col, follow_col = d.spec.column_names
+    base, follow = d.frame[base_col].to_numpy(float), d.frame[follow_col].to_numpy(float)
+    Xs = np.column_stack([d.X, base])
+    ols = sm.WLS(follow, Xs, weights=d.weights).fit(cov_type="HC0") if weighted else sm.OLS(follow, Xs).fit()
+    model = _wald_table([*d.terms, base_col], np.asarray(ols.params), np.asarray(ols.bse), alpha)
+    row = model.iloc[1]
+    tq = stats.t.ppf(1 - alpha / 2, ols.df_resid)
+    estimate = Estimate(measure="adjusted mean difference", value=float(row.coef),
+                        ci_lower=float(row.coef - tq * row.se), ci_upper=float(row.coef + tq * row.se),
+                        p_value=float(ols.pvalues[1]), alpha=alpha, se=float(row.se))
+    t = d.treated
+    reductions = [_relative_reduction(base[m], follow[m]) for m in (~t, t)]
+    per_arm = pd.DataFrame({
+        "arm": list(arms), "n": [int((~t).sum()), int(t.sum())], "mean": [follow[~t].mean(), follow[t].mean()],
+        "baseline_mean": [base[~t].mean(), base[t].mean()],
+        "relative_reduction": [r for r, _ in reductions], "relative_reduction_se": [se for _, se in reductions],
+    })
+    extra = [Estimate.from_wald(f"relative reduction, {arm}", r, se_r, alpha, ratio=False).table()
+             for arm, (r, se_r) in zip(arms, reductions)]
+    (r0, se0), (r1, se1) = reductions
+    if r0 > 0 and r1 > 0:
+        ratio = Estimate.from_wald("ratio of relative reductions", np.log(r1 / r0), np.hypot(se1 / r1, se0 / r0),
+                                   alpha, ratio=True)
+        extra.append(ratio.table())
+    return _Model("adjusted mean difference", estimate, per_arm, pd.concat(extra, ignore_index=True), model)
+
+
+def _arm_ratio(measure: str, model: pd.DataFrame, alpha: float) -> Estimate:
+    row = model.iloc[1]
+    return Estimate.from_wald(measure, row.coef, row.se, alpha, ratio=True)
 
 
 def compare_secondary(
-    cohort: Cohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] = (), weights: str | None = None,
+    cohort: Cohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] | str = (), weights: str | None = None,
     alpha: float = 0.05,
 ) -> SecondaryComparison:
-    """Compare a secondary outcome between the arms.
+    """Compare a secondary outcome between the arms (the model follows the outcome's kind in the registry).
 
     Parameters
     ----------
     cohort : Cohort
     outcome : str
-        One of ``aftercare_engaged``, ``sessions_attended``, ``ed_visits_12m``,
-        ``mh_admissions_12m``, ``mh_score``, ``use_days``.
-    adjust : sequence of str
+        A secondary outcome of :data:`outcomes.data.outcomes.SECONDARY_OUTCOMES` (``aftercare_engaged``,
+        ``sessions_attended``, ``ed_visits_12m``, ``mh_admissions_12m``, ``mh_score``, ``use_days``), or
+        one of its columns.
+    adjust : str or sequence of str
         Covariates added to the model (numeric as is, text dummy-coded); with
         ``weights="iptw"``, the confounders of the propensity model instead.
     weights : None or "iptw"
@@ -178,6 +322,14 @@ def compare_secondary(
         the model then has the arm only (a marginal effect) with robust (sandwich)
         SEs, and counts use a weighted Poisson model (robust to overdispersion).
     alpha : float
+
+    Raises
+    ------
+    InputError
+        An unknown outcome, a missing column, bad arguments.
+    NotEstimableError
+        Fewer than 2 usable values in an arm, an arm without any event or count (the ratio would be 0 or
+        infinite), or a model that cannot be fitted.
 
     Examples
     --------
@@ -187,128 +339,29 @@ def compare_secondary(
     >>> res.measure, bool(res.estimate.value > 1)
     ('risk ratio', True)
     """
-    import statsmodels.api as sm
-
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    name = _resolve(outcome)
-    kind, columns = SECONDARY[name]
-    df = cohort.df
-    missing_cols = [c for c in columns if c not in df.columns]
-    if missing_cols:
-        raise InputError(f"this cohort has no {missing_cols[0]!r} column, needed for the {name} comparison")
-    adjust = tuple(adjust)
-    exposure, exposure_text = _exposure(df, name) if kind == "count" else (None, "not applicable")
-    usable = np.ones(len(df), dtype=bool)
-    for c in columns:
-        usable &= df[c].notna().to_numpy()
-    if exposure is not None:
-        usable &= exposure > 0
     if weights not in (None, "iptw"):
         raise InputError(f"weights must be None or 'iptw', not {weights!r}")
-    design = design_matrix(df, cohort.treatment, adjust)
-    usable &= design.complete
-    iptw = np.ones(len(df))
-    if weights == "iptw":
-        from .weighting import propensity_weights
-
-        if not adjust:
-            raise InputError("weights='iptw' needs the confounders of the propensity model: pass adjust=[...]")
-        pw = propensity_weights(cohort, adjust)
-        iptw = np.zeros(len(df))
-        iptw[pw.rows] = pw.weights
-        design = design_matrix(df, cohort.treatment, ())  # marginal model: the arm only
-    n_excluded = int((~usable).sum())
-    arm_values = df[s.ARM].to_numpy()
-    for arm in cohort.arms:
-        if (usable & (arm_values == arm)).sum() < 2:
-            raise NotEstimableError(f"arm {arm!r} has fewer than 2 participants with a usable {name} value")
-    if n_excluded:
-        warnings.warn(
-            f"{n_excluded} of {len(df)} participants have no usable {name} value "
-            f"({'missing value, zero exposure or missing covariate'}) and are left out",
-            StatisticalWarning, stacklevel=2,
-        )
-    rows = usable[design.complete]
-    X = sm.add_constant(design.X[rows], has_constant="add")
-    w = iptw[usable]
-    terms = ["(intercept)", *design.terms]
-    treated = X[:, 1] == 1
-    for arm, mask in zip(cohort.arms, (~treated, treated)):
-        if mask.sum() < 2:
-            raise NotEstimableError(f"arm {arm!r} has fewer than 2 participants with a {name} value")
-    data = df.loc[usable]
-    z = stats.norm.ppf(1 - alpha / 2)
-    extra = pd.DataFrame(columns=["measure", "value", "ci_lower", "ci_upper", "p_value"])
-
-    if kind == "binary":
-        y = data[columns[0]].to_numpy(float)
-        fit = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), var_weights=w).fit(cov_type="HC0"),
-                   "modified Poisson model")
-        model = _table(terms, fit.params, fit.bse, alpha)
-        estimate = _ratio_estimate("risk ratio", model.iloc[1], alpha)
-        p1, p0 = y[treated].mean(), y[~treated].mean()
-        n1, n0 = treated.sum(), (~treated).sum()
-        se = np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
-        diff = p1 - p0
-        extra = pd.DataFrame([{"measure": "risk difference (unadjusted)", "value": diff, "ci_lower": diff - z * se,
-                               "ci_upper": diff + z * se, "p_value": 2 * stats.norm.sf(abs(diff / se))}])
-        per_arm = pd.DataFrame({"arm": list(cohort.arms), "n": [int(n0), int(n1)], "mean": [p0, p1]})
-        measure = "risk ratio"
-    elif kind == "count":
-        y = data[columns[0]].to_numpy(float)
-        e = exposure[usable] if exposure is not None else np.ones(len(y))
-        if weights == "iptw":  # weighted Poisson with sandwich SEs: consistent for the rate ratio under overdispersion
-            fit = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e, var_weights=w).fit(
-                cov_type="HC0"), "weighted Poisson model")
-            model = _table(terms, np.asarray(fit.params), np.asarray(fit.bse), alpha)
+    adjust = column_names(adjust, "adjust")
+    if weights == "iptw" and not adjust:
+        raise InputError("weights='iptw' needs the confounders of the propensity model: pass adjust=[...]")
+    spec = secondary_outcome(outcome)
+    data = _prepare(cohort, spec, adjust, weights)
+    try:
+        if spec.kind == "binary":
+            fit = _binary(data, cohort.arms, alpha)
+        elif spec.kind == "count":
+            fit = _count(data, cohort.arms, alpha, weights == "iptw")
         else:
-            # start Newton from the Poisson fit (alpha 0.5): the default start fails on rare counts
-            poisson = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e).fit(), "Poisson model")
-            nb = _fit(lambda: sm.NegativeBinomial(y, X, exposure=e).fit(
-                start_params=np.append(poisson.params, 0.5), method="newton", disp=0, maxiter=300),
-                "negative binomial model")
-            model = _table([*terms, "alpha (overdispersion)"], np.asarray(nb.params), np.asarray(nb.bse), alpha)
-        estimate = _ratio_estimate("rate ratio", model.iloc[1], alpha)
-        per_arm = pd.DataFrame({"arm": list(cohort.arms), "n": [int((~treated).sum()), int(treated.sum())],
-                                "mean": [y[~treated].sum() / e[~treated].sum(), y[treated].sum() / e[treated].sum()]})
-        measure = "rate ratio"
-    else:
-        base, follow = data[columns[0]].to_numpy(float), data[columns[1]].to_numpy(float)
-        Xs = np.column_stack([X, base])
-        ols = sm.WLS(follow, Xs, weights=w).fit(cov_type="HC0") if weights == "iptw" else sm.OLS(follow, Xs).fit()
-        model = _table([*terms, columns[0]], np.asarray(ols.params), np.asarray(ols.bse), alpha)
-        row = model.iloc[1]
-        tq = stats.t.ppf(1 - alpha / 2, ols.df_resid)
-        estimate = Estimate(measure="adjusted mean difference", value=float(row.coef),
-                            ci_lower=float(row.coef - tq * row.se), ci_upper=float(row.coef + tq * row.se),
-                            p_value=float(ols.pvalues[1]), alpha=alpha, se=float(row.se))
-        reductions = [_relative_reduction(base[m], follow[m]) for m in (~treated, treated)]
-        per_arm = pd.DataFrame({
-            "arm": list(cohort.arms), "n": [int((~treated).sum()), int(treated.sum())],
-            "mean": [follow[~treated].mean(), follow[treated].mean()],
-            "baseline_mean": [base[~treated].mean(), base[treated].mean()],
-            "relative_reduction": [r for r, _ in reductions],
-            "relative_reduction_se": [se for _, se in reductions],
-        })
-        (r0, se0), (r1, se1) = reductions
-        rows_extra = []
-        for arm, (r, se_r) in zip(cohort.arms, reductions):
-            rows_extra.append({"measure": f"relative reduction, {arm}", "value": r, "ci_lower": r - z * se_r,
-                               "ci_upper": r + z * se_r, "p_value": 2 * stats.norm.sf(abs(r / se_r))})
-        if r0 > 0 and r1 > 0:
-            log_ratio = np.log(r1 / r0)
-            se_log = np.hypot(se1 / r1, se0 / r0)
-            rows_extra.append({"measure": "ratio of relative reductions", "value": r1 / r0,
-                               "ci_lower": np.exp(log_ratio - z * se_log), "ci_upper": np.exp(log_ratio + z * se_log),
-                               "p_value": 2 * stats.norm.sf(abs(log_ratio / se_log))})
-        extra = pd.DataFrame(rows_extra)
-        measure = "adjusted mean difference"
-
+            fit = _score(data, cohort.arms, alpha, weights == "iptw")
+    except ConvergenceError as exc:
+        raise NotEstimableError(f"{spec.name}: {exc}") from None
     return SecondaryComparison(
-        outcome=name, measure=measure, estimate=estimate, per_arm=per_arm, secondary_estimates=extra, model=model,
-        n_used=int(usable.sum()), n_excluded=n_excluded, exposure=exposure_text, adjust=adjust,
-        arms=cohort.arms, alpha=alpha, weights=weights,
+        outcome=spec.name, measure=fit.measure, estimate=fit.estimate, per_arm=fit.per_arm,
+        secondary_estimates=fit.extra, model=fit.model, n_used=len(data.frame), n_excluded=data.n_excluded,
+        exposure=data.exposure_text, adjust=adjust, arms=cohort.arms, alpha=alpha, weights=weights,
+        method_notes=fit.notes,
     )
 
 

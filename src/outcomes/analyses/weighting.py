@@ -30,38 +30,23 @@ from ..data import schema as s
 from ..data.cohort import Cohort
 from .design import design_matrix
 from ..core.errors import ConvergenceError, InputError, StatisticalWarning
-from ..core.results import Estimate, Result, new_axes
+from ..core.results import Estimate, Result
+from ..core.style import ARM_COLORS, OKABE_ITO, new_axes
 
-__all__ = ["PropensityWeights", "Balance", "EValue", "propensity_weights", "balance", "e_value", "logistic_fit"]
+__all__ = ["PropensityWeights", "Balance", "EValue", "propensity_weights", "balance", "e_value",
+           "stabilized_weights", "truncate_weights"]
 
 POSITIVITY_BOUNDS = (0.025, 0.975)
 
 
-def logistic_fit(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
-    """Logistic regression coefficients by Newton-Raphson (IRLS); ``X`` includes the intercept.
-
-    Used inside the bootstrap, where refitting with statsmodels thousands of times
-    would dominate; it gives statsmodels' estimates (tested to 1e-8).
-    """
-    beta = np.zeros(X.shape[1])
-    for _ in range(max_iter):
-        p = 1 / (1 + np.exp(-(X @ beta)))
-        w = p * (1 - p)
-        step = np.linalg.solve(X.T @ (X * w[:, None]), X.T @ (y - p))
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            return beta
-    raise ConvergenceError("the propensity model did not converge (perfect separation of the arms by a covariate?)")
-
-
-def _stabilized(treated: np.ndarray, score: np.ndarray, stabilized: bool) -> np.ndarray:
+def stabilized_weights(treated: np.ndarray, score: np.ndarray, stabilized: bool) -> np.ndarray:
     share = treated.mean()
     if stabilized:
         return np.where(treated, share / score, (1 - share) / (1 - score))
     return np.where(treated, 1 / score, 1 / (1 - score))
 
 
-def _truncate(w: np.ndarray, trim: float | None) -> tuple[np.ndarray, int]:
+def truncate_weights(w: np.ndarray, trim: float | None) -> tuple[np.ndarray, int]:
     if not trim:
         return w, 0
     lo, hi = np.quantile(w, [trim, 1 - trim])
@@ -123,7 +108,6 @@ class PropensityWeights(Result):
 
     def plot(self, ax=None):
         """Propensity-score distributions by arm (overlap)."""
-        from .compare import ARM_COLORS
 
         ax = new_axes(ax)
         treated = self.treated
@@ -180,7 +164,7 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
         except Exception as exc:  # perfect separation and friends
             raise ConvergenceError(f"the propensity model did not converge: {exc}") from None
     score = np.asarray(fit.fittedvalues)
-    weights, n_truncated = _truncate(_stabilized(treated, score, stabilized), trim)
+    weights, n_truncated = truncate_weights(stabilized_weights(treated, score, stabilized), trim)
     model = pd.DataFrame({"term": ["(intercept)", *design.terms[1:]], "coef": np.asarray(fit.params),
                           "se": np.asarray(fit.bse), "p_value": np.asarray(fit.pvalues)})
     positivity = []
@@ -228,8 +212,8 @@ class Balance(Result):
         """Love plot: |SMD| per covariate before (open) and after (filled) weighting."""
         ax = new_axes(ax, figsize=(6.0, max(3.0, 0.28 * len(self.rows) + 1)))
         y = np.arange(len(self.rows))
-        ax.scatter(self.rows.smd_before.abs(), y, facecolors="none", edgecolors="#D55E00", label="before")
-        ax.scatter(self.rows.smd_after.abs(), y, color="#0072B2", label="after weighting")
+        ax.scatter(self.rows.smd_before.abs(), y, facecolors="none", edgecolors=OKABE_ITO[5], label="before")
+        ax.scatter(self.rows.smd_after.abs(), y, color=OKABE_ITO[0], label="after weighting")
         ax.axvline(self.threshold, color="grey", linestyle="--", linewidth=0.8)
         ax.set_yticks(y, self.rows.covariate.tolist(), fontsize="small")
         ax.set_xlabel("absolute standardized mean difference")
@@ -327,7 +311,7 @@ class EValue(Result):
         x = np.linspace(1.001, max(self.point * 3, 3), 200)
         y = rr * (1 - x) / (rr - x)  # RR_UY needed for a given RR_AU: RR_AU*RR_UY/(RR_AU+RR_UY-1) = rr
         ax.plot(x[x > rr], y[x > rr], color="black")
-        ax.plot([self.point], [self.point], "o", color="#D55E00")
+        ax.plot([self.point], [self.point], "o", color=OKABE_ITO[5])
         ax.set_xlabel("confounder-arm risk ratio")
         ax.set_ylabel("confounder-outcome risk ratio")
         ax.set_title(self.title, fontsize="medium")

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from ..core.results import Result, new_axes
+from ..core.results import Result
+from ..core.style import ESTIMATE_COLOR, new_axes
 from .catalog import NIDA_RANGE, readings
 
 __all__ = ["ClaimsAudit", "audit", "hazard_ratio_from_risks", "hazard_ratio_from_survival"]
@@ -206,7 +207,7 @@ class ClaimsAudit(Result):
                 ax.text(1.0, i, "impossible at 40-60%", va="center", fontsize="small", color="grey")
                 continue
             lo, hi = np.nanmin(part.hazard_ratio_low), np.nanmax(part.hazard_ratio_high)
-            ax.plot([lo, hi], [i, i], color="#0072B2", linewidth=6, solid_capstyle="butt")
+            ax.plot([lo, hi], [i, i], color=ESTIMATE_COLOR, linewidth=6, solid_capstyle="butt")
             mid = part[np.isclose(part.baseline, 0.5)]
             if len(mid) and not np.isnan(mid.hazard_ratio_low.iloc[0]):
                 ax.plot([mid.hazard_ratio_low.iloc[0]], [i], "o", color="black", markersize=4)

@@ -22,15 +22,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import catalog
 from ..data import schema as s
 from ..data.cohort import Cohort
+from ..data.outcomes import SECONDARY_OUTCOMES, SecondaryOutcome
+from ..core.inference import normal_quantile
 from ..core.errors import NotEstimableError, OutcomesError
-from ..core.results import Result, new_axes
+from ..core.results import Result
+from ..core.style import CLAIM_COLOR, ESTIMATE_COLOR, new_axes
 
-__all__ = ["Reconciliation", "reconcile"]
+__all__ = ["ESTIMANDS", "Reconciliation", "estimand_info", "reconcile"]
 
 # estimand -> (null value or None for levels, scale: "log" for ratios, "linear" otherwise, what it measures)
 ESTIMANDS: dict[str, tuple[float | None, str, str]] = {
@@ -51,6 +53,27 @@ ESTIMANDS: dict[str, tuple[float | None, str, str]] = {
     "co_occurring_mh_prevalence": (None, "linear", "prevalence of co-occurring mental illness"),
     "studies_reviewed": (None, "linear", "number of studies reviewed"),
 }
+
+
+_STATISTIC_SCALE = {"ratio": (1.0, "log"), "reduction_ratio": (1.0, "log"), "reduction_treatment": (0.0, "linear"),
+                    "reduction_difference": (0.0, "linear")}
+
+
+def estimand_info(estimand: str) -> tuple[float | None, str, str]:
+    """(null value, scale, words) of an estimand: the table above, or the outcome registry's entry.
+
+    >>> estimand_info("relapse_risk_ratio_12m")
+    (1.0, 'log', '12-month relapse risk ratio')
+    """
+    if estimand in ESTIMANDS:
+        return ESTIMANDS[estimand]
+    for spec in SECONDARY_OUTCOMES.values():
+        if estimand in spec.estimands:
+            statistic = spec.estimands[estimand]
+            null, scale = _STATISTIC_SCALE[statistic]
+            words = spec.measure if statistic == "ratio" else statistic.replace("_", " ")
+            return null, scale, f"{spec.words}, {words}"
+    raise KeyError(estimand)
 
 
 class _NotEstimable(Exception):
@@ -86,23 +109,19 @@ class Reconciliation(Result):
 
     def plot(self, ax=None):
         """Each estimable reading: the claim (diamond or bar) and this cohort's estimate with its CI."""
-        est = self.rows[self.rows.estimate.notna() & self.rows.estimand.map(lambda e: ESTIMANDS[e][1] == "log")]
+        est = self.rows[self.rows.estimate.notna() & self.rows.estimand.map(lambda e: estimand_info(e)[1] == "log")]
         ax = new_axes(ax, figsize=(7.0, max(3.0, 0.3 * len(est) + 1)))
         for i, row in enumerate(est.itertuples()):
-            ax.plot([row.ci_lower, row.ci_upper], [i, i], color="#0072B2", linewidth=2)
-            ax.plot([row.estimate], [i], "o", color="#0072B2")
+            ax.plot([row.ci_lower, row.ci_upper], [i, i], color=ESTIMATE_COLOR, linewidth=2)
+            ax.plot([row.estimate], [i], "o", color=ESTIMATE_COLOR)
             if not np.isnan(row.claimed_low):
-                ax.plot([row.claimed_low, row.claimed_high], [i, i], color="#E69F00", linewidth=6, alpha=0.5)
+                ax.plot([row.claimed_low, row.claimed_high], [i, i], color=CLAIM_COLOR, linewidth=6, alpha=0.5)
         ax.set_yticks(range(len(est)), [f"{r.claim_id} ({r.reading})" for r in est.itertuples()], fontsize="x-small")
         ax.axvline(1.0, color="grey", linewidth=0.8)
         ax.set_xscale("log")
         ax.set_xlabel("ratio (peer support + clinical vs clinical only); orange: claimed")
         ax.set_title("Claims (orange) against this cohort's estimates (blue, 95% CI)", fontsize="medium")
         return ax
-
-
-def _z(alpha: float) -> float:
-    return float(stats.norm.ppf(1 - alpha / 2))
 
 
 class _Estimator:
@@ -149,92 +168,114 @@ class _Estimator:
 
         return self._get(f"secondary:{outcome}", lambda: compare_secondary(self.cohort, outcome, alpha=self.alpha))
 
-    def estimate(self, estimand: str) -> tuple[float, float, float]:
-        z = _z(self.alpha)
-        ref, trt = self.cohort.arms
-        if estimand in ("relapse_risk_ratio_12m", "relapse_risk_difference_12m", "relapse_risk_12m_clinical",
-                        "sobriety_ratio_12m", "sobriety_ratio_10y"):
-            day = 3650.0 if estimand == "sobriety_ratio_10y" else 365.0
-            at = self._km_at(day)
-            s0, s1 = at.loc[ref, "survival"], at.loc[trt, "survival"]
-            v0, v1 = at.loc[ref, "std_err"] ** 2, at.loc[trt, "std_err"] ** 2  # var of log S (Greenwood)
-            p0, p1 = 1 - s0, 1 - s1
-            if estimand == "relapse_risk_12m_clinical":
-                return p0, 1 - at.loc[ref, "ci_upper"], 1 - at.loc[ref, "ci_lower"]
-            if estimand in ("sobriety_ratio_12m", "sobriety_ratio_10y"):
-                return _log_ci(s1 / s0, np.sqrt(v0 + v1), z)
-            if estimand == "relapse_risk_ratio_12m":
-                se = np.sqrt(v0 * (s0 / p0) ** 2 + v1 * (s1 / p1) ** 2)
-                return _log_ci(p1 / p0, se, z)
-            se = np.sqrt(v0 * s0**2 + v1 * s1**2)
-            return p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se
-        if estimand in ("retention_ratio", "dropout_ratio"):
-            from ..analyses.competing import cumulative_incidence
 
-            if "retention" not in self.cohort.outcomes:
-                raise _NotEstimable("this cohort has no retention outcome")
-            cr = self._get("competing", lambda: cumulative_incidence(self.cohort, alpha=self.alpha))
-            try:
-                d0, d1 = (cr.curves[a].at(np.array([self.L])) for a in (ref, trt))
-            except NotEstimableError as exc:  # pragma: no cover - at() does not raise
-                raise _NotEstimable(str(exc)) from None
-            for arm in (ref, trt):
-                if cr.curves[arm].last_time < self.L:
-                    raise _NotEstimable(f"arm {arm!r} has no follow-up to the program end (day {self.L:g})")
-            f0, f1 = d0.cif.iloc[0], d1.cif.iloc[0]
-            se0, se1 = d0.se.iloc[0], d1.se.iloc[0]
-            if estimand == "dropout_ratio":
-                return _log_ci(f1 / f0, np.hypot(se0 / f0, se1 / f1), z)
-            return _log_ci((1 - f1) / (1 - f0), np.hypot(se0 / (1 - f0), se1 / (1 - f1)), z)
-        secondary = {"aftercare_risk_ratio": "aftercare_engaged", "sessions_rate_ratio": "sessions_attended",
-                     "ed_visits_rate_ratio": "ed_visits_12m", "mh_admissions_rate_ratio": "mh_admissions_12m"}
+
+    def estimate(self, estimand: str) -> tuple[float, float, float]:
+        """The estimate of ``estimand`` and its interval, or ``_NotEstimable`` with the reason."""
+        if estimand in _SURVIVAL_ESTIMANDS:
+            return self._survival(estimand)
+        if estimand in ("retention_ratio", "dropout_ratio"):
+            return self._retention(estimand)
+        secondary = _secondary_estimands()
         if estimand in secondary:
-            col = secondary[estimand]
-            if col not in self.cohort.df.columns:
-                raise _NotEstimable(f"this cohort has no {col} column")
-            e = self._secondary(col).estimate
-            return e.value, e.ci_lower, e.ci_upper
-        if estimand == "mh_score_reduction_peer":
-            if "mh_score_12m" not in self.cohort.df.columns:
-                raise _NotEstimable("this cohort has no symptom scores (mh_score_baseline, mh_score_12m)")
-            row = self._secondary("mh_score").per_arm.set_index("arm").loc[trt]
-            r, se = row.relative_reduction, row.relative_reduction_se
-            return r, r - z * se, r + z * se
-        if estimand in ("use_days_reduction_ratio", "use_days_reduction_difference"):
-            if "use_days_followup" not in self.cohort.df.columns:
-                raise _NotEstimable("this cohort has no days-of-use measures (use_days_baseline, use_days_followup)")
-            res = self._secondary("use_days")
-            if estimand == "use_days_reduction_ratio":
-                row = res.secondary_estimates.set_index("measure").loc["ratio of relative reductions"]
-                return row.value, row.ci_lower, row.ci_upper
-            per = res.per_arm.set_index("arm")
-            diff = per.loc[trt, "relative_reduction"] - per.loc[ref, "relative_reduction"]
-            se = np.hypot(per.loc[trt, "relative_reduction_se"], per.loc[ref, "relative_reduction_se"])
-            return diff, diff - z * se, diff + z * se
+            return self._secondary_estimand(*secondary[estimand])
         if estimand == "co_occurring_mh_prevalence":
             if "co_occurring_mh" not in self.cohort.df.columns:
                 raise _NotEstimable("this cohort has no co_occurring_mh column")
             x = self.cohort.df["co_occurring_mh"].dropna()
-            return _wilson(float(x.sum()), len(x), z)
+            return _wilson(int(x.sum()), len(x), self.alpha)
         if estimand == "studies_reviewed":
             raise _NotEstimable("the number of studies reviewed is a property of the literature, not of a cohort")
-        raise _NotEstimable(f"no estimator for {estimand}")  # pragma: no cover
+        raise _NotEstimable(f"no estimator for {estimand}")
+
+    def _survival(self, estimand: str) -> tuple[float, float, float]:
+        """Risks and survival ratios at 12 months or 10 years, from the Kaplan-Meier curves (Greenwood)."""
+        z = normal_quantile(self.alpha)
+        ref, trt = self.cohort.arms
+        at = self._km_at(3650.0 if estimand == "sobriety_ratio_10y" else 365.0)
+        s0, s1 = at.loc[ref, "survival"], at.loc[trt, "survival"]
+        v0, v1 = at.loc[ref, "std_err"] ** 2, at.loc[trt, "std_err"] ** 2  # var of log S (Greenwood)
+        p0, p1 = 1 - s0, 1 - s1
+        if estimand == "relapse_risk_12m_clinical":
+            return p0, 1 - at.loc[ref, "ci_upper"], 1 - at.loc[ref, "ci_lower"]
+        if estimand in ("sobriety_ratio_12m", "sobriety_ratio_10y"):
+            return _log_ci(s1 / s0, np.sqrt(v0 + v1), z)
+        if estimand == "relapse_risk_ratio_12m":
+            return _log_ci(p1 / p0, np.sqrt(v0 * (s0 / p0) ** 2 + v1 * (s1 / p1) ** 2), z)
+        se = np.sqrt(v0 * s0**2 + v1 * s1**2)
+        return p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se
+
+    def _retention(self, estimand: str) -> tuple[float, float, float]:
+        """Dropout and retention ratios at the program's end, from the cumulative incidence of dropout."""
+        from ..analyses.competing import cumulative_incidence
+
+        if "retention" not in self.cohort.outcomes:
+            raise _NotEstimable("this cohort has no retention outcome")
+        ref, trt = self.cohort.arms
+        cr = self._get("competing", lambda: cumulative_incidence(self.cohort, alpha=self.alpha))
+        for arm in (ref, trt):
+            if cr.curves[arm].last_time < self.L:
+                raise _NotEstimable(f"arm {arm!r} has no follow-up to the program end (day {self.L:g})")
+        d0, d1 = (cr.curves[a].at(np.array([self.L])) for a in (ref, trt))
+        f0, f1 = d0.cif.iloc[0], d1.cif.iloc[0]
+        se0, se1 = d0.se.iloc[0], d1.se.iloc[0]
+        z = normal_quantile(self.alpha)
+        if estimand == "dropout_ratio":
+            return _log_ci(f1 / f0, np.hypot(se0 / f0, se1 / f1), z)
+        return _log_ci((1 - f1) / (1 - f0), np.hypot(se0 / (1 - f0), se1 / (1 - f1)), z)
+
+    def _secondary_estimand(self, spec: SecondaryOutcome, statistic: str) -> tuple[float, float, float]:
+        """A claim about a secondary outcome, answered by the statistic its registry entry names."""
+        missing = [c for c in spec.column_names if c not in self.cohort.df.columns]
+        if missing:
+            raise _NotEstimable(f"this cohort has no {spec.words} ({', '.join(spec.column_names)})")
+        res = self._secondary(spec.name)
+        if statistic == "ratio":
+            e = res.estimate
+            return e.value, e.ci_lower, e.ci_upper
+        if statistic == "reduction_ratio":
+            if "ratio of relative reductions" not in set(res.secondary_estimates.measure):
+                raise _NotEstimable(f"{spec.words} did not fall in both arms: no ratio of reductions")
+            row = res.secondary_estimates.set_index("measure").loc["ratio of relative reductions"]
+            return row.value, row.ci_lower, row.ci_upper
+        per = res.per_arm.set_index("arm")
+        ref, trt = self.cohort.arms
+        z = normal_quantile(self.alpha)
+        if statistic == "reduction_treatment":
+            r, se = per.loc[trt, "relative_reduction"], per.loc[trt, "relative_reduction_se"]
+            return r, r - z * se, r + z * se
+        diff = per.loc[trt, "relative_reduction"] - per.loc[ref, "relative_reduction"]
+        se = np.hypot(per.loc[trt, "relative_reduction_se"], per.loc[ref, "relative_reduction_se"])
+        return diff, diff - z * se, diff + z * se
+
+
+_SURVIVAL_ESTIMANDS = ("relapse_risk_ratio_12m", "relapse_risk_difference_12m", "relapse_risk_12m_clinical",
+                       "sobriety_ratio_12m", "sobriety_ratio_10y")
+
+
+def _secondary_estimands() -> dict[str, tuple[SecondaryOutcome, str]]:
+    """Estimand -> (secondary outcome, statistic), from the outcome registry."""
+    return {estimand: (spec, statistic) for spec in SECONDARY_OUTCOMES.values()
+            for estimand, statistic in spec.estimands.items()}
 
 
 def _log_ci(value: float, se_log: float, z: float) -> tuple[float, float, float]:
     return float(value), float(value * np.exp(-z * se_log)), float(value * np.exp(z * se_log))
 
 
-def _wilson(successes: float, n: int, z: float) -> tuple[float, float, float]:
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return p, centre - half, centre + half
+def _wilson(successes: int, n: int, alpha: float) -> tuple[float, float, float]:
+    """A proportion with its Wilson score interval (statsmodels)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    if n == 0:
+        raise _NotEstimable("nobody has a recorded value")
+    lower, upper = proportion_confint(successes, n, alpha=alpha, method="wilson")
+    return successes / n, float(lower), float(upper)
 
 
 def _verdict(estimand: str, claimed_low: float, claimed_high: float, bound: str,
              estimate: float, lower: float, upper: float) -> str:
-    null, _, _ = ESTIMANDS[estimand]
+    null, _, _ = estimand_info(estimand)
     shown = _fmt(estimand, estimate), _fmt(estimand, lower), _fmt(estimand, upper)
     est = f"this cohort's {shown[0]} ({shown[1]} to {shown[2]})"
     if bound == "at most" and null is not None:
@@ -269,7 +310,7 @@ def _verdict(estimand: str, claimed_low: float, claimed_high: float, bound: str,
 def _fmt(estimand: str, value: float) -> str:
     if estimand == "studies_reviewed":
         return f"{value:g}"
-    _, scale, _ = ESTIMANDS[estimand]
+    _, scale, _ = estimand_info(estimand)
     if scale == "log":
         return f"{value:.2f}"
     return f"{100 * value:.1f}%"
@@ -311,7 +352,7 @@ def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float
                          "verdict": f"not estimable: {exc}"})
             continue
         if r.bound == "at most":
-            null = ESTIMANDS[r.estimand][0]
+            null = estimand_info(r.estimand)[0]
             base["claimed_low"], base["claimed_high"] = sorted((null, r.value))
         rows.append({**base, "estimate": estimate, "ci_lower": lower, "ci_upper": upper,
                      "verdict": _verdict(r.estimand, low, high, r.bound, estimate, lower, upper)})

@@ -21,10 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .inference import wald
+from .style import new_axes
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ChiSquareTest", "Estimate", "Result", "adjustment_phrase", "new_axes", "plain"]
+__all__ = ["ChiSquareTest", "Estimate", "Result", "adjustment_phrase", "plain"]
 
 
 def plain(value: Any) -> Any:
@@ -57,15 +60,6 @@ def adjustment_phrase(adjust: tuple[str, ...], weights: str | None) -> str:
     if weights == "iptw":
         return f", IPTW-weighted on {', '.join(adjust)}"
     return f", adjusted for {', '.join(adjust)}" if adjust else ""
-
-
-def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
-    """Return ``ax``, or the axes of a new figure that does not touch pyplot state."""
-    if ax is not None:
-        return ax
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
 class Result:
@@ -134,6 +128,26 @@ class Estimate(Result):
     p_value: float
     alpha: float = 0.05
     se: float = float("nan")
+
+    @classmethod
+    def from_wald(cls, measure: str, coef: float, se: float, alpha: float, *, ratio: bool) -> Estimate:
+        """An estimate from a model coefficient and its SE; ``ratio=True`` exponentiates (log-scale coefficients).
+
+        >>> e = Estimate.from_wald("hazard ratio", np.log(0.6), 0.1, 0.05, ratio=True)
+        >>> round(e.value, 3), round(e.ci_lower, 3), round(e.ci_upper, 3)
+        (0.6, 0.493, 0.73)
+        """
+        lower, upper, p_value = (float(v) for v in wald(coef, se, alpha))
+        if ratio:
+            return cls(measure=measure, value=float(np.exp(coef)), ci_lower=float(np.exp(lower)),
+                       ci_upper=float(np.exp(upper)), p_value=p_value, alpha=alpha, se=float(se))
+        return cls(measure=measure, value=float(coef), ci_lower=lower, ci_upper=upper, p_value=p_value, alpha=alpha,
+                   se=float(se))
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """``(ci_lower, ci_upper)``."""
+        return self.ci_lower, self.ci_upper
 
     @property
     def title(self) -> str:

@@ -17,9 +17,11 @@ import pandas as pd
 
 from . import schema as s
 from .cohort import Cohort
+from .dates import parse_date
+from .outcomes import SECONDARY_OUTCOMES
 from ..core.errors import InputError
 
-__all__ = ["as_of", "quarter_bounds", "previous_quarter"]
+__all__ = ["as_of", "censor_event", "censor_exit", "quarter_bounds", "previous_quarter"]
 
 
 def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
@@ -44,8 +46,37 @@ def previous_quarter(quarter: str) -> str:
     return f"{prev.year}Q{(prev.month - 1) // 3 + 1}"
 
 
+def censor_event(days: np.ndarray, happened: np.ndarray, horizon: np.ndarray,
+                 last_contact: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The as-of rule for an event: seen if it happened by the horizon, else follow-up ends at the last
+    contact or the horizon, whichever is first. Returns (days, seen).
+
+    >>> d, seen = censor_event(np.array([10.0, 50.0, 30.0]), np.array([True, True, False]), np.array([40.0] * 3))
+    >>> d.tolist(), seen.tolist()
+    ([10.0, 40.0, 30.0], [True, False, False])
+    """
+    seen = np.asarray(happened, dtype=bool) & (days <= horizon)
+    last = np.minimum(days, horizon) if last_contact is None else np.fmin(last_contact, horizon)
+    return np.where(seen, days, last), seen
+
+
+def censor_exit(days: np.ndarray, reason: np.ndarray, horizon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The as-of rule for leaving treatment: an exit after the horizon (or none) is ``in_treatment`` at it.
+
+    >>> d, why = censor_exit(np.array([20.0, 90.0, np.nan]), np.array(["dropout"] * 3, dtype=object), np.array([60.0] * 3))
+    >>> d.tolist(), why.tolist()
+    ([20.0, 60.0, 60.0], ['dropout', 'in_treatment', 'in_treatment'])
+    """
+    ended = ~np.isnan(days) & (days <= horizon)
+    return np.where(ended, days, horizon), np.where(ended, reason, "in_treatment")
+
+
 def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
     """The cohort as it was known on ``date`` (needs ``enroll_date``).
+
+    Enrollment after ``date`` is left out; events and exits after it are not seen; follow-up stops there.
+    Secondary measurements taken after it (per the outcome registry) are unknown, and counts that
+    accumulate over follow-up without dates cannot be cut at an earlier date, so they are unknown too.
 
     Examples
     --------
@@ -55,42 +86,37 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
     >>> str(earlier.as_of), len(earlier) < len(c)
     ('2025-12-31', True)
     """
-    date = date if isinstance(date, dt.date) else _parse(date)
+    date = parse_date(date, "as-of date")
     df = cohort.df
     if s.ENROLL_DATE not in df.columns:
         raise InputError("as_of needs enrollment dates (enroll_date); this cohort has none")
     if cohort.as_of is not None and date > cohort.as_of:
         raise InputError(f"as-of date {date} is after this cohort's own as-of date {cohort.as_of}: "
                          "what happened in between is not in the data")
-    keep = (df[s.ENROLL_DATE] <= pd.Timestamp(date)).to_numpy()
-    out = df.loc[keep].copy()
+    out = df.loc[(df[s.ENROLL_DATE] <= pd.Timestamp(date)).to_numpy()].copy()
     horizon = (pd.Timestamp(date) - out[s.ENROLL_DATE]).dt.days.to_numpy(dtype=float)
     if s.RELAPSE_DAYS in out:
-        seen = out[s.RELAPSE_DAYS].to_numpy() <= horizon
-        out[s.RELAPSE_EVENT] = np.where(seen, out[s.RELAPSE_EVENT].to_numpy(), 0).astype(np.int8)
-        out[s.RELAPSE_DAYS] = np.minimum(out[s.RELAPSE_DAYS].to_numpy(), horizon)
+        days, seen = censor_event(out[s.RELAPSE_DAYS].to_numpy(float), out[s.RELAPSE_EVENT].to_numpy() == 1, horizon)
+        out[s.RELAPSE_DAYS], out[s.RELAPSE_EVENT] = days, seen.astype(np.int8)
     if s.EXIT_DAYS in out:
-        seen = out[s.EXIT_DAYS].to_numpy() <= horizon
-        reason = out[s.EXIT_REASON].astype(str).to_numpy()
-        out[s.EXIT_REASON] = np.where(seen, reason, "in_treatment")
-        out[s.EXIT_DAYS] = np.minimum(out[s.EXIT_DAYS].to_numpy(), horizon)
-    if "followup_days" in out:
-        out["followup_days"] = np.minimum(out["followup_days"].to_numpy(), horizon)
-    # measurements taken after the as-of date are not yet known
-    for col, day in (("mh_score_12m", 365), ("use_days_followup", 180)):
-        if col in out:
-            out.loc[horizon < day, col] = np.nan
-    for col in ("ed_visits_12m", "mh_admissions_12m", "sessions_attended", "aftercare_engaged"):
-        if col in out and cohort.as_of != date:
-            # counts accumulate over follow-up; without their dates they cannot be cut at the as-of date
-            out[col] = np.nan if col != "aftercare_engaged" else out[col].where(horizon >= 365)
+        days, reason = censor_exit(out[s.EXIT_DAYS].to_numpy(float), out[s.EXIT_REASON].astype(str).to_numpy(),
+                                   horizon)
+        out[s.EXIT_DAYS], out[s.EXIT_REASON] = days, reason
+    if s.FOLLOWUP_DAYS in out:
+        out[s.FOLLOWUP_DAYS] = np.minimum(out[s.FOLLOWUP_DAYS].to_numpy(), horizon)
+    _hide_unknown_secondary(out, horizon, earlier=cohort.as_of != date)
     provenance = {**cohort.provenance, "as_of_view": date.isoformat()}
     return Cohort(out.reset_index(drop=True), reference=cohort.reference, as_of=date, covariates=cohort.covariates,
                   scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False)
 
 
-def _parse(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        raise InputError(f"as-of date {text!r} is not a date (expected YYYY-MM-DD)") from None
+def _hide_unknown_secondary(out: pd.DataFrame, horizon: np.ndarray, *, earlier: bool) -> None:
+    """Secondary values not yet known at the as-of date become missing (per the outcome registry)."""
+    for spec in SECONDARY_OUTCOMES.values():
+        for column in spec.columns:
+            if column.name not in out:
+                continue
+            if spec.accumulates and earlier:
+                out[column.name] = np.nan  # counted over follow-up without dates: cannot be cut at an earlier date
+            elif column.known_after_days is not None and (earlier or spec.kind == "score"):
+                out.loc[horizon < column.known_after_days, column.name] = np.nan

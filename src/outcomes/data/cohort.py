@@ -20,10 +20,13 @@ import pandas as pd
 from . import schema as s
 from ..core.disclosure import show_count
 from ..core.errors import InputError
+from .dates import parse_date
+from .outcomes import TIME_TO_EVENT, secondary_columns
 from .validation import (
     check_binary,
     check_counts,
     check_dates,
+    check_finite,
     check_ids,
     check_nonnegative_times,
     check_vocabulary,
@@ -36,26 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Cohort"]
 
-_BINARY_SECONDARY = ("aftercare_engaged",)
-_COUNT_SECONDARY = ("sessions_attended", "ed_visits_12m", "mh_admissions_12m", "use_days_baseline", "use_days_followup")
 _SIDECAR_FORMAT = "outcomes-cohort/1"
-
-
-def _to_date(value: Any, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise InputError(f"{name} {value!r} is not a date (expected YYYY-MM-DD)") from None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    raise InputError(f"{name} must be a date or a 'YYYY-MM-DD' string, not {type(value).__name__}")
 
 
 class Cohort:
@@ -122,7 +106,7 @@ class Cohort:
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"a Cohort is built from a pandas DataFrame, not {type(df).__name__}")
-        self._as_of = _to_date(as_of, "as_of")
+        self._as_of = None if as_of is None else parse_date(as_of, "as_of")
         self._covariates = tuple(covariates)
         self._df, self._arms = self._validate(df, reference, source, copy)
         self._scenario = scenario
@@ -200,12 +184,9 @@ class Cohort:
                         f"{df[s.ENROLL_DATE].iloc[i].date()} is after the as-of date {self._as_of}; "
                         "a cohort only holds participants enrolled by its as-of date"
                     )
-        for col in _BINARY_SECONDARY:
-            if col in df.columns:
-                _put(df, col, check_binary(df[col], col, meaning="1 = yes, 0 = no", allow_missing=True, source=source))
-        for col in _COUNT_SECONDARY:
-            if col in df.columns:
-                _put(df, col, check_counts(df[col], col, source))
+        for column in secondary_columns():
+            if column.name in df.columns:
+                _put(df, column.name, _check_secondary(df[column.name], column.name, column.check, source))
         return arms
 
     @staticmethod
@@ -369,7 +350,7 @@ class Cohort:
     @property
     def outcomes(self) -> tuple[str, ...]:
         """The time-to-event outcomes this cohort holds: ``relapse`` and/or ``retention``."""
-        return tuple(name for name, (col, _) in s.OUTCOMES.items() if col in self._df.columns)
+        return tuple(name for name, spec in TIME_TO_EVENT.items() if spec.time_column in self._df.columns)
 
     def __len__(self) -> int:
         return len(self._df)
@@ -495,6 +476,15 @@ class Cohort:
         covariates = [c for c in (*s.STANDARD_COVARIATES, s.SITE) if c in df.columns]
         return cls(df, reference=s.CLINICAL, covariates=covariates, provenance={"source": path.name}, source=path.name,
                    copy=False)
+
+
+def _check_secondary(values: pd.Series, column: str, check: str, source: str | None) -> np.ndarray:
+    """A secondary outcome column, checked as its registry entry says (missing values allowed)."""
+    if check == "binary":
+        return check_binary(values, column, meaning="1 = yes, 0 = no", allow_missing=True, source=source)
+    if check == "count":
+        return check_counts(values, column, source)
+    return check_finite(values, column, source)
 
 
 def _put(df: pd.DataFrame, column: str, validated: np.ndarray | pd.Series) -> None:

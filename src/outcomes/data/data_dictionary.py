@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .outcomes import SECONDARY_OUTCOMES
 from .scenario import Scenario
 
 __all__ = ["data_dictionary"]
@@ -14,13 +15,8 @@ _SCENARIO_FIELD_FOR = {
     "exit_days": "retention_increase",
     "exit_reason": "retention_increase",
     "co_occurring_mh": "co_occurring_mh_prevalence",
-    "aftercare_engaged": "aftercare_risk_ratio",
-    "sessions_attended": "sessions_rate_ratio",
-    "ed_visits_12m": "ed_visits_rate_ratio",
-    "mh_admissions_12m": "mh_admissions_rate_ratio",
-    "mh_score_12m": "mh_score_reduction_peer",
-    "use_days_followup": "use_days_greater_reduction",
 }
+_TYPE_OF_CHECK = {"binary": "0/1", "count": "count", "number": "number"}
 
 _COLUMNS = [
     ("participant_id", "text", "", "pseudonymous participant id (never a name, MRN or SSN)"),
@@ -38,14 +34,6 @@ _COLUMNS = [
     ("co_occurring_mh", "0/1", "", "1 = a co-occurring mental-health condition"),
     ("prior_treatments", "count", "episodes", "prior treatment episodes"),
     ("housing_unstable", "0/1", "", "1 = unstably housed at enrollment"),
-    ("aftercare_engaged", "0/1", "", "1 = engaged in aftercare"),
-    ("sessions_attended", "count", "sessions", "treatment sessions attended while in treatment (exposure: exit_days)"),
-    ("ed_visits_12m", "count", "visits", "emergency-department visits in the first 12 months (exposure: min(followup_days, 365))"),
-    ("mh_admissions_12m", "count", "admissions", "mental-health crisis admissions in the first 12 months (same exposure)"),
-    ("mh_score_baseline", "number", "points (0-27)", "mental-health symptom score at enrollment; higher is worse"),
-    ("mh_score_12m", "number", "points (0-27)", "symptom score at 12 months; missing when follow-up is under 365 days"),
-    ("use_days_baseline", "count", "days of past 30", "days of substance use in the 30 days before enrollment"),
-    ("use_days_followup", "count", "days of past 30", "days of use in the 30 days before the 6-month follow-up; missing when follow-up is under 180 days"),
 ]
 
 
@@ -59,9 +47,16 @@ def data_dictionary() -> pd.DataFrame:
     import dataclasses
 
     meta = {f.name: f.metadata for f in dataclasses.fields(Scenario)}
+    columns = list(_COLUMNS)
+    scenario_field = dict(_SCENARIO_FIELD_FOR)
+    for spec in SECONDARY_OUTCOMES.values():  # the outcome registry describes the secondary outcomes
+        for k, column in enumerate(spec.columns):
+            columns.append((column.name, _TYPE_OF_CHECK[column.check], column.unit, column.meaning))
+            if k == len(spec.columns) - 1 and spec.scenario_field:  # the outcome column, not its baseline
+                scenario_field[column.name] = spec.scenario_field
     rows = []
-    for name, kind, unit, meaning in _COLUMNS:
-        field = _SCENARIO_FIELD_FOR.get(name)
+    for name, kind, unit, meaning in columns:
+        field = scenario_field.get(name)
         info = meta.get(field, {}) if field else {}
         rows.append(
             {

@@ -21,8 +21,7 @@ __all__ = [
     "PEER_CLINICAL",
     "ARM_LABELS",
     "STANDARD_COVARIATES",
-    "SECONDARY_OUTCOMES",
-    "OUTCOMES",
+    "FOLLOWUP_DAYS",
     "arm_label",
 ]
 
@@ -53,22 +52,10 @@ STANDARD_COVARIATES = (
     "housing_unstable",
 )
 
-SECONDARY_OUTCOMES = (
-    "aftercare_engaged",
-    "sessions_attended",
-    "ed_visits_12m",
-    "mh_admissions_12m",
-    "mh_score_baseline",
-    "mh_score_12m",
-    "use_days_baseline",
-    "use_days_followup",
-)
+#: Days from enrollment to last contact (the as-of date, or loss to follow-up); the exposure of 12-month counts.
+FOLLOWUP_DAYS = "followup_days"
 
-#: Time-to-event outcomes: name -> (time column, what counts as the event).
-OUTCOMES = {
-    "relapse": (RELAPSE_DAYS, "relapse"),
-    "retention": (EXIT_DAYS, "dropout"),
-}
+# The outcomes themselves (time-to-event and secondary) are described in outcomes.data.outcomes.
 
 
 def arm_label(arm: str) -> str:

@@ -38,6 +38,7 @@ from scipy import optimize
 from . import schema as s
 from .cohort import Cohort
 from ..core.errors import InputError
+from .outcomes import SECONDARY_OUTCOMES, secondary_columns
 from .scenario import Scenario, get_scenario
 
 __all__ = ["synthetic_cohort", "scenario_truth"]
@@ -326,100 +327,99 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     cal = _calibrate(sc)
     rng = np.random.default_rng(seed)
     n = int(n)
+    # The draws happen in a fixed order (population, arms, calendar, relapse, retention, secondary):
+    # the same seed gives the same cohort, byte for byte.
     pop = _draw_population(sc, n, rng)
-
-    # arm assignment
     if sc.randomized:
         peer = rng.random(n) < 0.5
     else:
-        p_peer = 1 / (1 + np.exp(-(cal.select_intercept + pop.selection_logit())))
-        peer = rng.random(n) < p_peer
-    peer_f = peer.astype(float)
-
-    # calendar: sites open in staggered quarters; enrollment uniform over each site's open window
+        peer = rng.random(n) < 1 / (1 + np.exp(-(cal.select_intercept + pop.selection_logit())))
     start, as_of = _enrollment_window(sc)
     enroll_offset, admin = _enrollment_days(sc, rng, pop.site)
     follow = _follow_up_days(sc, rng, admin)
+    relapse = _relapse(sc, cal, rng, pop, peer, follow)
+    retention = _retention(sc, cal, rng, pop, peer, admin)
+    secondary = _secondary(sc, cal, rng, pop, peer, follow, retention[s.EXIT_DAYS])
+    enroll = np.datetime64(start.isoformat(), "D") + enroll_offset
+    df = pd.DataFrame({
+        s.PARTICIPANT_ID: _ids(n),
+        s.ARM: pd.Categorical.from_codes(peer.astype(np.int8), categories=[s.CLINICAL, s.PEER_CLINICAL]),
+        s.SITE: np.array(_SITES, dtype=object)[pop.site],
+        s.ENROLL_DATE: enroll.astype("datetime64[ns]"),
+        s.FOLLOWUP_DAYS: follow,
+        **relapse,
+        **retention,
+        "age": pop.age,
+        "sex": np.array(["male", "female"], dtype=object)[pop.female],
+        "primary_substance": np.array(_SUBSTANCES, dtype=object)[pop.substance],
+        "co_occurring_mh": pop.mh.astype(np.int64),
+        "prior_treatments": pop.prior,
+        "housing_unstable": pop.housing.astype(np.int64),
+        **{c.name: secondary[c.name] for c in secondary_columns() if c.name in secondary},
+    })
+    provenance = {"source": "synthetic_cohort", "n": n,
+                  "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
+    return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
+                  scenario=sc, truth=cal.truth, provenance=provenance, copy=False)
 
-    # relapse
-    t_relapse = _weibull_days(rng.random(n), cal.relapse_scale, np.exp(pop.relapse_lp() + cal.relapse_beta * peer_f),
+
+def _relapse(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,
+             follow: np.ndarray) -> dict[str, np.ndarray]:
+    """Days to first relapse (Weibull proportional hazards), censored at the last contact."""
+    n = peer.size
+    t_relapse = _weibull_days(rng.random(n), cal.relapse_scale, np.exp(pop.relapse_lp() + cal.relapse_beta * peer),
                               sc.relapse_weibull_shape)
     relapse_event = (t_relapse <= follow).astype(np.int8)
-    relapse_days = np.where(relapse_event == 1, t_relapse, follow)
+    return {s.RELAPSE_DAYS: np.where(relapse_event == 1, t_relapse, follow), s.RELAPSE_EVENT: relapse_event}
 
-    # retention: earliest of dropout, transfer, completion; censored at the as-of date
+
+def _retention(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,
+               admin: np.ndarray) -> dict[str, np.ndarray]:
+    """Time in treatment: the earliest of dropout, transfer and completion; censored at the as-of date."""
+    n = peer.size
     L = float(sc.program_days)
-    h_drop = cal.dropout_scale * np.exp(pop.dropout_lp() + cal.dropout_beta * peer_f)
+    h_drop = cal.dropout_scale * np.exp(pop.dropout_lp() + cal.dropout_beta * peer)
     t_drop = L * (-np.log(rng.random(n)) / h_drop) ** (1 / sc.dropout_weibull_shape)
     t_transfer = rng.exponential(1 / cal.transfer_rate, n) if cal.transfer_rate > 0 else np.full(n, np.inf)
     first = np.minimum(np.minimum(t_drop, t_transfer), L)
     reason = np.where(t_drop <= first, 1, np.where(t_transfer <= first, 3, 2))  # 1 dropout, 2 completed, 3 transferred
     exit_day = np.maximum(np.ceil(first), 1.0)
     still = exit_day > admin
-    exit_days = np.where(still, admin, exit_day)
     reason = np.where(still, 4, reason)
-    reason_text = pd.Categorical.from_codes(np.array([-1, 0, 1, 2, 3])[reason], categories=list(s.EXIT_REASONS))
+    return {s.EXIT_DAYS: np.where(still, admin, exit_day),
+            s.EXIT_REASON: pd.Categorical.from_codes(np.array([-1, 0, 1, 2, 3])[reason],
+                                                     categories=list(s.EXIT_REASONS))}
 
-    # secondary outcomes (multiplicative models: marginal ratios equal the scenario's)
+
+def _secondary(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,
+               follow: np.ndarray, days_in_treatment: np.ndarray) -> dict[str, np.ndarray]:
+    """Secondary outcomes from multiplicative models (marginal ratios equal the scenario's); values measured
+    after the last contact are missing (the outcome registry says when each is measured)."""
+    n = peer.size
     aftercare_p = np.minimum(cal.aftercare_base * pop.aftercare_multiplier()
                              * np.where(peer, sc.aftercare_risk_ratio, 1.0), 1.0)
-    aftercare = (rng.random(n) < aftercare_p).astype(float)
-    days_in_treatment = exit_days
-    sessions = _negative_binomial(
-        rng, sc.sessions_per_week_clinical / 7 * days_in_treatment * np.where(peer, sc.sessions_rate_ratio, 1.0)
-    )
+    out = {"aftercare_engaged": (rng.random(n) < aftercare_p).astype(float)}
+    out["sessions_attended"] = _negative_binomial(
+        rng, sc.sessions_per_week_clinical / 7 * days_in_treatment * np.where(peer, sc.sessions_rate_ratio, 1.0))
     exposure_12m = np.minimum(follow, 365.0)
     frailty = np.exp(0.3 * pop.mh + 0.3 * pop.housing) / np.mean(np.exp(0.3 * pop.mh + 0.3 * pop.housing))
-    ed = _negative_binomial(rng, sc.ed_visits_per_year_clinical * exposure_12m / 365 * frailty
-                            * np.where(peer, sc.ed_visits_rate_ratio, 1.0))
-    mh_adm = _negative_binomial(rng, sc.mh_admissions_per_year_clinical * exposure_12m / 365 * frailty
-                                * np.where(peer, sc.mh_admissions_rate_ratio, 1.0))
+    out["ed_visits_12m"] = _negative_binomial(rng, sc.ed_visits_per_year_clinical * exposure_12m / 365 * frailty
+                                              * np.where(peer, sc.ed_visits_rate_ratio, 1.0))
+    out["mh_admissions_12m"] = _negative_binomial(rng, sc.mh_admissions_per_year_clinical * exposure_12m / 365
+                                                  * frailty * np.where(peer, sc.mh_admissions_rate_ratio, 1.0))
     mh_base = np.clip(np.round(rng.normal(14.0, 5.0, n)), 0, 27)
     reduction = np.where(peer, sc.mh_score_reduction_peer, sc.mh_score_reduction_clinical)
-    mh_12m = np.clip(np.round(mh_base * (1 - reduction) * rng.lognormal(-0.02, 0.2, n), 1), 0, 27)
-    mh_12m[follow < 365] = np.nan
+    out["mh_score_baseline"] = mh_base
+    out["mh_score_12m"] = np.clip(np.round(mh_base * (1 - reduction) * rng.lognormal(-0.02, 0.2, n), 1), 0, 27)
     use_base = np.round(30 * rng.beta(2.0, 2.0, n))  # days of use in the past 30
     use_red = np.where(peer, sc.use_days_reduction_peer, sc.use_days_reduction_clinical)
-    use_follow = np.clip(np.round(use_base * (1 - use_red) * rng.lognormal(-0.045, 0.3, n)), 0, 30)
-    use_follow[follow < 180] = np.nan
-
-    enroll = np.datetime64(start.isoformat(), "D") + enroll_offset
-    sites = np.array(_SITES, dtype=object)
-    df = pd.DataFrame(
-        {
-            s.PARTICIPANT_ID: _ids(n),
-            s.ARM: pd.Categorical.from_codes(peer.astype(np.int8), categories=[s.CLINICAL, s.PEER_CLINICAL]),
-            s.SITE: sites[pop.site],
-            s.ENROLL_DATE: enroll.astype("datetime64[ns]"),
-            "followup_days": follow,
-            s.RELAPSE_DAYS: relapse_days,
-            s.RELAPSE_EVENT: relapse_event,
-            s.EXIT_DAYS: exit_days,
-            s.EXIT_REASON: reason_text,
-            "age": pop.age,
-            "sex": np.array(["male", "female"], dtype=object)[pop.female],
-            "primary_substance": np.array(_SUBSTANCES, dtype=object)[pop.substance],
-            "co_occurring_mh": pop.mh.astype(np.int64),
-            "prior_treatments": pop.prior,
-            "housing_unstable": pop.housing.astype(np.int64),
-            "aftercare_engaged": aftercare,
-            "sessions_attended": sessions,
-            "ed_visits_12m": ed,
-            "mh_admissions_12m": mh_adm,
-            "mh_score_baseline": mh_base,
-            "mh_score_12m": mh_12m,
-            "use_days_baseline": use_base,
-            "use_days_followup": use_follow,
-        }
-    )
-    provenance = {
-        "source": "synthetic_cohort",
-        "n": n,
-        "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator",
-        "scenario": sc.name,
-    }
-    return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
-                  scenario=sc, truth=cal.truth, provenance=provenance, copy=False)
+    out["use_days_baseline"] = use_base
+    out["use_days_followup"] = np.clip(np.round(use_base * (1 - use_red) * rng.lognormal(-0.045, 0.3, n)), 0, 30)
+    for spec in SECONDARY_OUTCOMES.values():  # scores are measured at a visit: missing if follow-up ended before
+        for column in spec.columns:
+            if spec.kind == "score" and column.name in out and column.known_after_days is not None:
+                out[column.name][follow < column.known_after_days] = np.nan
+    return out
 
 
 def _negative_binomial(rng: np.random.Generator, mean: np.ndarray, shape: float = 2.0) -> np.ndarray:

@@ -25,6 +25,7 @@ __all__ = [
     "check_vocabulary",
     "check_counts",
     "check_dates",
+    "check_finite",
 ]
 
 
@@ -200,6 +201,17 @@ def check_counts(values: pd.Series, column: str, source: str | None = None) -> n
         raise InputError(
             f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not a whole number >= 0; "
             "counts cannot be negative, fractional or infinite"
+        )
+    return x
+
+
+def check_finite(values: pd.Series, column: str, source: str | None = None) -> np.ndarray:
+    """A measurement: missing allowed (NaN), otherwise a finite number."""
+    x = _numeric(values, column, source, "a number")
+    if (i := _first_where(lambda v: np.isinf(v), x)) is not None:
+        raise InputError(
+            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is infinite; "
+            "enter the measured value, or leave the cell blank if it is unknown"
         )
     return x
 

@@ -11,27 +11,18 @@ import functools
 import numpy as np
 
 from ..data import schema as s
+from ..data.outcomes import secondary_outcome
 from ..claims.catalog import SOURCES
 from ..claims.consistency import ClaimsAudit
 from ..analyses.compare import ArmComparison
 from ..analyses.competing import CompetingRisks
 from ..core.disclosure import is_small
 from ..core.errors import InputError, NotEstimableError
-from ..claims.reconcile import ESTIMANDS, Reconciliation
+from ..claims.reconcile import Reconciliation, estimand_info
 from ..core.results import Estimate
 from ..analyses.secondary import SecondaryComparison
 
 __all__ = ["narrate"]
-
-
-_OUTCOME_WORDS = {
-    "aftercare_engaged": "aftercare engagement",
-    "sessions_attended": "sessions attended",
-    "ed_visits_12m": "emergency-department visits in the first 12 months",
-    "mh_admissions_12m": "mental-health crisis admissions in the first 12 months",
-    "mh_score": "mental-health symptom scores",
-    "use_days": "days of substance use",
-}
 
 
 def _who(arm: str) -> str:
@@ -108,7 +99,8 @@ def _(result: ArmComparison) -> str:
     parts.append(
         f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in "
         f"{_the_arm(trt)}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
-        f"{hr.ci_upper:.2f}; log-rank {_p(result.logrank.p_value)})."
+        f"{hr.ci_upper:.2f}; {'log-rank' if result.test.method == 'log-rank' else 'robust Wald test'} "
+        f"{_p(result.test.p_value)})."
     )
     d = result.rmst_difference
     more = "more" if d.value >= 0 else "fewer"
@@ -140,7 +132,7 @@ def _(result: CompetingRisks) -> str:
 def _(result: SecondaryComparison) -> str:
     e = result.estimate
     ref, trt = result.arms
-    lead = (f"For {_OUTCOME_WORDS.get(result.outcome, result.outcome)}, the {result.measure} of {_who(trt)} against "
+    lead = (f"For {secondary_outcome(result.outcome).words}, the {result.measure} of {_who(trt)} against "
             f"{_who(ref)} was {e.value:.2f} ({_level(result.alpha)} CI {e.ci_lower:.2f}-"
             f"{e.ci_upper:.2f}, {_p(e.p_value)}), from {_count(result.n_used)} participants")
     if result.n_excluded:
@@ -155,7 +147,7 @@ def _(result: Estimate) -> str:
 
 
 def _effect(estimand: str, value: float, low: float | None = None, high: float | None = None) -> str:
-    null, scale, _ = ESTIMANDS[estimand]
+    null, scale, _ = estimand_info(estimand)
     if scale == "log" and null == 1.0:
         if high is not None and low is not None:
             if high < 1:
@@ -181,14 +173,14 @@ def _(result: Reconciliation) -> str:
         figure = reg.loc[row.claim_id, "figure"]
         verdict_word, _, reason = row.verdict.partition(":")
         if np.isnan(row.estimate):
-            lines.append(f"- '{title}' ({short}) claims {figure} ({ESTIMANDS[row.estimand][2]}); "
+            lines.append(f"- '{title}' ({short}) claims {figure} ({estimand_info(row.estimand)[2]}); "
                          f"not estimable here:{reason}.")
             continue
         reading = f"read as {row.reading}: " if row.reading in ("relative", "absolute") else ""
         tail = {"consistent": "consistent with it", "smaller effect": "a smaller effect than claimed",
                 "larger effect": "a larger effect than claimed"}.get(verdict_word, verdict_word)
         lines.append(
-            f"- '{title}' ({short}) claims {figure} ({reading}{ESTIMANDS[row.estimand][2]} {row.claimed}); "
+            f"- '{title}' ({short}) claims {figure} ({reading}{estimand_info(row.estimand)[2]} {row.claimed}); "
             f"this cohort's estimate is {_effect(row.estimand, row.estimate, row.ci_lower, row.ci_upper)}, {tail}."
         )
     return "\n".join(lines)

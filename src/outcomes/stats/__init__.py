@@ -4,15 +4,16 @@ cohorts or presentation: arrays in, arrays and plain dataclasses out."""
 
 from .cox import CoxFit, fit_cox
 from .kaplan_meier import KaplanMeier, kaplan_meier, median_follow_up
-from .logrank import LogRankTest, logrank_test
+from .logrank import LogRankStatistic, logrank_terms, logrank_test
 from .rmst import restricted_mean
 
 __all__ = [
     "CoxFit",
     "KaplanMeier",
-    "LogRankTest",
+    "LogRankStatistic",
     "fit_cox",
     "kaplan_meier",
+    "logrank_terms",
     "logrank_test",
     "median_follow_up",
     "restricted_mean",

@@ -11,10 +11,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TimeIndex", "index_times", "RiskTable", "risk_table"]
+__all__ = ["TimeIndex", "index_times", "RiskTable", "risk_table", "reverse_cumsum", "step_at"]
 
 # Whole-day times up to this value are indexed by counting (O(n)) instead of sorting.
 _MAX_COUNTING_TIME = 10_000_000
+
+
+def reverse_cumsum(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Sums from each position to the end along ``axis``: the number at risk from counts removed per time.
+
+    >>> reverse_cumsum(np.array([1.0, 2.0, 3.0])).tolist()
+    [6.0, 5.0, 3.0]
+    """
+    values = np.asarray(values)
+    return np.flip(np.cumsum(np.flip(values, axis=axis), axis=axis), axis=axis)
+
+
+def step_at(knots: np.ndarray, values: np.ndarray, t: np.ndarray, *, before: float,
+            left_limit: bool = False) -> np.ndarray:
+    """A step function that jumps to ``values[i]`` at ``knots[i]`` (sorted), evaluated at ``t``.
+
+    Right-continuous by default (the value at a knot is the new one); ``left_limit=True`` gives the value
+    just before ``t`` (e.g. S(t-)). ``before`` is the value before the first knot.
+
+    >>> step_at(np.array([1.0, 3.0]), np.array([0.8, 0.5]), np.array([0.0, 1.0, 2.0, 3.0]), before=1.0).tolist()
+    [1.0, 0.8, 0.8, 0.5]
+    >>> step_at(np.array([1.0, 3.0]), np.array([0.8, 0.5]), np.array([1.0, 3.0]), before=1.0, left_limit=True).tolist()
+    [1.0, 0.8]
+    """
+    pos = np.searchsorted(knots, t, side="left" if left_limit else "right") - 1
+    return np.where(pos >= 0, np.asarray(values)[np.maximum(pos, 0)], before)
 
 
 @dataclass(frozen=True)
@@ -78,5 +104,5 @@ def risk_table(
     ev = np.asarray(event, dtype=float)
     removed = np.bincount(ix.inverse, weights=w, minlength=size).astype(float)
     events = np.bincount(ix.inverse, weights=ev if w is None else ev * w, minlength=size)
-    n_risk = np.cumsum(removed[::-1])[::-1]
+    n_risk = reverse_cumsum(removed)
     return RiskTable(times=ix.times, n_risk=n_risk, events=events, removed=removed)

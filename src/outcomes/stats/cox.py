@@ -24,12 +24,14 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from ..core.errors import ConvergenceError, NotEstimableError
-from .counting import index_times
+from ..core.errors import ConvergenceError, InputError, NotEstimableError
+from ..core.inference import wald
+from .counting import index_times, reverse_cumsum, step_at
+from .efron import efron_sums
 from .newton import maximize
 from .kaplan_meier import kaplan_meier
 
-__all__ = ["CoxFit", "fit_cox"]
+__all__ = ["CoxFit", "cox_table", "fit_cox"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,7 @@ class _Stratum:
     deaths: np.ndarray  # (G,) number of deaths
     death_weight: np.ndarray  # (G,) sum of weights of the deaths
     wx_dead: np.ndarray  # (G, p) weighted covariate sums of the deaths
-    group_of_death: np.ndarray  # (E,) group index of each Efron term
-    fraction: np.ndarray  # (E,) l / d for the Efron terms (zero for Breslow)
+    efron: bool  # Efron's tie correction (else Breslow's)
     times: np.ndarray  # (U,) distinct times
     # Fine-Gray: rows that stay in the risk set after their own time (competing failures), weighted
     # by tail_scale[time] * tail_row_weight[row], i.e. G(t-) / G(y-) for the censoring distribution G
@@ -80,15 +81,11 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     death_weight = np.add.reduceat(ws[event_rows], dead_starts) if groups.size else np.zeros(0)
     wx_dead = (np.add.reduceat(ws[event_rows, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
                else np.zeros((0, X.shape[1])))
-    group_of_death = np.repeat(np.arange(len(groups)), deaths)
-    first = np.repeat(np.cumsum(deaths) - deaths, deaths)
-    ell = np.arange(group_of_death.size) - first
-    fraction = ell / deaths[group_of_death] if efron else np.zeros(group_of_death.size)
     tail = {}
     if competing is not None:
         tail = _fine_gray_tail(ix.times, inverse, time[rows], ev, competing[rows])
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
-                    dead_starts, groups, deaths.astype(float), death_weight, wx_dead, group_of_death, fraction,
+                    dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron,
                     ix.times, **tail)
 
 
@@ -122,7 +119,7 @@ def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, time: np.ndarray, ev
     U = len(times)
     censored = ~event & ~competing
     c = np.bincount(inverse[censored], minlength=U).astype(float)
-    n_after = np.cumsum(np.bincount(inverse, minlength=U)[::-1])[::-1] - np.bincount(inverse, weights=~censored,
+    n_after = reverse_cumsum(np.bincount(inverse, minlength=U)) - np.bincount(inverse, weights=~censored,
                                                                                       minlength=U)
     with np.errstate(divide="ignore", invalid="ignore"):
         g_after = np.cumprod(np.where(c > 0, 1 - c / n_after, 1.0))
@@ -167,7 +164,7 @@ def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.nd
 
     def accumulate(col: int) -> None:
         per_time = np.add.reduceat(buf, st.starts)
-        at_risk = np.cumsum(per_time[::-1])[::-1]
+        at_risk = reverse_cumsum(per_time)
         if st.tail_rows is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
             tail = np.bincount(st.inverse[st.tail_rows], weights=buf[st.tail_rows] * st.tail_row_weight,
                                minlength=st.n_times)
@@ -219,16 +216,7 @@ def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
     S0, S1, S2 = _unpack(risk, p)
     D0, D1, D2 = _unpack(dead, p)
 
-    gd, f = st.group_of_death, st.fraction
-    a0 = S0[gd] - f * D0[gd]
-    G = len(st.groups)
-
-    def per_group(values: np.ndarray) -> np.ndarray:
-        return np.bincount(gd, weights=values, minlength=G)
-
-    inv_a0 = 1.0 / a0
-    c1, cf = per_group(inv_a0), per_group(f * inv_a0)
-    c2, cf2, cff2 = per_group(inv_a0**2), per_group(f * inv_a0**2), per_group(f * f * inv_a0**2)
+    logs, c1, cf, c2, cf2, cff2 = efron_sums(S0, D0, st.deaths, st.efron)
     wbar = st.death_weight / st.deaths
     score = st.wx_dead - wbar[:, None] * (S1 * c1[:, None] - D1 * cf[:, None])
     outer_ss = S1[:, :, None] * S1[:, None, :]
@@ -242,7 +230,7 @@ def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
     )
     dead = st.event_rows
     # log-likelihood: the shift cancels between sum w*eta over deaths and the log risk sums
-    loglik = float(np.sum(st.ws[dead] * es[dead]) - np.sum(wbar[gd] * (np.log(a0) + shift)))
+    loglik = float(np.sum(st.ws[dead] * es[dead]) - np.sum(wbar * (logs + st.deaths * shift)))
     return _GroupSums(S1, D1, c1, cf, c2, cf2, cff2, wbar, score, info, loglik, shift)
 
 
@@ -265,18 +253,15 @@ class CoxFit:
     ph_test: pd.DataFrame  # term, statistic, df, p_value (+ GLOBAL)
 
     def frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        z = stats.norm.ppf(1 - alpha / 2)
-        return pd.DataFrame(
-            {
-                "term": self.terms,
-                "coef": self.coef,
-                "se": self.se,
-                "hazard_ratio": np.exp(self.coef),
-                "ci_lower": np.exp(self.coef - z * self.se),
-                "ci_upper": np.exp(self.coef + z * self.se),
-                "p_value": 2 * stats.norm.sf(np.abs(self.coef / self.se)),
-            }
-        )
+        """``term, coef, se, hazard_ratio, ci_lower, ci_upper, p_value``."""
+        return cox_table(self.terms, self.coef, self.se, alpha)
+
+
+def cox_table(terms: list[str], coef: np.ndarray, se: np.ndarray, alpha: float) -> pd.DataFrame:
+    """A Cox model's coefficients as a table with hazard ratios, Wald intervals and p-values."""
+    lower, upper, p_value = wald(coef, se, alpha)
+    return pd.DataFrame({"term": terms, "coef": coef, "se": se, "hazard_ratio": np.exp(coef),
+                         "ci_lower": np.exp(lower), "ci_upper": np.exp(upper), "p_value": p_value})
 
 
 def fit_cox(
@@ -344,7 +329,7 @@ def fit_cox(
     event = np.asarray(event, dtype=float)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if ties not in ("efron", "breslow"):
-        raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+        raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     n_events = int(event.sum())
     if n_events == 0:
         raise NotEstimableError("the Cox model needs at least one event; there are none")
@@ -449,8 +434,8 @@ def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_
             H_tail[st.groups] = hz * st.tail_scale[st.groups]
             HX_tail[st.groups] = hx * st.tail_scale[st.groups][:, None]
             # sums over death times strictly after each time
-            H_after = np.cumsum(H_tail[::-1])[::-1] - H_tail
-            HX_after = np.cumsum(HX_tail[::-1], axis=0)[::-1] - HX_tail
+            H_after = reverse_cumsum(H_tail) - H_tail
+            HX_after = reverse_cumsum(HX_tail) - HX_tail
             tr = st.tail_rows
             kt = k[tr]
             scale = (risk[tr] * st.tail_row_weight)[:, None]
@@ -475,8 +460,7 @@ def _ph_test(
     for st, gs in zip(strata_data, sums):
         t = st.times[st.groups]
         # left-continuous pooled KM at each death time: S(t-)
-        before = np.searchsorted(km.time, t, side="left") - 1
-        s_minus = np.where(before >= 0, km.survival[np.maximum(before, 0)], 1.0)
+        s_minus = step_at(km.time, km.survival, t, before=1.0, left_limit=True)
         g = 1.0 - s_minus
         u_theta += (g[:, None] * gs.score).sum(axis=0)
         i_bt += (g[:, None, None] * gs.info).sum(axis=0)

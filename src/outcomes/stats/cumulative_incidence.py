@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .counting import index_times
+from .counting import index_times, reverse_cumsum, step_at
 
 __all__ = ["CumulativeIncidenceCurve", "aalen_johansen", "gray_test"]
 
@@ -30,9 +30,8 @@ class CumulativeIncidenceCurve:
 
     def at(self, times: np.ndarray, alpha: float = 0.05) -> pd.DataFrame:
         times = np.asarray(times, dtype=float)
-        pos = np.searchsorted(self.time, times, side="right") - 1
-        cif = np.where(pos >= 0, self.cif[np.maximum(pos, 0)], 0.0)
-        var = np.where(pos >= 0, self.variance[np.maximum(pos, 0)], 0.0)
+        cif = step_at(self.time, self.cif, times, before=0.0)
+        var = step_at(self.time, self.variance, times, before=0.0)
         lower, upper = _loglog_interval(cif, var, alpha)
         return pd.DataFrame({"time": times, "cif": cif, "se": np.sqrt(var), "ci_lower": lower, "ci_upper": upper})
 
@@ -63,7 +62,7 @@ def aalen_johansen(time: np.ndarray, status: np.ndarray) -> CumulativeIncidenceC
     removed = np.bincount(ix.inverse, minlength=U).astype(float)
     d1 = np.bincount(ix.inverse, weights=(status == 1).astype(float), minlength=U)
     d2 = np.bincount(ix.inverse, weights=(status == 2).astype(float), minlength=U)
-    rs = np.cumsum(removed[::-1])[::-1]
+    rs = reverse_cumsum(removed)
     nd = d1 + d2
     surv_after = np.cumprod(1 - nd / rs)
     fk = np.concatenate([[1.0], surv_after[:-1]])  # all-cause KM just before each time
@@ -117,7 +116,7 @@ def _gray_stratum(time: np.ndarray, status: np.ndarray, group: np.ndarray, rho: 
     for k, members in enumerate((~group, group)):
         inv = ix.inverse[members]
         st = status[members]
-        rs[:, k] = np.cumsum(np.bincount(inv, minlength=U)[::-1])[::-1]
+        rs[:, k] = reverse_cumsum(np.bincount(inv, minlength=U))
         d1[:, k] = np.bincount(inv, weights=(st == 1).astype(float), minlength=U)
         d2[:, k] = np.bincount(inv, weights=(st == 2).astype(float), minlength=U)
     active = rs > 0

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .counting import risk_table
+from .counting import risk_table, step_at
 
 __all__ = ["KaplanMeier", "kaplan_meier", "km_from_counts", "median_follow_up"]
 
@@ -52,13 +52,10 @@ class KaplanMeier:
         ``std_err`` is Greenwood's, on the cumulative-hazard scale (R's ``std.err``).
         """
         times = np.asarray(times, dtype=float)
-        pos = np.searchsorted(self.time, times, side="right") - 1
-        before = pos < 0
-        safe = np.where(before, 0, pos)
-        surv = np.where(before, 1.0, self.survival[safe])
-        lower = np.where(before, np.nan, self.ci_lower[safe])
-        upper = np.where(before, np.nan, self.ci_upper[safe])
-        std_err = np.where(before, 0.0, self.std_err[safe])
+        surv = step_at(self.time, self.survival, times, before=1.0)
+        lower = step_at(self.time, self.ci_lower, times, before=np.nan)
+        upper = step_at(self.time, self.ci_upper, times, before=np.nan)
+        std_err = step_at(self.time, self.std_err, times, before=0.0)
         # at risk at t: everyone whose time is >= t
         first_at_or_after = np.searchsorted(self.time, times, side="left")
         n_total = np.concatenate([self.n_at_risk, [0.0]])

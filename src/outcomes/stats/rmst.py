@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .counting import reverse_cumsum
 from .kaplan_meier import KaplanMeier
 
 __all__ = ["restricted_mean"]
@@ -36,7 +37,7 @@ def restricted_mean(km: KaplanMeier, tau: float) -> tuple[float, float]:
     pieces = levels * widths
     area = float(pieces.sum())
     # area from each knot t[i] to tau
-    area_after = np.cumsum(pieces[::-1])[::-1][1:]
+    area_after = reverse_cumsum(pieces)[1:]
     d = km.events[inside]
     n = km.n_at_risk[inside]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -22,9 +22,12 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..asof import censor_event, censor_exit
 from ..cohort import Cohort
+from ..dates import parse_date
 from ...core.errors import InputError
-from ...core.results import Result, new_axes
+from ...core.results import Result
+from ...core.style import CAUSE_COLORS, new_axes
 from .mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
 from .privacy import age_from_dob, check_identifiers, group_ages_90, zip3
 
@@ -89,7 +92,7 @@ class IngestionReport(Result):
         """Rows kept and excluded by reason."""
         ax = new_axes(ax)
         t = self.table()
-        ax.barh(t.reason, t.rows, color=["#009E73"] + ["#D55E00"] * (len(t) - 1))
+        ax.barh(t.reason, t.rows, color=[CAUSE_COLORS["completed"]] + [CAUSE_COLORS["dropout"]] * (len(t) - 1))
         ax.set_xlabel("rows")
         ax.set_title(self.title, fontsize="small")
         return ax
@@ -313,7 +316,7 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
         latest = min(latest, today) if pd.notna(latest) else today
         as_of_date, rule = latest.date(), "the latest date in the extract (pass as_of= to fix it)"
     else:
-        as_of_date = as_of if isinstance(as_of, dt.date) else _iso(as_of)
+        as_of_date = parse_date(as_of, "as_of")
         rule = "as requested"
     cutoff = pd.Timestamp(as_of_date)
 
@@ -335,13 +338,6 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
     return report, frame, m
 
 
-def _iso(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        raise InputError(f"as_of {text!r} is not a date (expected YYYY-MM-DD)") from None
-
-
 def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) -> pd.DataFrame:
     """Durations from dates, as known at the cutoff (later dates are invisible)."""
     enroll = dates["enroll_date"][keep]
@@ -358,18 +354,15 @@ def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) ->
     if "relapse_date" in dates or "last_contact_date" in dates:
         relapse = dates.get("relapse_date", pd.Series(pd.NaT, index=raw.index))[keep]
         contact = dates.get("last_contact_date", pd.Series(pd.NaT, index=raw.index))[keep]
-        seen = relapse.notna() & (relapse <= cutoff)
-        last = np.fmin(days(contact), horizon)
-        last = np.where(np.isnan(last), np.fmin(days(relapse), horizon), last)
-        out[s.RELAPSE_EVENT] = seen.to_numpy().astype(int)
-        out[s.RELAPSE_DAYS] = np.where(seen, days(relapse), last)
-        out["followup_days"] = np.fmax(last, np.where(seen, days(relapse), 0))
+        to_relapse, to_contact = days(relapse), days(contact)
+        last_contact = np.where(np.isnan(to_contact), to_relapse, to_contact)
+        out[s.RELAPSE_DAYS], seen = censor_event(to_relapse, relapse.notna().to_numpy(), horizon, last_contact)
+        out[s.RELAPSE_EVENT] = seen.astype(int)
+        out[s.FOLLOWUP_DAYS] = np.fmax(np.fmin(last_contact, horizon), np.where(seen, to_relapse, 0))
     if "exit_date" in dates:
         exit_ = dates["exit_date"][keep]
-        ended = exit_.notna() & (exit_ <= cutoff)
         why = reason[keep] if reason is not None else pd.Series("dropout", index=exit_.index)
-        out[s.EXIT_DAYS] = np.where(ended, days(exit_), horizon)
-        out[s.EXIT_REASON] = np.where(ended, why.to_numpy(), "in_treatment")
+        out[s.EXIT_DAYS], out[s.EXIT_REASON] = censor_exit(days(exit_), why.to_numpy(dtype=object), horizon)
     for name in m.keep:
         if name in extra:
             out[name] = extra[name][keep].to_numpy()

@@ -24,7 +24,8 @@ from ...core.disclosure import SUPPRESSED, is_small, show_count
 from ...core.errors import InputError, OutcomesError
 from ...claims.reconcile import Reconciliation, reconcile
 from ...core.results import Estimate
-from ...analyses.secondary import SECONDARY, SecondaryComparison, compare_secondary
+from ...analyses.secondary import SecondaryComparison, compare_secondary
+from ...data.outcomes import SECONDARY_OUTCOMES
 from ...analyses.weighting import Balance, balance
 
 __all__ = ["QuarterlyResults", "build", "suppress_table", "SUPRT_TARGET"]
@@ -119,8 +120,8 @@ def build(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0) 
     retention = _try(lambda: compare_arms(view, "retention"), notes, "retention") if "retention" in has else None
     competing = _try(lambda: cumulative_incidence(view), notes, "competing risks") if "retention" in has else None
     secondary = {}
-    for name, (_, columns) in SECONDARY.items():
-        if all(c in view.df.columns and view.df[c].notna().any() for c in columns):
+    for name, spec in SECONDARY_OUTCOMES.items():
+        if all(c in view.df.columns and view.df[c].notna().any() for c in spec.column_names):
             res = _try(lambda name=name: compare_secondary(view, name), notes, name)
             if res is not None:
                 secondary[name] = res
@@ -166,14 +167,14 @@ def _enrollment(view: Cohort, quarter: tuple[dt.date, dt.date]) -> pd.DataFrame:
 def _follow_up(view: Cohort) -> pd.DataFrame:
     """SUPRT follow-up: the share reached in the 6-month (+-30 days) and annual windows, against SAMHSA's 80%."""
     df = view.df
-    if "followup_days" not in df:
+    if s.FOLLOWUP_DAYS not in df:
         return pd.DataFrame([{"note": "no last-contact dates (followup_days): follow-up rates cannot be computed"}])
     days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days
     rows = []
     for window, (open_, close) in (("6 months (150-210 days)", (150, 210)), ("annual (335-395 days)", (335, 395))):
         for arm in view.arms:
             due = (days_enrolled >= close) & (df[s.ARM] == arm)
-            reached = due & (df["followup_days"] >= open_)
+            reached = due & (df[s.FOLLOWUP_DAYS] >= open_)
             n_due, n_reached = int(due.sum()), int(reached.sum())
             rate = n_reached / n_due if n_due else np.nan
             suppressed = is_small(n_due) or is_small(n_reached) or is_small(n_due - n_reached)

@@ -17,10 +17,11 @@ from ...data.cohort import Cohort
 from ...analyses.compare import ArmComparison
 from ...analyses.competing import CompetingRisks
 from ...core.disclosure import is_small, show_count
-from ...claims.reconcile import ESTIMANDS, Reconciliation
+from ...claims.reconcile import Reconciliation
+from ...data.outcomes import SECONDARY_OUTCOMES
 from ...core.results import Estimate
 from ...analyses.weighting import Balance
-from .style import CAUSE_COLORS, SINGLE, arm_color, house_style
+from ...core.style import ARM_COLORS, CAUSE_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style
 
 __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",
            "love_figure"]
@@ -52,12 +53,17 @@ _SHORT = {
     "sobriety_ratio_10y": "abstinent, 10 years",
     "retention_ratio": "retained to program end",
     "dropout_ratio": "dropped out by program end",
-    "aftercare_risk_ratio": "engaged in aftercare",
-    "sessions_rate_ratio": "sessions attended",
-    "ed_visits_rate_ratio": "emergency visits",
-    "mh_admissions_rate_ratio": "MH crisis admissions",
-    "use_days_reduction_ratio": "reduction in days of use",
 }
+
+
+def _short_labels() -> dict[str, str]:
+    """Figure labels of the ratio estimands: the table above, and each secondary outcome's short name."""
+    labels = dict(_SHORT)
+    for spec in SECONDARY_OUTCOMES.values():
+        for estimand, statistic in spec.estimands.items():
+            if statistic in ("ratio", "reduction_ratio"):
+                labels[estimand] = spec.short or spec.words
+    return labels
 
 
 def km_figure(res: ArmComparison, width: float = SINGLE, at_risk_times: Sequence[float] | None = None) -> Figure:
@@ -77,7 +83,7 @@ def km_figure(res: ArmComparison, width: float = SINGLE, at_risk_times: Sequence
             counts = res.curves[arm].at(np.asarray(at_risk_times, dtype=float)).n_at_risk
             for t, n in zip(at_risk_times, counts):
                 table_ax.text(t, 1 - i, show_count(n), ha="center", va="center", fontsize="small",
-                              color=arm_color(arm, i))
+                              color=ARM_COLORS[i])
         ax.set_xlim(-0.06 * horizon, 1.03 * horizon)  # room for the day-0 at-risk counts
         table_ax.set_ylim(-0.6, 1.6)
         table_ax.set_yticks([1, 0], [s.arm_label(a) for a in res.arms], fontsize="small")
@@ -107,7 +113,7 @@ def forest_figure(estimates: Sequence[tuple[str, Estimate]], width: float = SING
         for i, (label, e) in enumerate(estimates):
             y = len(estimates) - 1 - i
             ax.plot([e.ci_lower, e.ci_upper], [y, y], color="black", linewidth=1.2)
-            ax.plot([e.value], [y], "s", color="#0072B2", markersize=5)
+            ax.plot([e.value], [y], "s", color=ESTIMATE_COLOR, markersize=5)
             ax.text(1.02, y, f"{e.value:.2f} ({e.ci_lower:.2f}-{e.ci_upper:.2f})", transform=ax.get_yaxis_transform(),
                     va="center", fontsize="small")
         ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
@@ -123,7 +129,8 @@ def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
     from ...claims.catalog import SOURCES, registry
 
     figures_of = registry().set_index("claim_id")
-    rows = rec.rows[rec.rows.estimate.notna() & rec.rows.estimand.isin(list(_SHORT))]
+    short = _short_labels()
+    rows = rec.rows[rec.rows.estimate.notna() & rec.rows.estimand.isin(list(short))]
     rows = rows.drop_duplicates(subset=["estimand", "claimed"])
     with house_style(width):
         fig = _figure(width, height=0.8 + 0.24 * len(rows))
@@ -131,14 +138,14 @@ def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
         labels, values = [], []
         for i, r in enumerate(rows.itertuples()):
             y = len(rows) - 1 - i
-            ax.plot([r.claimed_low, r.claimed_high], [y, y], color="#E69F00", linewidth=6, alpha=0.6,
+            ax.plot([r.claimed_low, r.claimed_high], [y, y], color=CLAIM_COLOR, linewidth=6, alpha=0.6,
                     solid_capstyle="butt")
             if r.claimed_low == r.claimed_high:
-                ax.plot([r.claimed_low], [y], "D", color="#E69F00", markersize=4)
-            ax.plot([r.ci_lower, r.ci_upper], [y, y], color="#0072B2", linewidth=1.4)
-            ax.plot([r.estimate], [y], "o", color="#0072B2", markersize=3.5)
+                ax.plot([r.claimed_low], [y], "D", color=CLAIM_COLOR, markersize=4)
+            ax.plot([r.ci_lower, r.ci_upper], [y, y], color=ESTIMATE_COLOR, linewidth=1.4)
+            ax.plot([r.estimate], [y], "o", color=ESTIMATE_COLOR, markersize=3.5)
             source = SOURCES[r.source][0]
-            labels.append(f"{_SHORT[r.estimand]} ({source}: {figures_of.loc[r.claim_id, 'figure']})")
+            labels.append(f"{short[r.estimand]} ({source}: {figures_of.loc[r.claim_id, 'figure']})")
             values += [r.claimed_low, r.claimed_high, r.ci_lower, r.ci_upper]
         ax.set_yticks(range(len(rows)), list(reversed(labels)), fontsize="x-small")
         ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
@@ -161,7 +168,7 @@ def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[f
             part = at[at.arm == arm]
             retained = 1 - part.cif.to_numpy()
             err = np.vstack([retained - (1 - part.ci_upper.to_numpy()), (1 - part.ci_lower.to_numpy()) - retained])
-            ax.bar(x + (i - 0.5) * 0.38, retained, width=0.36, color=arm_color(arm, i), label=s.arm_label(arm),
+            ax.bar(x + (i - 0.5) * 0.38, retained, width=0.36, color=ARM_COLORS[i], label=s.arm_label(arm),
                    yerr=err, capsize=2, error_kw={"linewidth": 0.8})
         ax.set_xticks(x, [f"day {d:g}" for d in days])
         ax.set_ylim(0, 1)
@@ -177,7 +184,7 @@ def enrollment_figure(cohort: Cohort, width: float = SINGLE) -> Figure:
     quarters = df[s.ENROLL_DATE].dt.to_period("Q").astype(str)
     table = pd.crosstab(quarters, df[s.SITE]) if s.SITE in df else pd.crosstab(quarters, df[s.ARM])
     shown = table.where(~table.map(is_small), 0)
-    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
+    palette = OKABE_ITO
     with house_style(width):
         fig = _figure(width)
         ax = fig.add_subplot()

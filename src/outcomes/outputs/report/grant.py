@@ -17,7 +17,7 @@ from ...analyses.competing import cumulative_incidence
 from ...claims.reconcile import reconcile
 from ...analyses.weighting import balance
 from . import figures as F
-from .style import DOUBLE, SINGLE
+from ...core.style import DOUBLE, SINGLE
 
 __all__ = ["grant_figures"]
 

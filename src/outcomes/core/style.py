@@ -1,0 +1,76 @@
+"""The one palette and figure style of every plot: colorblind-safe (Okabe-Ito), legible at single-column width.
+
+matplotlib is imported only when a figure is drawn, so importing ``outcomes``
+stays light (about a second less).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["ARM_COLORS", "CAUSE_COLORS", "OKABE_ITO", "SINGLE", "DOUBLE", "arm_color", "house_style", "new_axes"]
+
+#: Okabe-Ito colours, in the order plots use them.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+#: The reference arm is blue, the treatment arm orange, whatever their labels.
+ARM_COLORS = (OKABE_ITO[0], OKABE_ITO[1])
+#: Ways of leaving treatment.
+CAUSE_COLORS = {"dropout": "#D55E00", "completed": "#009E73", "transferred": "#CC79A7"}
+#: Claims from the articles, drawn beside this cohort's estimates.
+CLAIM_COLOR = OKABE_ITO[1]
+ESTIMATE_COLOR = OKABE_ITO[0]
+SINGLE, DOUBLE = 3.5, 7.0  # inches: single and double journal column
+
+_RC = {
+    "font.size": 7.5,
+    "axes.titlesize": 8,
+    "axes.labelsize": 7.5,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "lines.linewidth": 1.4,
+    "savefig.dpi": 300,
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "font.family": "DejaVu Sans",
+}
+
+
+def arm_color(index: int) -> str:
+    """Colour of arm ``index`` (0 = reference, 1 = treatment).
+
+    >>> arm_color(0), arm_color(1)
+    ('#0072B2', '#E69F00')
+    """
+    return ARM_COLORS[index]
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    """Return ``ax``, or the axes of a new figure that does not touch pyplot state."""
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+@contextmanager
+def house_style(width: float = SINGLE) -> Iterator[None]:
+    """Matplotlib settings for one figure; fonts grow a little at double-column width."""
+    import matplotlib as mpl
+
+    rc = dict(_RC)
+    if width >= DOUBLE:
+        for key in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                    "legend.fontsize"):
+            rc[key] = rc[key] + 1.5
+    with mpl.rc_context(rc):
+        yield
