@@ -57,20 +57,10 @@ class _Fit:
     n_excluded: int
 
 
-def compare_arms(
-    cohort: Cohort,
-    outcome: str = "relapse",
-    *,
-    adjust: Sequence[str] | str = (),
-    strata: Sequence[str] | str | None = None,
-    weights: str | None = None,
-    robust: bool = False,
-    horizon: float | None = None,
-    alpha: float = 0.05,
-    trim: float | None = None,
-    bootstrap: int = 200,
-    seed: int | np.random.Generator = 0,
-) -> ArmComparison:
+def compare_arms(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
+                 strata: Sequence[str] | str | None = None, weights: str | None = None, robust: bool = False,
+                 horizon: float | None = None, alpha: float = 0.05, trim: float | None = None, bootstrap: int = 200,
+                 seed: int | np.random.Generator = 0) -> ArmComparison:
     """Compare time to relapse (or dropout) between the two arms of a cohort.
 
     Parameters
@@ -103,7 +93,7 @@ def compare_arms(
     InputError
         Unknown outcome or column, alpha out of (0, 1), a horizon past follow-up.
     NotEstimableError
-        An arm with no events (the hazard ratio would be 0 or infinite).
+        An arm with no events (the hazard ratio would be 0 or infinite), or a model that cannot be fitted.
 
     Examples
     --------
@@ -116,9 +106,9 @@ def compare_arms(
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     adjust = column_names(adjust, "adjust")
     strata_columns = column_names(strata, "strata")
-    if weights is not None:
-        if weights != "iptw":
-            raise InputError(f"weights must be None or 'iptw', not {weights!r}")
+    if weights not in (None, "iptw"):
+        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
+    if weights == "iptw":
         if strata_columns:
             raise InputError("strata are not used with weights='iptw': put the stratifying column in adjust instead")
         from .iptw import compare_weighted
@@ -126,10 +116,8 @@ def compare_arms(
         return compare_weighted(cohort, outcome, adjust, horizon=horizon, alpha=alpha, trim=trim,
                                 bootstrap=bootstrap, seed=seed)
     time, event, event_name = outcome_arrays(cohort, outcome)
-    if not adjust and not strata_columns and not robust:
-        fit = _from_counts(cohort, time, event, event_name, alpha)
-    else:
-        fit = _row_level(cohort, time, event, event_name, adjust, strata_columns, robust, alpha)
+    fit = (_row_level(cohort, time, event, event_name, adjust, strata_columns, robust, alpha)
+           if adjust or strata_columns or robust else _from_counts(cohort, time, event, event_name, alpha))
     tau, rule = choose_horizon(fit.curves, horizon)
     rmst, rmst_difference = rmst_tables(fit.curves, cohort.arms, tau, alpha)
     arm_row = fit.cox.iloc[0]

@@ -264,22 +264,11 @@ def cox_table(terms: list[str], coef: np.ndarray, se: np.ndarray, alpha: float) 
                          "ci_lower": np.exp(lower), "ci_upper": np.exp(upper), "p_value": p_value})
 
 
-def fit_cox(
-    X: np.ndarray,
-    time: np.ndarray,
-    event: np.ndarray,
-    *,
-    terms: list[str],
-    term_columns: dict[str, list[int]] | None = None,
-    strata: np.ndarray | None = None,
-    weights: np.ndarray | None = None,
-    ties: str = "efron",
-    robust: bool = False,
-    cluster: np.ndarray | None = None,
-    competing: np.ndarray | None = None,
-    max_iter: int = 30,
-    tol: float = 1e-10,
-) -> CoxFit:
+def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[str],
+            term_columns: dict[str, list[int]] | None = None, strata: np.ndarray | None = None,
+            weights: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
+            cluster: np.ndarray | None = None, competing: np.ndarray | None = None, max_iter: int = 30,
+            tol: float = 1e-10) -> CoxFit:
     """Fit a Cox model by Newton-Raphson, as R's ``coxph``.
 
     Parameters
@@ -298,8 +287,7 @@ def fit_cox(
         Case weights.
     ties : {"efron", "breslow"}
     robust : bool
-        Report the sandwich standard errors (``se``); ``model_se`` keeps the
-        model-based ones.
+        Report the sandwich standard errors (``se``); ``model_se`` keeps the model-based ones.
     cluster : (n,) array, optional
         Cluster ids for the robust variance (implies ``robust``).
     competing : (n,) bool array, optional
@@ -330,8 +318,49 @@ def fit_cox(
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
-    n_events = int(event.sum())
-    if n_events == 0:
+    _check_estimable(X, event, terms)
+    comp = None if competing is None else np.asarray(competing, dtype=bool)
+    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp)
+    beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
+        lambda b: _evaluate(strata_data, b), np.zeros(p), max_iter=max_iter, tol=tol)
+    covariance = linalg.inv(info)
+    model_se = np.sqrt(np.diag(covariance))
+    _check_finite_maximum(beta, model_se, terms)
+    robust = robust or cluster is not None
+    if robust:
+        covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster)
+    se = np.sqrt(np.diag(covariance)) if robust else model_se
+    if comp is None:
+        ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)})
+    else:
+        ph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    return CoxFit(terms=list(terms), coef=beta, se=se, model_se=model_se, covariance=covariance, loglik=loglik,
+                  loglik_null=loglik_null, n=n, events=int(event.sum()), iterations=iterations, ties=ties,
+                  robust=robust, ph_test=ph)
+
+
+def _strata(X: np.ndarray, time: np.ndarray, event: np.ndarray, w: np.ndarray, strata: np.ndarray | None,
+            efron: bool, competing: np.ndarray | None) -> list[_Stratum]:
+    """The data of each stratum (with at least one event), sorted and indexed once for all iterations."""
+    codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
+    prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing)
+                for k in range(codes.max() + 1)]
+    return [st for st in prepared if st.groups.size]
+
+
+def _evaluate(strata_data: list[_Stratum], beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[_GroupSums]]:
+    """Log partial likelihood, score and information at ``beta``, summed over strata."""
+    sums = [_group_sums(st, beta) for st in strata_data]
+    loglik = sum(s.loglik for s in sums)
+    score = sum(s.score.sum(axis=0) for s in sums)
+    info = sum(s.info.sum(axis=0) for s in sums)
+    return loglik, np.asarray(score), np.asarray(info), sums
+
+
+def _check_estimable(X: np.ndarray, event: np.ndarray, terms: list[str]) -> None:
+    """Before fitting: events exist, and no term is constant or collinear with others."""
+    n, p = X.shape
+    if not event.any():
         raise NotEstimableError("the Cox model needs at least one event; there are none")
     for j in range(p):
         if np.ptp(X[:, j]) == 0:
@@ -342,64 +371,28 @@ def fit_cox(
         if np.linalg.matrix_rank(centred_gram / np.outer(scale, scale), tol=1e-10) < p:
             raise NotEstimableError(f"the covariate terms {terms} are collinear; drop one of them")
 
-    codes = np.zeros(n, dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
-    comp = None if competing is None else np.asarray(competing, dtype=bool)
-    strata_data = [_prepare(X, time, event, w, np.flatnonzero(codes == k), ties == "efron", comp)
-                   for k in range(codes.max() + 1)]
-    strata_data = [st for st in strata_data if st.groups.size]
 
-    def evaluate(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[_GroupSums]]:
-        sums = [_group_sums(st, beta) for st in strata_data]
-        loglik = sum(s.loglik for s in sums)
-        score = sum(s.score.sum(axis=0) for s in sums)
-        info = sum(s.info.sum(axis=0) for s in sums)
-        return loglik, np.asarray(score), np.asarray(info), sums
-
-    beta, (loglik, score, info, sums), (loglik_null, _, _, _), iterations = maximize(
-        evaluate, np.zeros(p), max_iter=max_iter, tol=tol)
-
-    covariance = linalg.inv(info)
-    model_se = np.sqrt(np.diag(covariance))
+def _check_finite_maximum(beta: np.ndarray, model_se: np.ndarray, terms: list[str]) -> None:
+    """A monotone likelihood (R warns "coefficient may be infinite") is not estimable."""
     drifting = (np.abs(beta) > 5) & (model_se > 10 * np.abs(beta))
-    if drifting.any():  # monotone likelihood: R warns "coefficient may be infinite"
+    if drifting.any():
         term = terms[int(np.flatnonzero(drifting)[0])]
         raise ConvergenceError(
             f"the Cox coefficient of {term!r} is drifting to infinity (monotone likelihood): one group has "
             "no events while the other is still at risk, or the covariate perfectly orders the events; "
             "its hazard ratio is not estimable from these data"
         )
-    robust = robust or cluster is not None
-    se = model_se
-    if robust:
-        resid = _score_residuals(strata_data, beta, sums, n)
-        weighted = resid * w[:, None]
-        if cluster is not None:
-            cl = pd.factorize(np.asarray(cluster))[0]
-            weighted = np.vstack([np.bincount(cl, weights=weighted[:, j]) for j in range(p)]).T
-        dfbeta = weighted @ covariance
-        covariance = dfbeta.T @ dfbeta
-        se = np.sqrt(np.diag(covariance))
 
-    term_columns = term_columns or {t: [j] for j, t in enumerate(terms)}
-    if comp is None:
-        ph = _ph_test(strata_data, sums, time, event, info, term_columns)
-    else:
-        ph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
-    return CoxFit(
-        terms=list(terms),
-        coef=beta,
-        se=se,
-        model_se=model_se,
-        covariance=covariance,
-        loglik=loglik,
-        loglik_null=loglik_null,
-        n=n,
-        events=n_events,
-        iterations=iterations,
-        ties=ties,
-        robust=robust,
-        ph_test=ph,
-    )
+
+def _sandwich(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], w: np.ndarray,
+              covariance: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
+    """The robust (sandwich) covariance from weighted score residuals, summed within clusters if given."""
+    weighted = _score_residuals(strata_data, beta, sums, len(w)) * w[:, None]
+    if cluster is not None:
+        cl = pd.factorize(np.asarray(cluster))[0]
+        weighted = np.vstack([np.bincount(cl, weights=weighted[:, j]) for j in range(len(beta))]).T
+    dfbeta = weighted @ covariance
+    return dfbeta.T @ dfbeta
 
 
 def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], n: int) -> np.ndarray:

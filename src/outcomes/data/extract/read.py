@@ -216,13 +216,51 @@ def _one(n: int, i: int) -> np.ndarray:
 
 def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
             on_error: str) -> tuple[IngestionReport, pd.DataFrame, Mapping]:
+    """Read, map, check every row, apply the as-of date; the canonical frame and its ingestion report."""
     if on_error not in ("raise", "exclude"):
         raise InputError(f"on_error must be 'raise' or 'exclude', not {on_error!r}")
     path = Path(path)
     raw = _read_raw(path)
     source = path.name
-    excel = path.suffix.lower() in (".xlsx", ".xlsm")
     m = load_mapping(mapping) if mapping is not None else infer_mapping(list(raw.columns))
+    _check_mapping(raw, m, source)
+    problems = _Problems(source, path.suffix.lower() in (".xlsx", ".xlsm"))
+    col = {f: raw[c] for f, c in m.columns.items()}
+    ids, arm = _check_ids_and_arms(col, m, problems)
+    today = pd.Timestamp(dt.date.today())
+    dates = _check_dates(col, m, problems, today)
+    reason = _check_exit_reasons(col, m, dates, problems)
+    extra = _derived_columns(raw, col, m, dates["enroll_date"], problems, source)
+    _check_follow_up_known(raw, col, m, dates, problems)
+
+    if as_of is None:
+        latest = max((d.max() for d in dates.values() if d.notna().any()), default=pd.NaT)
+        latest = min(latest, today) if pd.notna(latest) else today
+        as_of_date, rule = latest.date(), "the latest date in the extract (pass as_of= to fix it)"
+    else:
+        as_of_date, rule = parse_date(as_of, "as_of"), "as requested"
+    cutoff = pd.Timestamp(as_of_date)
+
+    table = problems.frame()
+    first_problem = table.drop_duplicates("row")
+    if on_error == "raise" and len(table):
+        raise InputError(problems.message(table.iloc[0].to_dict()))
+    n = len(raw)
+    bad_rows = np.zeros(n, dtype=bool)
+    bad_rows[first_problem.row.to_numpy(dtype=int) - 1] = True
+    late = ((dates["enroll_date"] > cutoff).to_numpy()) & ~bad_rows
+    reasons = list(first_problem.reason) + [EXCLUDED_AFTER_AS_OF] * int(late.sum())
+    by_reason = pd.Series(reasons, dtype=object).value_counts().rename_axis("reason").reset_index(name="rows")
+    keep = ~bad_rows & ~late
+    frame = _canonical(raw, m, ids, arm, dates, reason, extra, keep, cutoff)
+    report = IngestionReport(source=source, rows_read=n, rows_kept=int(keep.sum()), rows_excluded=int(n - keep.sum()),
+                             by_reason=by_reason, problems=table.drop(columns="reason"), mapping=m.to_dict(),
+                             as_of=as_of_date, as_of_rule=rule)
+    return report, frame, m
+
+
+def _check_mapping(raw: pd.DataFrame, m: Mapping, source: str) -> None:
+    """Identifiers handled, mapped columns present, required fields and at least one outcome mapped."""
     check_identifiers(list(raw.columns), set(m.drop) | set(m.transform), source)
     missing_sources = [f"{field} = '{col}'" for field, col in m.columns.items() if col not in raw.columns]
     if missing_sources:
@@ -237,52 +275,62 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
         raise InputError(f"file '{source}': no outcome columns: map relapse_date and last_contact_date (relapse) "
                          "and/or exit_date and exit_reason (retention)")
 
-    n = len(raw)
-    problems = _Problems(source, excel)
-    col = {f: raw[c] for f, c in m.columns.items()}
 
+def _check_ids_and_arms(col: dict[str, pd.Series], m: Mapping, problems: _Problems) -> tuple[pd.Series, pd.Series]:
     ids = col["participant_id"].astype(str).str.strip()
     problems.add((ids == "").to_numpy(), m.columns["participant_id"], ids, "the participant id is empty",
                  "every row needs an id", "missing participant id")
     first_seen = ids.where(ids != "").duplicated(keep="first") & (ids != "")
     problems.add(first_seen.to_numpy(), m.columns["participant_id"], ids,
                  "participant id {value} appears more than once", "keep one row per participant", "duplicate id")
-
     arm = col["arm"].astype(str).str.strip().map(lambda v: m.values.get("arm", {}).get(v, v))
     problems.add((~arm.isin(ARMS)).to_numpy(), m.columns["arm"], col["arm"],
                  "arm code {value} is not known", "map it to clinical or peer_clinical in [values.arm]",
                  "unknown arm code")
+    return ids, arm
 
+
+def _check_dates(col: dict[str, pd.Series], m: Mapping, problems: _Problems,
+                 today: pd.Timestamp) -> dict[str, pd.Series]:
+    """Every mapped date parsed; none in the future, none before enrollment."""
     dates = {f: _parse_dates(col[f], m.date_format, m.columns[f], problems, required=(f == "enroll_date"))
              for f in DATE_FIELDS if f in col}
     enroll = dates["enroll_date"]
-    today = pd.Timestamp(dt.date.today())
     for f, d in dates.items():
         problems.add((d > today).to_numpy(), m.columns[f], col[f], "date {value} is in the future",
                      "correct the date in the source system", f"{f.replace('_', ' ')} in the future")
         if f != "enroll_date":
-            problems.add((d < enroll).to_numpy(), m.columns[f], col[f],
-                         f"{f.replace('_date', '').replace('_', ' ')} date {{value}} is before enrollment",
-                         "check both dates in the source system", f"{f.replace('_date', '').replace('_', ' ')} "
-                                                                      "before enrollment")
+            what = f.replace("_date", "").replace("_", " ")
+            problems.add((d < enroll).to_numpy(), m.columns[f], col[f], f"{what} date {{value}} is before enrollment",
+                         "check both dates in the source system", f"{what} before enrollment")
+    return dates
 
-    reason = None
-    if "exit_reason" in col:
-        text = col["exit_reason"].astype(str).str.strip()
-        reason = text.map(lambda v: m.values.get("exit_reason", {}).get(v, v))
-        known = reason.isin(s.EXIT_REASONS) | (text == "")
-        problems.add((~known).to_numpy(), m.columns["exit_reason"], col["exit_reason"],
-                     "discharge code {value} is not known",
-                     "map it to dropout, completed, transferred or in_treatment in [values.exit_reason]",
-                     "unknown discharge code")
-        if "exit_date" in dates:
-            problems.add(((text == "") & dates["exit_date"].notna()).to_numpy(), m.columns["exit_reason"],
-                         col["exit_reason"], "a discharge date has no discharge reason",
-                         "fill in the reason", "discharge without reason")
-            problems.add(((text != "") & known & ~reason.isin(["in_treatment"]) & dates["exit_date"].isna()).to_numpy(),
-                         m.columns["exit_date"], col["exit_date"], "a discharge reason has no discharge date",
-                         "fill in the date", "discharge without date")
 
+def _check_exit_reasons(col: dict[str, pd.Series], m: Mapping, dates: dict[str, pd.Series],
+                        problems: _Problems) -> pd.Series | None:
+    """Discharge codes mapped to exit reasons; a date needs a reason and a reason a date."""
+    if "exit_reason" not in col:
+        return None
+    text = col["exit_reason"].astype(str).str.strip()
+    reason = text.map(lambda v: m.values.get("exit_reason", {}).get(v, v))
+    known = reason.isin(s.EXIT_REASONS) | (text == "")
+    problems.add((~known).to_numpy(), m.columns["exit_reason"], col["exit_reason"],
+                 "discharge code {value} is not known",
+                 "map it to dropout, completed, transferred or in_treatment in [values.exit_reason]",
+                 "unknown discharge code")
+    if "exit_date" in dates:
+        problems.add(((text == "") & dates["exit_date"].notna()).to_numpy(), m.columns["exit_reason"],
+                     col["exit_reason"], "a discharge date has no discharge reason", "fill in the reason",
+                     "discharge without reason")
+        problems.add(((text != "") & known & ~reason.isin(["in_treatment"]) & dates["exit_date"].isna()).to_numpy(),
+                     m.columns["exit_date"], col["exit_date"], "a discharge reason has no discharge date",
+                     "fill in the date", "discharge without date")
+    return reason
+
+
+def _derived_columns(raw: pd.DataFrame, col: dict[str, pd.Series], m: Mapping, enroll: pd.Series,
+                     problems: _Problems, source: str) -> dict[str, pd.Series]:
+    """Age (checked, 90+ grouped) and the privacy transforms: ZIP3, age from date of birth, date offsets."""
     extra: dict[str, pd.Series] = {}
     if "age" in col:
         age = pd.to_numeric(col["age"].astype(str).str.strip().replace("", np.nan), errors="coerce")
@@ -301,41 +349,20 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
         elif how == "offset":
             when = _parse_dates(raw[source_col], m.date_format, source_col, problems, required=False)
             extra[f"{source_col} (days from enrollment)"] = pd.Series((when - enroll).dt.days.to_numpy(dtype=float))
+    return extra
 
-    if ("relapse_date" in dates or "last_contact_date" in dates):
-        no_info = dates.get("relapse_date", pd.Series(pd.NaT, index=raw.index)).isna() & \
-            dates.get("last_contact_date", pd.Series(pd.NaT, index=raw.index)).isna()
-        problems.add(no_info.to_numpy(), m.columns.get("last_contact_date", m.columns.get("relapse_date")),
-                     col.get("last_contact_date", col.get("relapse_date")),
-                     "no relapse date and no last-contact date: follow-up is unknown",
-                     "fill in the last contact date", "follow-up unknown")
 
-    # ---- the as-of date
-    if as_of is None:
-        latest = max((d.max() for d in dates.values() if d.notna().any()), default=pd.NaT)
-        latest = min(latest, today) if pd.notna(latest) else today
-        as_of_date, rule = latest.date(), "the latest date in the extract (pass as_of= to fix it)"
-    else:
-        as_of_date = parse_date(as_of, "as_of")
-        rule = "as requested"
-    cutoff = pd.Timestamp(as_of_date)
-
-    table = problems.frame()
-    first_problem = table.drop_duplicates("row")
-    if on_error == "raise" and len(table):
-        raise InputError(problems.message(table.iloc[0].to_dict()))
-    bad_rows = np.zeros(n, dtype=bool)
-    bad_rows[first_problem.row.to_numpy(dtype=int) - 1] = True
-    late = ((enroll > cutoff).to_numpy()) & ~bad_rows
-    reasons = list(first_problem.reason) + [EXCLUDED_AFTER_AS_OF] * int(late.sum())
-    by_reason = pd.Series(reasons, dtype=object).value_counts().rename_axis("reason").reset_index(name="rows")
-    keep = ~bad_rows & ~late
-
-    frame = _canonical(raw, m, ids, arm, dates, reason, extra, keep, cutoff)
-    report = IngestionReport(source=source, rows_read=n, rows_kept=int(keep.sum()), rows_excluded=int(n - keep.sum()),
-                             by_reason=by_reason, problems=table.drop(columns="reason"), mapping=m.to_dict(),
-                             as_of=as_of_date, as_of_rule=rule)
-    return report, frame, m
+def _check_follow_up_known(raw: pd.DataFrame, col: dict[str, pd.Series], m: Mapping, dates: dict[str, pd.Series],
+                           problems: _Problems) -> None:
+    """For relapse, each row needs a relapse date or a last-contact date."""
+    if "relapse_date" not in dates and "last_contact_date" not in dates:
+        return
+    none = pd.Series(pd.NaT, index=raw.index)
+    no_info = dates.get("relapse_date", none).isna() & dates.get("last_contact_date", none).isna()
+    problems.add(no_info.to_numpy(), m.columns.get("last_contact_date", m.columns.get("relapse_date")),
+                 col.get("last_contact_date", col.get("relapse_date")),
+                 "no relapse date and no last-contact date: follow-up is unknown",
+                 "fill in the last contact date", "follow-up unknown")
 
 
 def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) -> pd.DataFrame:
