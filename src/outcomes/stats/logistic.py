@@ -2,9 +2,9 @@
 
 statsmodels fits the propensity model once (with its diagnostics); the bootstrap
 refits it hundreds of times on resampled rows, where statsmodels' per-fit overhead
-would dominate (measured: about 4 ms a fit against 0.3 ms here at n = 2,000). It
-gives statsmodels' estimates (tested to 1e-8) and shares the package's one Newton
-solver, with its convergence check.
+dominates. Measured need: 1.1 ms a fit here against 4.2 ms for statsmodels' GLM
+(n = 2,000, 8 covariates), with estimates equal to 4e-13; a 200-replicate bootstrap
+saves about 0.6 s. It shares the package's one Newton solver and its convergence check.
 """
 
 from __future__ import annotations
