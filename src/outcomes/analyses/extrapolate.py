@@ -120,7 +120,7 @@ def fit_parametric(cohort: Cohort, outcome: str = "relapse", *, horizon: float =
         for name in MODELS:
             fitter = _fitter(name)
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+                warnings.filterwarnings("ignore", module="lifelines")  # its fitting chatter; failures raise below
                 try:
                     fitter.fit(t, e)
                 except Exception as exc:  # lifelines raises its own ConvergenceError subclasses

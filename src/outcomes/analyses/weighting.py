@@ -28,8 +28,8 @@ import pandas as pd
 
 from ..data import schema as s
 from ..data.cohort import Cohort
-from .design import design_matrix
-from ..core.errors import ConvergenceError, InputError, StatisticalWarning
+from .design import DesignMatrix, design_matrix
+from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate, Result
 from ..core.style import ARM_COLORS, OKABE_ITO, new_axes
 
@@ -120,6 +120,49 @@ class PropensityWeights(Result):
         return ax
 
 
+def _check_overlap(design: DesignMatrix, treated: np.ndarray, arms: tuple[str, str]) -> None:
+    """Before fitting: both arms present, and no covariate level found in one arm only (perfect separation)."""
+    for arm, mask in zip(arms, (~treated, treated)):
+        if not mask.any():
+            raise NotEstimableError(f"arm {arm!r} has nobody with every covariate recorded: the propensity model "
+                                    "is not estimable")
+    X = design.X
+    for j, term in enumerate(design.terms[1:], start=1):
+        column = X[:, j]
+        if np.ptp(column) == 0:
+            raise NotEstimableError(f"covariate {term!r} is the same for everyone with complete data: drop it from "
+                                    "the propensity model")
+        if set(np.unique(column)) <= {0.0, 1.0}:
+            present = column == 1
+            for arm, mask in zip(arms, (~treated, treated)):
+                if present.any() and not (present & ~mask).any():
+                    raise NotEstimableError(
+                        f"everyone with {term!r} is in arm {arm!r}: that covariate level predicts the arm perfectly "
+                        "(no overlap), so the propensity model cannot be fitted; merge the level with another, or "
+                        "leave the covariate out")
+
+
+def _fit_propensity(treated: np.ndarray, X: np.ndarray):
+    """The logistic propensity model (statsmodels); a fit that fails or does not converge is not estimable."""
+    import statsmodels.api as sm
+    import statsmodels.tools.sm_exceptions as sme
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sme.ConvergenceWarning)
+        warnings.simplefilter("error", sme.PerfectSeparationWarning)
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="statsmodels")
+        try:
+            fit = sm.GLM(treated.astype(float), X, family=sm.families.Binomial()).fit()
+        except (sme.ConvergenceWarning, sme.PerfectSeparationWarning, sme.PerfectSeparationError,
+                np.linalg.LinAlgError, ValueError) as exc:
+            raise ConvergenceError(f"the propensity model could not be fitted ({exc}); a combination of "
+                                   "covariates may predict the arm perfectly: adjust for fewer or coarser "
+                                   "covariates") from None
+    if not np.all(np.isfinite(np.asarray(fit.params))):
+        raise ConvergenceError("the propensity model gave infinite coefficients (separation)")
+    return fit
+
+
 def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized: bool = True,
                        trim: float | None = None) -> PropensityWeights:
     """Fit ``P(treatment arm | covariates)`` by logistic regression and return IPTW weights.
@@ -156,13 +199,9 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     design = design_matrix(cohort.df, cohort.treatment, covariates)
     rows = np.flatnonzero(design.complete)
     treated = design.X[:, 0] == 1
+    _check_overlap(design, treated, cohort.arms)
     X = sm.add_constant(design.X[:, 1:], has_constant="add")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fit = sm.GLM(treated.astype(float), X, family=sm.families.Binomial()).fit()
-        except Exception as exc:  # perfect separation and friends
-            raise ConvergenceError(f"the propensity model did not converge: {exc}") from None
+    fit = _fit_propensity(treated, X)
     score = np.asarray(fit.fittedvalues)
     weights, n_truncated = truncate_weights(stabilized_weights(treated, score, stabilized), trim)
     model = pd.DataFrame({"term": ["(intercept)", *design.terms[1:]], "coef": np.asarray(fit.params),

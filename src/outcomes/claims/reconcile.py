@@ -28,7 +28,7 @@ from ..data import schema as s
 from ..data.cohort import Cohort
 from ..data.outcomes import SECONDARY_OUTCOMES, SecondaryOutcome
 from ..core.inference import normal_quantile
-from ..core.errors import NotEstimableError, OutcomesError
+from ..core.errors import NotEstimableError, OutcomesError, OutcomesWarning
 from ..core.results import Result
 from ..core.style import CLAIM_COLOR, ESTIMATE_COLOR, new_axes
 
@@ -137,7 +137,7 @@ class _Estimator:
         if key not in self._cache:
             try:
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                    warnings.simplefilter("ignore", OutcomesWarning)  # a verdict needs the estimate, not the caveat
                     self._cache[key] = fn()
             except OutcomesError as exc:
                 self._cache[key] = _NotEstimable(str(exc))

@@ -5,10 +5,14 @@ catches them all; the subclasses say what kind of problem it is::
 
     OutcomesError                      base class, never raised itself
     ├── InputError (also ValueError)   the data or an argument is wrong: fix the input
-    ├── NotEstimableError              the input is valid but the quantity cannot be
-    │                                  estimated from it (no events in an arm, a horizon
-    │                                  past follow-up, ...)
-    └── ConvergenceError               an iterative fit did not converge
+    └── NotEstimableError              the input is valid but the quantity cannot be
+        │                              estimated from it (no events in an arm, a horizon
+        │                              past follow-up, separation, ...)
+        └── ConvergenceError           an iterative fit did not converge (so the quantity
+                                       is not estimable from these data)
+
+Every public function returns finite numbers or raises ``InputError`` or
+``NotEstimableError`` (``ConvergenceError`` included), with the reason.
 
 Warnings::
 
@@ -50,8 +54,8 @@ class NotEstimableError(OutcomesError):
     """The input is valid, but the requested quantity cannot be estimated from it."""
 
 
-class ConvergenceError(OutcomesError):
-    """An iterative fit (Cox model, logistic regression, ...) did not converge."""
+class ConvergenceError(NotEstimableError):
+    """An iterative fit (Cox model, logistic regression, ...) did not converge: not estimable from these data."""
 
 
 class OutcomesWarning(UserWarning):

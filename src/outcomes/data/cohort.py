@@ -48,7 +48,7 @@ class Cohort:
     Build one with :func:`outcomes.synthetic_cohort`, :func:`outcomes.read_extract`,
     :meth:`Cohort.from_frame` (analysis-ready data with any column names) or
     :meth:`Cohort.read` (a file written by :meth:`Cohort.write`). The constructor
-    takes a frame already in the canonical schema of ``DESIGN.md``.
+    takes a frame already in the canonical schema (``outcomes.data.schema``; README, "What is in it").
 
     Parameters
     ----------

@@ -94,7 +94,9 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
             if not path.exists():
                 raise InputError(f"file '{path}' does not exist")
         with resources.as_file(template) as template_path, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            # the notebook machinery's own deprecations; the analyses' warnings are notes in the report
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
             papermill.execute_notebook(
                 str(template_path), str(executed),
                 parameters={"cohort_path": str(path.resolve()), "quarter": quarter, "output_dir": str(out.resolve())},

@@ -21,7 +21,7 @@ from ...data.cohort import Cohort
 from ...analyses.compare import ArmComparison, compare_arms
 from ...analyses.competing import CompetingRisks, cumulative_incidence
 from ...core.disclosure import SUPPRESSED, is_small, show_count
-from ...core.errors import InputError, OutcomesError
+from ...core.errors import InputError, OutcomesError, OutcomesWarning
 from ...claims.reconcile import Reconciliation, reconcile
 from ...core.results import Estimate
 from ...analyses.secondary import SecondaryComparison, compare_secondary
@@ -87,13 +87,17 @@ class QuarterlyResults:
 
 
 def _try(fn, notes: list[str], what: str):
+    """Run one analysis; its caveats (warnings) and a reason it is not estimable become notes of the report."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OutcomesWarning)
+            result = fn()
     except OutcomesError as exc:
         notes.append(f"{what}: not estimable ({exc})")
         return None
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, OutcomesWarning)):
+        notes.append(f"{what}: {message}")
+    return result
 
 
 def build(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0) -> QuarterlyResults:
@@ -125,9 +129,7 @@ def build(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0) 
             res = _try(lambda name=name: compare_secondary(view, name), notes, name)
             if res is not None:
                 secondary[name] = res
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rec = reconcile(view)
+    rec = reconcile(view)
     bal = _try(lambda: balance(view, confounders, weights="iptw"), notes, "balance") if confounders else None
     results = dict(quarter=quarter, as_of=q_end, cohort=view, previous=previous, relapse=relapse,
                    relapse_adjusted=adjusted, relapse_iptw=iptw, retention=retention, competing=competing,
@@ -232,7 +234,7 @@ def _change(view: Cohort, previous: Cohort | None, r: dict) -> pd.DataFrame:
     if previous is None:
         return pd.DataFrame([{"measure": k, "this_quarter": v, "previous_quarter": np.nan} for k, v in now.items()])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", OutcomesWarning)  # last quarter's caveats were in last quarter's report
         try:
             prev_rel = compare_arms(previous, "relapse") if "relapse" in previous.outcomes else None
         except OutcomesError:

@@ -17,6 +17,7 @@ from ...analyses.competing import cumulative_incidence
 from ...claims.reconcile import reconcile
 from ...analyses.weighting import balance
 from . import figures as F
+from ...core.errors import OutcomesWarning
 from ...core.style import DOUBLE, SINGLE
 
 __all__ = ["grant_figures"]
@@ -33,7 +34,7 @@ class _Spec:
 def _specs(cohort: Cohort, bootstrap: int, seed: int) -> list[_Spec]:
     confounders = [c for c in cohort.covariates if c in cohort.df.columns]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", OutcomesWarning)  # caveats are in the report's notes, not the figures
         rel = compare_arms(cohort, "relapse") if "relapse" in cohort.outcomes else None
         adj = compare_arms(cohort, "relapse", adjust=confounders) if rel and confounders else None
         iptw = (compare_arms(cohort, "relapse", adjust=confounders, weights="iptw", bootstrap=bootstrap, seed=seed)
