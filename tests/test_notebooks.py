@@ -37,3 +37,17 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     executed = json.loads((tmp_path / path.name).read_text())
     errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    # every figure a cell asks for is shown under it (.plot() with no ax draws where Jupyter displays it)
+    for cell in executed["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        asked = "".join(cell["source"]).count(".plot(")
+        shown = sum("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+        assert shown >= asked, f"{path.name}: a cell asks for {asked} plot(s) and shows {shown}"
+    # and the notebook renders to HTML with its figures
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.reads(json.dumps(executed), as_version=4))
+    asked = sum("".join(c["source"]).count(".plot(") for c in executed["cells"] if c["cell_type"] == "code")
+    assert body.count("<img") >= asked

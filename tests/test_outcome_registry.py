@@ -95,8 +95,8 @@ def test_new_outcome_is_in_the_quarterly_report(registered):
     assert str(cohort.as_of) == "2026-09-30"  # the quarter's end: the counts are known as they are
     results = build(cohort, "2026Q3", bootstrap=50)
     assert "arrests_12m" in results.secondary
-    table = results.tables["secondary_outcomes"].set_index("outcome")
-    assert table.loc["arrests_12m", "measure"] == "rate ratio"
+    table = results.tables["secondary_outcomes"].set_index("Outcome")
+    assert table.loc["Arrests in the first 12 months", "Measure"] == "Rate ratio"
     assert _short_labels()["arrests_rate_ratio"] == "arrests"
 
 

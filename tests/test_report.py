@@ -13,7 +13,8 @@ import pytest
 import outcomes as oc
 from outcomes.data.asof import previous_quarter, quarter_bounds
 from outcomes.outputs.cli import main
-from outcomes.outputs.report import build, suppress_table
+from outcomes.core.disclosure import suppress_table
+from outcomes.outputs.report import build
 from outcomes.outputs.report import figures as F
 
 from .conftest import REPO
@@ -85,40 +86,48 @@ def test_report_tables_never_show_a_small_count():
         warnings.simplefilter("ignore")
         r = build(small, "2026Q3", bootstrap=50)
     enrollment = r.tables["enrollment"]
-    for col in ("enrolled_this_quarter", "enrolled_to_date"):
+    for col in ("Enrolled this quarter", "Enrolled to date"):
         for v in enrollment[col]:
             assert v == "<11" or v == "0" or int(v.replace(",", "")) > 10
+    # enrolled before this quarter (to date minus this quarter) is never a count from 1 to 10 either
+    for now, total in zip(enrollment["Enrolled this quarter"], enrollment["Enrolled to date"]):
+        if "<" not in now + total:
+            assert not 0 < int(total.replace(",", "")) - int(now.replace(",", "")) <= 10
     follow = r.tables["follow_up"]
-    for col in ("due", "reached"):
+    for col in ("Due", "Reached"):
         for v in follow[col]:
-            assert v in ("<11", "0") or int(v.replace(",", "")) > 10
+            assert v in ("<11", "0", "not shown") or int(v.replace(",", "")) > 10
     assert "<11" in _all_cells(r.tables)
 
 
-def test_quarterly_writes_html_and_workbook(tmp_path, cohort):
-    html = oc.report.quarterly(REPO / "data" / "synthetic" / "cohort.csv", quarter="2026Q3", out=tmp_path)
+def test_quarterly_writes_html_workbook_and_notebook(tmp_path, cohort):
+    html = oc.report.quarterly(REPO / "data" / "synthetic" / "cohort.csv", quarter="2026Q3", out=tmp_path,
+                               formats=["html", "xlsx", "ipynb"], program="Harbor Peer Recovery")
     text = html.read_text()
-    assert "Quarterly outcomes report, 2026Q3" in text
-    assert "import outcomes" not in text  # code hidden
-    for section in ("Enrollment", "Follow-up against SAMHSA", "Retention", "Time to relapse", "Secondary outcomes",
-                    "claims against this program", "Change since the previous quarter", "Data quality",
-                    "Methods and caveats"):
-        assert section in text, section
+    assert "Harbor Peer Recovery: quarterly outcomes report, 2026Q3" in text
+    assert "import outcomes" not in text  # no code
+    sections = ("Summary", "Enrollment", "Follow-up against SAMHSA", "Retention", "Time to relapse",
+                "Secondary outcomes", "claims against this program", "Change since the previous quarter",
+                "Data quality", "Methods and caveats")
+    positions = [text.index(f"<h2>{name}") if f"<h2>{name}" in text else text.index(name) for name in sections]
+    assert positions == sorted(positions) and text.index("<h2>Summary") < text.index("<h2>Enrollment")
     assert "SYN-0" not in text  # no participant identifier in the output
     with pd.ExcelFile(html.with_suffix(".xlsx")) as workbook:
-        assert {"enrollment", "follow_up", "retention", "relapse", "secondary_outcomes", "claims",
+        assert {"summary", "enrollment", "follow_up", "retention", "relapse", "secondary_outcomes", "claims",
                 "change_since_last_quarter", "data_quality", "methods"} <= set(workbook.sheet_names)
-        relapse = workbook.parse("relapse")
-    hr = relapse.set_index("measure").loc["hazard ratio, unadjusted", "estimate"]
+        relapse = workbook.parse("relapse", dtype=str)
+    hr = relapse.set_index("Measure").loc["Hazard ratio, unadjusted", "Estimate"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = oc.compare_arms(oc.as_of(cohort, "2026-09-30")).hazard_ratio.value
-    assert hr == pytest.approx(expected)
-    # papermill parameters carry a path and the quarter, never data
+    assert hr == f"{expected:.2f}"
+    # papermill parameters carry a path, the quarter and the program's name, never data
     nb = json.loads(html.with_suffix(".ipynb").read_text())
     injected = [c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
     source = "".join(injected[0]["source"])
     assert "cohort_path" in source and "quarter" in source and len(source) < 400
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 8  # the figures show in the notebook
 
 
 def test_quarterly_accepts_a_cohort_object_without_leaving_data_behind(tmp_path):
@@ -149,7 +158,7 @@ def test_grant_figures_files(tmp_path):
     with Image.open(folder / "km_relapse_double.png") as img:
         assert img.size[0] == pytest.approx(7 * 300, abs=2)
     caption = (folder / "km_relapse.caption.txt").read_text()
-    assert re.search(r"Hazard ratio .*: \d\.\d\d \(95% CI", caption)
+    assert re.search(r"Hazard ratio, .*: \d\.\d\d \(95% CI \d\.\d\d to \d\.\d\d\)", caption)
 
 
 def test_km_figure_at_risk_row_suppresses_small_counts():

@@ -67,6 +67,7 @@ class CompetingRisks(Result):
     adjust: tuple[str, ...]
     curves: dict[str, CumulativeIncidenceCurve] = field(repr=False)
     competing_curves: dict[str, CumulativeIncidenceCurve] = field(repr=False)
+    exit_curves: dict[str, dict[str, CumulativeIncidenceCurve]] = field(repr=False, default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -110,14 +111,18 @@ class CompetingRisks(Result):
         ]
 
     def plot(self, ax=None):
-        """CIF of the cause (solid) and of the competing exits together (dashed), by arm."""
+        """Cumulative incidence of each way of leaving treatment, by arm: dropout (solid), completing the
+        program (dashed) and transfer (dotted). Completion is the planned end, not a failure."""
         ax = new_axes(ax)
+        styles = {"dropout": "-", "completed": "--", "transferred": ":"}
         for arm, color in zip(self.arms, ARM_COLORS):
-            for curves, style, what in ((self.curves, "-", self.cause), (self.competing_curves, "--", "other exits")):
-                c = curves[arm]
+            for cause, style in styles.items():
+                c = self.exit_curves.get(arm, {}).get(cause)
+                if c is None or not c.cif.size:
+                    continue
                 t = np.concatenate([[0.0], c.time, [c.last_time]])
-                f = np.concatenate([[0.0], c.cif, [c.cif[-1] if c.cif.size else 0.0]])
-                ax.step(t, f, where="post", color=color, linestyle=style, label=f"{s.arm_label(arm)}: {what}")
+                f = np.concatenate([[0.0], c.cif, [c.cif[-1]]])
+                ax.step(t, f, where="post", color=color, linestyle=style, label=f"{s.arm_label(arm)}: {cause}")
         ax.set_ylim(0, 1)
         ax.set_xlim(left=0)
         ax.set_xlabel("days since enrollment")
@@ -125,6 +130,17 @@ class CompetingRisks(Result):
         ax.set_title(self.title, fontsize="medium")
         ax.legend(frameon=False, fontsize="small")
         return ax
+
+
+def _check_arguments(cohort: Cohort, outcome: str, cause: str, alpha: float) -> None:
+    if outcome != "retention":
+        raise InputError(f"competing risks are defined for outcome='retention' (exits from treatment), not {outcome!r}")
+    if cause not in _CAUSES:
+        raise InputError(f"cause must be one of {list(_CAUSES)}, not {cause!r}")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    if "retention" not in cohort.outcomes:
+        raise InputError("this cohort has no retention outcome (exit_days, exit_reason)")
 
 
 def cumulative_incidence(
@@ -154,14 +170,7 @@ def cumulative_incidence(
     >>> res.cif_at([180]).columns.tolist()
     ['arm', 'time', 'cif', 'ci_lower', 'ci_upper']
     """
-    if outcome != "retention":
-        raise InputError(f"competing risks are defined for outcome='retention' (exits from treatment), not {outcome!r}")
-    if cause not in _CAUSES:
-        raise InputError(f"cause must be one of {list(_CAUSES)}, not {cause!r}")
-    if not 0 < alpha < 1:
-        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    if "retention" not in cohort.outcomes:
-        raise InputError("this cohort has no retention outcome (exit_days, exit_reason)")
+    _check_arguments(cohort, outcome, cause, alpha)
     df = cohort.df
     time = df[s.EXIT_DAYS].to_numpy(float)
     reason = df[s.EXIT_REASON].astype(str).to_numpy()
@@ -175,11 +184,14 @@ def cumulative_incidence(
         if row[cause] == 0:
             raise NotEstimableError(f"arm {row['arm']!r} has no {cause} exits: its cumulative incidence is 0 and "
                                     "the comparison is not estimable")
-    curves, competing_curves, frames = {}, {}, []
+    curves, competing_curves, exit_curves, frames = {}, {}, {}, []
     for a in cohort.arms:
         rows = arm == a
         curves[a] = aalen_johansen(time[rows], status[rows])
         competing_curves[a] = aalen_johansen(time[rows], np.where(status == 2, 1, np.where(status == 1, 2, 0))[rows])
+        exit_curves[a] = {c: aalen_johansen(time[rows], np.where(reason == c, 1, np.where(reason == "in_treatment",
+                                                                                          0, 2))[rows])
+                          for c in _CAUSES}
         frame = curves[a].at(curves[a].time, alpha)
         frame.insert(0, "arm", a)
         frames.append(frame)
@@ -204,4 +216,4 @@ def cumulative_incidence(
         ["cause", "term", "coef", "se", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]]
     return CompetingRisks(cause=cause, arms=cohort.arms, alpha=alpha, cif=cif, gray=gray, fine_gray=fine_gray,
                           cause_specific=cause_specific, counts=counts, adjust=adjust, curves=curves,
-                          competing_curves=competing_curves)
+                          competing_curves=competing_curves, exit_curves=exit_curves)

@@ -1,19 +1,30 @@
-"""Small-cell suppression (the CMS cell-size rule).
+"""Small-cell suppression (the CMS cell-size rule), done in one place for every output.
 
-No count from 1 to 10 may appear in an output meant for people: report tables,
-at-risk rows under plots, figure annotations and sentences. Such counts are
-shown as ``"<11"``. Zero is not suppressed (it discloses nobody). Analyses
-still use every row; only what is displayed is suppressed.
+No count from 1 to 10 may appear in an output meant for people (report tables,
+at-risk rows under plots, figure annotations, sentences), nor be derivable from
+what is shown:
+
+- a count from 1 to 10 is shown as ``"<11"``; zero is shown (it discloses nobody);
+- where a row total is shown and one cell of the row is suppressed, the next
+  smallest cell is suppressed too (complementary suppression), so the hidden count
+  cannot be recovered by subtraction;
+- where two shown counts differ by 1 to 10 (enrolled to date against enrolled this
+  quarter; this quarter against the last), the smaller is suppressed;
+- a percentage whose numerator or complement is 1 to 10 is shown as a band
+  (``"< 9%"``, ``"> 90%"``), and a percentage of a denominator from 1 to 10 not at all.
+
+Analyses still use every row; only what is displayed is suppressed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SMALL_CELL_MAX", "SUPPRESSED", "is_small", "show_count", "suppress_counts"]
+__all__ = ["SMALL_CELL_MAX", "SUPPRESSED", "is_small", "show_count", "share", "suppress_counts", "suppress_table"]
 
 #: Counts from 1 to this value are suppressed.
 SMALL_CELL_MAX = 10
@@ -41,11 +52,66 @@ def show_count(n: float) -> str:
     return SUPPRESSED if is_small(n) else f"{int(round(n)):,}"
 
 
+def share(numerator: float, denominator: float, digits: int = 0) -> str:
+    """``numerator / denominator`` as a percentage that discloses no count from 1 to 10.
+
+    >>> share(54, 109), share(105, 109), share(3, 109), share(4, 9), share(0, 40)
+    ('50%', '> 89%', '< 11%', 'not shown (<11 participants)', '0%')
+    """
+    numerator, denominator = float(numerator), float(denominator)
+    if denominator <= 0:
+        return "no participants"
+    if is_small(denominator):
+        return f"not shown ({SUPPRESSED} participants)"
+    if is_small(numerator):
+        return f"< {math.ceil(100 * (SMALL_CELL_MAX + 1) / denominator)}%"
+    if is_small(denominator - numerator):
+        return f"> {math.floor(100 * (denominator - SMALL_CELL_MAX - 1) / denominator)}%"
+    return f"{100 * numerator / denominator:.{digits}f}%"
+
+
+def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column: str | None = None,
+                   differences: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
+    """A copy of ``df`` with ``count_columns`` as text, small counts and the cells that would reveal them hidden.
+
+    Parameters
+    ----------
+    count_columns
+        Columns holding counts.
+    total_column : optional
+        A shown row total: a row with a single hidden cell gets its next smallest cell hidden too.
+    differences : pairs of columns ``(larger, smaller)``
+        Counts whose difference is itself a count (enrolled to date minus enrolled this quarter): when it is
+        from 1 to 10, the smaller cell is hidden.
+
+    >>> t = pd.DataFrame({"a": [5, 40], "b": [30, 20], "total": [35, 60]})
+    >>> suppress_table(t, ["a", "b"], "total").iloc[0].tolist()
+    ['<11', '<11', '35']
+    >>> t = pd.DataFrame({"this_quarter": [40, 12], "to_date": [45, 60]})
+    >>> suppress_table(t, ["this_quarter", "to_date"], differences=[("to_date", "this_quarter")]).iloc[0].tolist()
+    ['<11', '45']
+    """
+    values = df[list(count_columns)].to_numpy(dtype=float)
+    hide = (values > 0) & (values <= SMALL_CELL_MAX)
+    columns = list(count_columns)
+    for larger, smaller in differences:
+        j_large, j_small = columns.index(larger), columns.index(smaller)
+        gap = values[:, j_large] - values[:, j_small]
+        hide[(gap > 0) & (gap <= SMALL_CELL_MAX), j_small] = True
+    if total_column is not None:
+        for i in range(len(df)):
+            if hide[i].sum() == 1:
+                candidates = np.where(~hide[i] & (values[i] > 0), values[i], np.inf)
+                if np.isfinite(candidates.min()):
+                    hide[i, int(np.argmin(candidates))] = True
+    out = df.copy()
+    for j, col in enumerate(columns):
+        out[col] = [SUPPRESSED if hide[i, j] else show_count(v) for i, v in enumerate(values[:, j])]
+    if total_column is not None:
+        out[total_column] = [show_count(v) for v in df[total_column]]
+    return out
+
+
 def suppress_counts(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """A copy of ``df`` with every count from 1 to 10 in ``columns`` replaced by ``"<11"``."""
-    out = df.copy()
-    for col in columns:
-        values = out[col].to_numpy(dtype=float)
-        small = (values > 0) & (values <= SMALL_CELL_MAX)
-        out[col] = np.where(small, SUPPRESSED, [show_count(v) for v in values]).astype(object)
-    return out
+    return suppress_table(df, list(columns))

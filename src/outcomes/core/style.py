@@ -6,6 +6,7 @@ stays light (about a second less).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -54,9 +55,18 @@ def arm_color(index: int) -> str:
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
-    """Return ``ax``, or the axes of a new figure that does not touch pyplot state."""
+    """Return ``ax``, or the axes of a new figure.
+
+    In Jupyter (an IPython kernel is running) the new figure is made by pyplot, so the notebook shows it
+    under the cell, as lifelines' and seaborn's plots are shown; elsewhere (scripts, tests, reports) it is a
+    bare figure that pyplot never holds, so nothing accumulates.
+    """
     if ax is not None:
         return ax
+    if "ipykernel" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=figsize, layout="constrained").add_subplot()
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout="constrained").add_subplot()

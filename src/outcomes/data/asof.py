@@ -107,7 +107,7 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
     _hide_unknown_secondary(out, horizon, earlier=cohort.as_of != date)
     provenance = {**cohort.provenance, "as_of_view": date.isoformat()}
     return Cohort(out.reset_index(drop=True), reference=cohort.reference, as_of=date, covariates=cohort.covariates,
-                  scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False)
+                  scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False, arms=cohort.arms)
 
 
 def _hide_unknown_secondary(out: pd.DataFrame, horizon: np.ndarray, *, earlier: bool) -> None:

@@ -66,6 +66,9 @@ class Cohort:
         Set by :func:`outcomes.synthetic_cohort` and readers; kept by ``write``/``read``.
     source : str, optional
         File name used in error messages.
+    arms : (reference, treatment), optional
+        Declare both arms, so that a cohort in which one arm has nobody yet (an early quarter's view) is
+        still a two-arm cohort. Default: the two labels found in the data.
     copy : bool, default True
         Copy the data, so that later changes to ``df`` cannot reach the cohort
         (its values were validated once, here). Readers that build a frame
@@ -103,11 +106,13 @@ class Cohort:
         provenance: Mapping[str, Any] | None = None,
         source: str | None = None,
         copy: bool = True,
+        arms: tuple[str, str] | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"a Cohort is built from a pandas DataFrame, not {type(df).__name__}")
         self._as_of = None if as_of is None else parse_date(as_of, "as_of")
         self._covariates = tuple(covariates)
+        self._declared_arms = arms
         self._df, self._arms = self._validate(df, reference, source, copy)
         self._scenario = scenario
         self._truth = dict(truth or {})
@@ -154,7 +159,7 @@ class Cohort:
     ) -> tuple[str, str]:
         """Validate and convert, in place in ``df``, every column but the participant id."""
         arm_text = _as_text(df[s.ARM])
-        arms = self._validate_arms(arm_text, reference, source)
+        arms = self._validate_arms(arm_text, reference, source, self._declared_arms)
         if isinstance(arm_text.dtype, pd.CategoricalDtype):
             df[s.ARM] = arm_text.cat.set_categories(list(arms))  # the two labels present, reference first
         else:
@@ -190,7 +195,8 @@ class Cohort:
         return arms
 
     @staticmethod
-    def _validate_arms(values: pd.Series, reference: Any, source: str | None) -> tuple[str, str]:
+    def _validate_arms(values: pd.Series, reference: Any, source: str | None,
+                       arms: tuple[str, str] | None = None) -> tuple[str, str]:
         missing = values.isna().to_numpy()
         if missing.any():
             i = int(np.flatnonzero(missing)[0])
@@ -200,6 +206,9 @@ class Cohort:
             labels = sorted(str(c) for k, c in enumerate(values.cat.categories) if (codes == k).any())
         else:
             labels = sorted(str(v) for v in pd.unique(values.to_numpy()))
+        _refuse_near_duplicate_labels(values, labels, source)
+        if arms is not None:
+            return _declared_arms(labels, reference, arms, source)
         if len(labels) != 2:
             raise InputError(
                 f"{where(s.ARM, None, source)}: found {len(labels)} arm label(s) {labels}; a cohort compares "
@@ -472,6 +481,7 @@ class Cohort:
                 provenance=meta.get("provenance"),
                 source=path.name,
                 copy=False,
+                arms=tuple(meta["arms"]) if meta.get("arms") else None,
             )
         covariates = [c for c in (*s.STANDARD_COVARIATES, s.SITE) if c in df.columns]
         return cls(df, reference=s.CLINICAL, covariates=covariates, provenance={"source": path.name}, source=path.name,
@@ -485,6 +495,34 @@ def _check_secondary(values: pd.Series, column: str, check: str, source: str | N
     if check == "count":
         return check_counts(values, column, source)
     return check_finite(values, column, source)
+
+
+def _refuse_near_duplicate_labels(values: pd.Series, labels: list[str], source: str | None) -> None:
+    """Arm labels that differ only by case or surrounding spaces ('ctl', 'CTL ') are one arm typed two ways."""
+    seen: dict[str, str] = {}
+    for label in labels:
+        key = label.strip().casefold()
+        if key in seen:
+            text = values.astype(str).to_numpy()
+            row = int(np.flatnonzero(text == label)[0]) + 1
+            raise InputError(
+                f"{where(s.ARM, row, source)}: arm labels {seen[key]!r} and {label!r} differ only by case or spaces; "
+                "they look like one arm typed two ways: recode them to one spelling"
+            )
+        seen[key] = label
+
+
+def _declared_arms(labels: list[str], reference: Any, arms: tuple[str, str], source: str | None) -> tuple[str, str]:
+    """The two arms named by the caller (a view of a cohort keeps both arms, even one nobody is in yet)."""
+    arms = tuple(str(a) for a in arms)
+    if len(arms) != 2 or arms[0] == arms[1]:
+        raise InputError(f"arms must name two different arms, not {arms!r}")
+    if str(reference) != arms[0]:
+        raise InputError(f"the reference arm {str(reference)!r} must be the first of arms={arms!r}")
+    unknown = [label for label in labels if label not in arms]
+    if unknown:
+        raise InputError(f"{where(s.ARM, None, source)}: arm label {unknown[0]!r} is not one of the arms {list(arms)}")
+    return arms[0], arms[1]
 
 
 def _put(df: pd.DataFrame, column: str, validated: np.ndarray | pd.Series) -> None:

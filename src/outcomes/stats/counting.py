@@ -39,6 +39,9 @@ def step_at(knots: np.ndarray, values: np.ndarray, t: np.ndarray, *, before: flo
     >>> step_at(np.array([1.0, 3.0]), np.array([0.8, 0.5]), np.array([1.0, 3.0]), before=1.0, left_limit=True).tolist()
     [1.0, 0.8]
     """
+    t = np.asarray(t, dtype=float)
+    if len(knots) == 0:  # no jumps at all: the function is ``before`` everywhere
+        return np.full(t.shape, before, dtype=float)
     pos = np.searchsorted(knots, t, side="left" if left_limit else "right") - 1
     return np.where(pos >= 0, np.asarray(values)[np.maximum(pos, 0)], before)
 

@@ -1,109 +1,149 @@
-"""What evaluators hand over: the quarterly report (HTML + Excel) and grant figures (PNG, PDF, SVG).
+"""What evaluators hand over: the quarterly report (HTML, Word, PDF, Excel, notebook) and grant figures.
 
-- :func:`quarterly` executes the parameterized notebook ``templates/quarterly_report.ipynb``
-  with papermill (parameters: a path and the quarter, never data), exports it to HTML
-  with the code hidden, and writes an Excel workbook of its tables;
-- :func:`grant_figures` writes every figure at single (3.5 in) and double (7 in) column
-  width as 300 dpi PNG, PDF and SVG, each with a caption and an alt-text file.
+The quarter is computed once (:func:`outcomes.present.quarter.compute_quarter`), described once as a
+document (:func:`document.quarterly_document` -> :class:`model.Report`), and rendered by one small
+module per format: ``render_html`` (jinja2), ``render_docx`` (python-docx), ``render_pdf`` (WeasyPrint
+from the HTML), ``render_xlsx`` (openpyxl), and the executed notebook (papermill; its parameters are a
+path, the quarter and the program's name, never data). The grant figures are the report's figures.
 """
 
 from __future__ import annotations
 
 import tempfile
+import tomllib
 import warnings
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
-
-from ...data.cohort import Cohort
 from ...core.errors import InputError
+from ...data.asof import quarter_bounds
+from ...data.cohort import Cohort
+from ...present.quarter import QuarterlyResults, compute_quarter
 from . import figures
-from .build import QuarterlyResults, build, suppress_table
+from .document import methods_lines, quarterly_document
 from .grant import grant_figures
+from .model import Report
+from .render_docx import write_docx
+from .render_html import render_html, write_html
+from .render_pdf import write_pdf
+from .render_xlsx import write_xlsx
 
-__all__ = ["quarterly", "grant_figures", "build", "write_workbook", "methods_text", "figures", "suppress_table",
-           "QuarterlyResults"]
+__all__ = ["FORMATS", "QuarterlyResults", "Report", "build", "compute_quarter", "figures", "grant_figures",
+           "identity", "methods_text", "quarterly", "quarterly_document", "render_html"]
 
+#: Formats ``quarterly`` can write, and the writer of each.
+WRITERS = {"html": write_html, "docx": write_docx, "pdf": write_pdf, "xlsx": write_xlsx}
+FORMATS = (*WRITERS, "ipynb")
+DEFAULT_FORMATS = ("html", "xlsx", "docx", "pdf")
 
-def write_workbook(results: QuarterlyResults, path: str | Path) -> Path:
-    """The report's tables as an Excel workbook, one sheet per table (named for what it holds)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, table in results.tables.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
-        pd.DataFrame({"methods": methods_text(results).split("\n")}).to_excel(writer, sheet_name="methods", index=False)
-    return path
+build = compute_quarter  # the name the first round used
 
 
 def methods_text(results: QuarterlyResults) -> str:
     """The methods and caveats section, as Markdown bullet points."""
-    conf = ", ".join(results.confounders) or "none"
-    lines = [
-        f"- Data as known on {results.as_of}: enrollment, events and exits after that date are not used.",
-        "- Time to relapse and time to dropout: Kaplan-Meier with Greenwood log(-log) 95% intervals; log-rank test; "
-        "Cox proportional hazards with Efron ties; restricted mean survival time with its Greenwood-type SE. All agree "
-        "with R's survival package (tested).",
-        "- Retention: dropout is the event; completion and transfer are competing exits (Aalen-Johansen cumulative "
-        "incidence, Gray's test, Fine-Gray subdistribution hazard ratio), as R's cmprsk.",
-        f"- Self-selection: participants choose peer support. Adjusted and IPTW estimates use {conf}; they remove "
-        "only the confounding these covariates capture (see the E-value in the notebooks for unmeasured confounding).",
-        "- Secondary outcomes: risk ratios (modified Poisson), rate ratios (negative binomial with exposure), and "
-        "ANCOVA of follow-up scores on baseline.",
-        "- The articles' figures are marketing claims, often unsourced and partly inconsistent; each is translated "
-        "into an estimand with stated assumptions before it is compared with these data.",
-        "- Privacy: counts from 1 to 10, and cells from which one could be derived, are suppressed (<11). No "
-        "identifier appears in this report.",
-    ]
-    return "\n".join(lines)
+    return "\n".join(methods_lines(results))
 
 
-def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/") -> Path:
-    """Write the quarterly report for ``quarter``: HTML (code hidden), the executed notebook, and an Excel workbook.
+def identity(program: str | None = None, funder: str | None = None, grant_id: str | None = None,
+             logo: str | None = None, config: str | Path = "outcomes.toml") -> dict[str, str | None]:
+    """The program's name, funder, grant id and logo: from the arguments, else ``[report]`` in ``outcomes.toml``
+    in the working directory, else blank.
+
+    >>> identity(program="Harbor Peer Recovery", config="no-such-file.toml")["program"]
+    'Harbor Peer Recovery'
+    """
+    found: dict = {}
+    path = Path(config)
+    if path.exists():
+        try:
+            found = tomllib.loads(path.read_text(encoding="utf-8")).get("report", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"file '{path}': not valid TOML ({exc}); fix the [report] table") from None
+    given = {"program": program, "funder": funder, "grant_id": grant_id, "logo": logo}
+    out = {k: (v if v is not None else found.get(k)) for k, v in given.items()}
+    if out["logo"] and not Path(out["logo"]).exists():
+        raise InputError(f"logo file '{out['logo']}' does not exist; give the path of a PNG or leave it out")
+    return out
+
+
+def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
+              formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
+              grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0) -> Path:
+    """Write the quarterly report for ``quarter`` in each of ``formats``, all from one computed quarter.
 
     Parameters
     ----------
     cohort_or_path : Cohort or path
-        A cohort, or a cohort file written by :meth:`Cohort.write`. A Cohort is written to a
-        temporary file for the notebook (papermill parameters never carry data) and removed.
+        A cohort, or a cohort file written by :meth:`Cohort.write`.
     quarter : str
         ``"2026Q3"``: the report uses what was known on the quarter's last day.
     out : folder
+        Files are ``quarterly_<quarter>.<format>``.
+    formats : sequence of {"html", "docx", "pdf", "xlsx", "ipynb"}
+        ``ipynb`` is the executed notebook (papermill; parameters: a path, the quarter and the program's
+        identity, never data).
+    program, funder, grant_id, logo : str, optional
+        The program's identity on the title and in each document's metadata (default: ``outcomes.toml``).
 
     Returns
     -------
-    Path of the HTML report (the workbook ``quarterly_<quarter>.xlsx`` sits beside it).
+    Path of the HTML report (or of the first format written when HTML is not asked for).
+
+    Examples
+    --------
+    >>> import outcomes as oc, tempfile
+    >>> path = oc.report.quarterly(oc.synthetic_cohort(n=120, seed=3), "2026Q3", tempfile.mkdtemp(),
+    ...                            formats=["html", "xlsx"], program="Harbor Peer Recovery")
+    >>> path.name
+    'quarterly_2026Q3.html'
     """
-    import nbformat
-    import papermill
-    from nbconvert import HTMLExporter
-
-    from ...data.asof import quarter_bounds
-
-    quarter_bounds(quarter)  # validate early, with a clear message
+    formats = _check_formats(formats)
+    quarter_bounds(quarter)  # a bad quarter fails before any work
+    cohort = cohort_or_path if isinstance(cohort_or_path, Cohort) else _read(cohort_or_path)
+    who = identity(program, funder, grant_id, logo)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed)
+    report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
+                                grant_id=who["grant_id"] or "", logo=who["logo"])
+    written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
+    if "ipynb" in formats:
+        written.append(_notebook(cohort_or_path, quarter, out, who))
+    return next((p for p in written if p.suffix == ".html"), written[0])
+
+
+def _check_formats(formats: Sequence[str] | str) -> list[str]:
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
+    formats = [f.lower().lstrip(".") for f in formats]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"format {unknown[0] if unknown else '(none)'!r} is not one of {list(FORMATS)}; "
+                         "write e.g. --format html,docx,pdf,xlsx")
+    return formats
+
+
+def _read(path: str | Path) -> Cohort:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"file '{path}' does not exist")
+    return Cohort.read(path)
+
+
+def _notebook(cohort_or_path: Cohort | str | Path, quarter: str, out: Path, who: dict) -> Path:
+    """Execute the report notebook with papermill (parameters: a path, the quarter, the identity; never data)."""
+    import papermill
+
     template = resources.files("outcomes.outputs").joinpath("templates/quarterly_report.ipynb")
     executed = out / f"quarterly_{quarter}.ipynb"
     with tempfile.TemporaryDirectory() as tmp:
-        if isinstance(cohort_or_path, Cohort):
-            path = cohort_or_path.write(Path(tmp) / "cohort.parquet")
-        else:
-            path = Path(cohort_or_path)
-            if not path.exists():
-                raise InputError(f"file '{path}' does not exist")
+        path = (cohort_or_path.write(Path(tmp) / "cohort.parquet") if isinstance(cohort_or_path, Cohort)
+                else Path(cohort_or_path))
+        parameters = {"cohort_path": str(path.resolve()), "quarter": quarter, "program": who["program"] or "",
+                      "funder": who["funder"] or "", "grant_id": who["grant_id"] or ""}
         with resources.as_file(template) as template_path, warnings.catch_warnings():
-            # the notebook machinery's own deprecations; the analyses' warnings are notes in the report
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
-            papermill.execute_notebook(
-                str(template_path), str(executed),
-                parameters={"cohort_path": str(path.resolve()), "quarter": quarter, "output_dir": str(out.resolve())},
-                kernel_name="python3", progress_bar=False, log_output=False,
-            )
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    html = out / f"quarterly_{quarter}.html"
-    html.write_text(body, encoding="utf-8")
-    return html
+            warnings.simplefilter("ignore", DeprecationWarning)  # the notebook machinery's own deprecations
+            papermill.execute_notebook(str(template_path), str(executed), parameters=parameters,
+                                       kernel_name="python3", progress_bar=False, log_output=False)
+    return executed

@@ -95,12 +95,38 @@ def km_figure(res: ArmComparison, width: float = SINGLE, at_risk_times: Sequence
 
 
 def cif_figure(cr: CompetingRisks, width: float = SINGLE) -> Figure:
-    """Cumulative incidence of dropout (solid) against completion and transfer (dashed), by arm."""
+    """Cumulative incidence of dropout (solid), completion (dashed) and transfer (dotted), by arm."""
     with house_style(width):
         fig = _figure(width)
         ax = fig.add_subplot()
         cr.plot(ax=ax)
-        ax.set_title("Leaving treatment: dropout vs other exits", fontsize="medium")
+        ax.set_title("Leaving treatment: dropout, completion and transfer", fontsize="medium")
+        ax.legend(frameon=False, fontsize="x-small", ncols=2, loc="upper left")
+    return fig
+
+
+def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
+    """The last quarters, each as known at its end: enrollment, 90-day retention, relapse hazard ratio (95% CIs)."""
+    with house_style(width):
+        fig = _figure(width, 1.05)
+        axes = fig.subplots(3, 1, sharex=True)
+        x = np.arange(len(trend))
+        enrolled = trend.enrolled.to_numpy(dtype=float)
+        shown = ~((enrolled > 0) & (enrolled <= 10))  # 1-10 participants are not drawn
+        axes[0].bar(x[shown], enrolled[shown], color=ESTIMATE_COLOR)
+        axes[0].set_ylabel("enrolled\n(to date)")
+        for ax, (value, low, high, label) in zip(axes[1:], (
+                ("retained_90", "retained_90_lower", "retained_90_upper", "retained\nat 90 days"),
+                ("hazard_ratio", "hr_lower", "hr_upper", "hazard ratio\nof relapse"))):
+            v, lo, hi = (trend[c].to_numpy(dtype=float) for c in (value, low, high))
+            ok = np.isfinite(v) & np.isfinite(lo) & np.isfinite(hi)
+            ax.errorbar(x[ok], v[ok], yerr=[v[ok] - lo[ok], hi[ok] - v[ok]], fmt="o-", color=ESTIMATE_COLOR,
+                        capsize=2, linewidth=1)
+            ax.set_ylabel(label)
+        axes[2].axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
+        axes[1].set_ylim(0, 1)
+        axes[2].set_xticks(x, trend.quarter.tolist(), rotation=45, fontsize="x-small")
+        axes[0].set_title("The last quarters, each as known at its end", fontsize="medium")
     return fig
 
 
@@ -156,7 +182,7 @@ def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
 
 
 def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[float] = (30, 90, 180)) -> Figure:
-    """Retention (not dropped out) at 30, 90 and 180 days by arm, with 95% CIs."""
+    """Retention (not dropped out) at 30, 90 and 180 days by arm, with 95% CIs (completion is not dropout)."""
     horizon = min(c.last_time for c in cr.curves.values())
     days = [d for d in days if d <= horizon] or [horizon]
     at = cr.cif_at(days)

@@ -1,0 +1,207 @@
+"""The quarterly report as a document: sections in the order a funder reads them, the summary first.
+
+:func:`quarterly_document` turns one computed quarter (:class:`~outcomes.present.quarter.QuarterlyResults`)
+into a :class:`~outcomes.outputs.report.model.Report`. A section whose analysis could not be
+estimated says so in place, with the reason; nothing is narrated or drawn from a quantity that
+was not estimated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...core import formatting as fmt
+from ...present.narrate import narrate
+from ...present.quarter import QuarterlyResults
+from ...present.tables import SUPRT_TARGET
+from . import figures as F
+from .model import Figure, Report, Section, Table
+
+__all__ = ["methods_lines", "quarterly_document"]
+
+W = 7.0  # figures are drawn at double-column width
+
+
+def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = "", grant_id: str = "",
+                       logo: str | None = None) -> Report:
+    """The report of one computed quarter, summary first."""
+    sections = (
+        Section("Summary", tuple(r.summary)),
+        _trend(r), _enrollment(r), _follow_up(r), _retention(r), _relapse(r), _secondary(r), _claims(r),
+        _change(r), _data_quality(r), _methods(r),
+    )
+    name = program or "Peer recovery support program"
+    return Report(title=f"{name}: quarterly outcomes report, {r.quarter}", program=name, funder=funder,
+                  grant_id=grant_id, period=f"{_day(r.start)} to {_day(r.as_of)}", quarter=r.quarter,
+                  sections=tuple(sec for sec in sections if sec is not None), logo=logo)
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def _missing(r: QuarterlyResults, *whats: str) -> str:
+    """One sentence saying what could not be estimated this quarter, and why."""
+    for what in whats:
+        if what in r.not_estimable:
+            return f"Not estimable this quarter ({what}): {r.not_estimable[what]}."
+    return "Not estimable this quarter."
+
+
+def _trend(r: QuarterlyResults) -> Section | None:
+    if len(r.trend) < 2:
+        return None
+    return Section("Trend over the last quarters", (
+        "Each quarter is computed as it was known at its own end, so a board sees the direction, not one number.",),
+        figures=(Figure("trend", "Enrollment to date, retention at 90 days and the hazard ratio of relapse (peer "
+                        "support + clinical vs clinical only) with 95% confidence intervals, by quarter. Quarters "
+                        "with an arm of fewer than 11 participants show no estimates.",
+                        "Three stacked panels over the last quarters: bars of enrollment, points with intervals of "
+                        "90-day retention, and points with intervals of the hazard ratio around a dashed line at 1.",
+                        lambda w: F.trend_figure(r.trend, w)),))
+
+
+def _enrollment(r: QuarterlyResults) -> Section:
+    return Section("Enrollment", tables=(Table("enrollment", "Participants enrolled this quarter and to date, by site "
+                                               "and arm. Counts of 1 to 10, and counts that would reveal one, show "
+                                               "as <11.", r.tables["enrollment"]),),
+                   figures=(Figure("enrollment_by_quarter", "Participants enrolled per quarter, stacked by site; cells of 1 to "
+                                   "10 participants are not drawn.",
+                                   "Stacked bar chart of enrollment per quarter, one colour per site.",
+                                   lambda w: F.enrollment_figure(r.cohort, w)),))
+
+
+def _follow_up(r: QuarterlyResults) -> Section:
+    text = (f"SAMHSA expects at least {SUPRT_TARGET:.0%} of participants to be reached at each follow-up. SUPRT "
+            "replaced GPRA on 1 October 2025 with interviews at baseline, 6 months (plus or minus 30 days), "
+            "annually and at closeout. A participant is due once their window has closed and reached if still "
+            "in contact when it opened.",)
+    return Section("Follow-up against SAMHSA's target", text, tables=(Table(
+        "follow_up", "Follow-up interviews due and reached, by window and arm. A share whose count (or whose "
+        "complement) is 1 to 10 shows as a band.", r.tables["follow_up"]),))
+
+
+def _retention(r: QuarterlyResults) -> Section:
+    if r.competing is None:
+        return Section("Retention", (_missing(r, "leaving treatment", "retention"),))
+    cr = r.competing
+    text = (narrate(cr), "Completing the program is its planned end, not a failure: dropout, completion and "
+            "transfer are drawn as separate curves, and retention counts only dropout as leaving early.")
+    figures = [Figure("retention_30_90_180", "Retention (not dropped out) at 30, 90 and 180 days by arm, with 95% confidence "
+                      "intervals.", "Grouped bar chart of the share retained at days 30, 90 and 180, one bar per arm.",
+                      lambda w: F.retention_figure(cr, w)),
+               Figure("cumulative_incidence_dropout", f"Cumulative incidence of dropout (solid), completion (dashed) and transfer "
+                      f"(dotted) by arm (Aalen-Johansen). Gray's test of dropout: p {_p(cr.gray.p_value)}.",
+                      "Step chart of the share who left treatment over days since enrollment, one line style per "
+                      "way of leaving and one colour per arm.", lambda w: F.cif_figure(cr, w))]
+    return Section("Retention", text, tables=(Table("retention", "Retention at 30, 90 and 180 days (completion and "
+                                                    "transfer are competing exits, not dropout).",
+                                                    r.tables["retention"]),), figures=tuple(figures))
+
+
+def _p(p: float) -> str:
+    from ...core.formatting import p_value
+
+    text = p_value(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def _relapse(r: QuarterlyResults) -> Section:
+    if r.relapse is None:
+        return Section("Time to relapse", (_missing(r, "relapse"),))
+    rel = r.relapse
+    hr = rel.hazard_ratio
+    figures = [Figure("km_relapse", "Kaplan-Meier estimates of time to first relapse by arm, with 95% confidence "
+                      f"bands. Hazard ratio, peer support + clinical vs clinical only: {fmt.ratio(hr.value)} (95% CI "
+                      f"{fmt.interval(hr.ci_lower, hr.ci_upper)}). Numbers at risk below; counts of 1 to 10 show as "
+                      "<11.",
+                      "Line chart of the share without relapse over days since enrollment, one line per arm.",
+                      lambda w: F.km_figure(rel, w)),
+               Figure("forest_hazard_ratios", "Hazard ratios of relapse (peer support + clinical vs clinical only) with 95% "
+                      "confidence intervals: unadjusted, adjusted for the covariates, and IPTW-weighted.",
+                      "Forest plot of the hazard ratio estimates on a log scale, with a dashed line at 1.",
+                      lambda w: F.forest_figure(r.hazard_ratios(), w))]
+    text = [narrate(rel)]
+    notes = [_missing(r, what) for what in ("adjusted relapse", "IPTW relapse") if what in r.not_estimable]
+    if r.balance is not None and r.relapse_iptw is not None:
+        text.append("Participants choose peer support, so the arms differ. The IPTW estimate re-weights them to the "
+                    "same covariate mix; the love plot shows the balance achieved.")
+        bal = r.balance
+        figures.append(Figure("love_plot", "Standardized mean differences of the covariates between arms before "
+                              "(open) and after (filled) weighting; the dashed line marks 0.1.",
+                              "Dot chart of covariate imbalance before and after weighting.",
+                              lambda w: F.love_figure(bal, w)))
+    return Section("Time to relapse", tuple(text), tables=(Table(
+        "relapse", "Relapse by arm and the comparisons of the arms (95% confidence intervals).",
+        r.tables["relapse"]),), figures=tuple(figures), notes=tuple(notes))
+
+
+def _secondary(r: QuarterlyResults) -> Section:
+    if not r.secondary:
+        reason = r.not_estimable.get("secondary outcomes")
+        return Section("Secondary outcomes", (f"Not estimable this quarter: {reason}." if reason else
+                                              "No secondary outcomes could be compared this quarter.",))
+    notes = tuple(f"{what}: not estimable ({why})." for what, why in r.not_estimable.items()
+                  if what not in ("relapse", "adjusted relapse", "IPTW relapse", "retention", "leaving treatment",
+                                  "claims", "balance"))
+    return Section("Secondary outcomes", tuple(narrate(res) for res in r.secondary.values()),
+                   tables=(Table("secondary_outcomes", "Secondary outcomes: ratios (risk, rate) or adjusted mean "
+                                 "differences, peer support + clinical vs clinical only.",
+                                 r.tables["secondary_outcomes"]),), notes=notes)
+
+
+def _claims(r: QuarterlyResults) -> Section:
+    if r.reconciliation is None:
+        return Section("The articles' claims against this program's data", (_missing(r, "claims"),))
+    rec = r.reconciliation
+    counts = rec.rows.drop_duplicates(subset=["source", "estimand", "claimed", "reading"]).verdict.str.split(":").str[0]
+    tally = ", ".join(f"{n} {v}" for v, n in counts.value_counts().items())
+    return Section("The articles' claims against this program's data", (
+        "Each figure the source articles cite is read as an estimand and compared with this program's estimate "
+        f"and its 95% confidence interval ({tally}).",),
+        tables=(Table("claims", "Claims from the source articles: what each means, this program's estimate "
+                      "(95% CI) and the verdict.", r.tables["claims"]),),
+        figures=(Figure("claims_vs_cohort", "Effects claimed in the articles (orange) against this program's estimates with "
+                        "95% confidence intervals (blue), on a ratio scale (1 = no difference).",
+                        "Dot-and-interval chart of claimed ratios against this program's estimates.",
+                        lambda w: F.claims_figure(rec, w)),))
+
+
+def _change(r: QuarterlyResults) -> Section:
+    return Section("Change since the previous quarter", tables=(Table(
+        "change_since_last_quarter", "Key numbers this quarter and last quarter, each as known at its end.",
+        r.tables["change_since_last_quarter"]),))
+
+
+def _data_quality(r: QuarterlyResults) -> Section:
+    return Section("Data quality", tables=(Table("data_quality", "Where the data came from, rows excluded and "
+                                                 "values missing (counts of 1 to 10 show as <11).",
+                                                 r.tables["data_quality"]),), notes=tuple(r.notes))
+
+
+def methods_lines(r: QuarterlyResults) -> tuple[str, ...]:
+    """The methods and caveats, one bullet each."""
+    conf = ", ".join(r.confounders) or "none"
+    return (
+        f"- Data as known on {_day(r.as_of)}: enrollment, events and exits after that date are not used, so "
+        "re-running this report on a newer extract gives the same numbers.",
+        "- Time to relapse and time to dropout: Kaplan-Meier with Greenwood log(-log) 95% intervals; log-rank test; "
+        "Cox proportional hazards with Efron ties; restricted mean survival time with its Greenwood-type SE. All "
+        "agree with R's survival package (tested).",
+        "- Retention: dropout is the event; completion and transfer are competing exits (Aalen-Johansen cumulative "
+        "incidence, Gray's test, Fine-Gray subdistribution hazard ratio), as R's cmprsk.",
+        f"- Self-selection: participants choose peer support. Adjusted and IPTW estimates use {conf}; they remove "
+        "only the confounding these covariates capture.",
+        "- Secondary outcomes: risk ratios (modified Poisson), rate ratios (negative binomial with exposure, or "
+        "Poisson with robust SEs where the overdispersion cannot be estimated), and ANCOVA of follow-up scores.",
+        "- The articles' figures are marketing claims, often unsourced and partly inconsistent; each is translated "
+        "into an estimand with stated assumptions before it is compared with these data.",
+        "- Privacy: counts from 1 to 10, and cells from which one could be derived, are suppressed (<11); shares "
+        "of small counts show as bands; no estimate is shown while an arm has fewer than 11 participants. No "
+        "identifier appears in this report.",
+    )
+
+
+def _methods(r: QuarterlyResults) -> Section:
+    return Section("Methods and caveats", methods_lines(r))
+

@@ -1,0 +1,60 @@
+"""Word renderer (python-docx): headings, paragraphs, real tables and figures with captions, for funders who
+edit and paste."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .model import Report, Section
+
+__all__ = ["write_docx"]
+
+
+def _section(doc, section: Section) -> None:
+    from docx.shared import Inches, Pt
+
+    doc.add_heading(section.title, level=1)
+    for paragraph in section.text:
+        if paragraph.startswith("- "):
+            doc.add_paragraph(paragraph[2:], style="List Bullet")
+        else:
+            doc.add_paragraph(paragraph)
+    for table in section.tables:
+        frame = table.frame
+        grid = doc.add_table(rows=1, cols=len(frame.columns), style="Light Grid Accent 1")
+        for cell, heading in zip(grid.rows[0].cells, frame.columns):
+            cell.text = str(heading)
+        for row in frame.itertuples(index=False):
+            for cell, value in zip(grid.add_row().cells, row):
+                cell.text = "" if value is None else str(value)
+        caption = doc.add_paragraph(f"Table: {table.caption}", style="Caption")
+        caption.runs[0].font.size = Pt(8)
+    for figure in section.figures:
+        doc.add_picture(io.BytesIO(figure.png()), width=Inches(6.0))
+        picture = doc.inline_shapes[-1]._inline
+        picture.docPr.set("descr", figure.alt)  # alt text, read by screen readers
+        doc.add_paragraph(f"Figure: {figure.caption}", style="Caption")
+    for note in section.notes:
+        doc.add_paragraph(note, style="List Bullet")
+
+
+def write_docx(report: Report, path: Path) -> Path:
+    """The report as a Word document (metadata: title, author = program, subject = period)."""
+    import docx
+
+    doc = docx.Document()
+    doc.core_properties.title = report.title
+    doc.core_properties.author = report.program
+    doc.core_properties.subject = f"Reporting period {report.period}"
+    doc.core_properties.keywords = ", ".join(k for k in (report.funder, report.grant_id, report.quarter) if k)
+    if report.logo:
+        from docx.shared import Inches
+
+        doc.add_picture(report.logo, width=Inches(1.2))
+    doc.add_heading(report.title, level=0)
+    doc.add_paragraph(report.subtitle)
+    for section in report.sections:
+        _section(doc, section)
+    doc.save(path)
+    return path

@@ -1,0 +1,264 @@
+"""One quarter, computed once: every analysis as known at the quarter's end, and what people may see of it.
+
+:func:`compute_quarter` runs the analyses of the quarterly report on the cohort
+as known on the quarter's last day. An analysis that cannot be estimated is kept
+as its reason (``not_estimable``), never as a crash; its caveats (warnings) become
+notes. The human tables (:mod:`outcomes.present.tables`), the summary sentences
+and the trend over the last quarters are built here, once; every document format
+renders these and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from ..analyses.comparison import ArmComparison
+from ..analyses.compare import compare_arms
+from ..analyses.competing import CompetingRisks, cumulative_incidence
+from ..analyses.secondary import SecondaryComparison, compare_secondary
+from ..analyses.weighting import Balance, balance
+from ..claims.reconcile import Reconciliation, reconcile
+from ..core.disclosure import is_small
+from ..core.errors import InputError, OutcomesError, OutcomesWarning
+from ..core.results import Estimate
+from ..data import schema as s
+from ..data.asof import as_of, previous_quarter, quarter_bounds
+from ..data.cohort import Cohort
+from ..data.outcomes import SECONDARY_OUTCOMES
+from . import tables as t
+from .summary import summary_sentences
+
+__all__ = ["QuarterlyResults", "attempt", "compute_quarter", "trend"]
+
+T = TypeVar("T")
+
+
+def attempt(fn: Callable[[], T], what: str, notes: list[str], reasons: dict[str, str]) -> T | None:
+    """Run one analysis: its result, or None with the reason kept in ``reasons[what]``; caveats go to ``notes``."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OutcomesWarning)
+            result = fn()
+    except OutcomesError as exc:
+        reasons[what] = str(exc)
+        return None
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, OutcomesWarning)):
+        notes.append(f"{what}: {message}")
+    return result
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class QuarterlyResults:
+    """The analyses of one quarter (as known at its last day), and the tables and sentences built from them.
+
+    ``not_estimable`` maps an analysis (``"relapse"``, ``"IPTW relapse"``, ...) to the reason it could not
+    be estimated this quarter; its result field is then None.
+    """
+
+    quarter: str
+    start: dt.date
+    as_of: dt.date
+    cohort: Cohort
+    previous: Cohort | None
+    relapse: ArmComparison | None
+    relapse_adjusted: ArmComparison | None
+    relapse_iptw: ArmComparison | None
+    retention: ArmComparison | None
+    competing: CompetingRisks | None
+    secondary: dict[str, SecondaryComparison]
+    reconciliation: Reconciliation | None
+    balance: Balance | None
+    confounders: tuple[str, ...]
+    notes: list[str]
+    not_estimable: dict[str, str]
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    summary: list[str]
+    trend: pd.DataFrame
+
+    def hazard_ratios(self) -> list[tuple[str, Estimate]]:
+        """The relapse hazard ratios that were estimated: unadjusted, adjusted, IPTW."""
+        pairs = (("unadjusted", self.relapse), ("adjusted", self.relapse_adjusted), ("IPTW", self.relapse_iptw))
+        return [(label, res.hazard_ratio) for label, res in pairs if res is not None]
+
+
+def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0,
+                    trend_quarters: int = 8) -> QuarterlyResults:
+    """Run every analysis of the quarterly report on the cohort as known at the quarter's end.
+
+    Raises
+    ------
+    InputError
+        No enrollment dates, a quarter after the cohort's as-of date, or nobody enrolled by the quarter's end.
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> from outcomes.present.quarter import compute_quarter
+    >>> r = compute_quarter(oc.synthetic_cohort(n=60, seed=2), "2026Q3", bootstrap=50)
+    >>> r.summary[0].startswith("In 2026Q3")
+    True
+    """
+    start, end = quarter_bounds(quarter)
+    view = _view(cohort, quarter, end)
+    prev_end = quarter_bounds(previous_quarter(quarter))[1]
+    previous = as_of(cohort, prev_end) if (view.df[s.ENROLL_DATE] <= pd.Timestamp(prev_end)).any() else None
+    notes: list[str] = []
+    reasons: dict[str, str] = {}
+    results = _analyses(view, notes, reasons, bootstrap, seed)
+    before = _key_numbers(previous, _quiet_relapse(previous)) if previous is not None else None
+    now = _key_numbers(view, results["relapse"])
+    tables = _tables(view, start, results, now, before)
+    trend_table = trend(cohort, quarter, quarters=trend_quarters)
+    return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
+                            not_estimable=reasons, tables=tables, trend=trend_table,
+                            summary=summary_sentences(quarter, view, start, results, now, before), **results)
+
+
+def _view(cohort: Cohort, quarter: str, end: dt.date) -> Cohort:
+    if s.ENROLL_DATE not in cohort.df.columns:
+        raise InputError("a quarterly report needs enrollment dates (enroll_date) to know who was enrolled when")
+    if cohort.as_of is not None and end > cohort.as_of:
+        raise InputError(f"quarter {quarter} ends on {end}, after this cohort's as-of date {cohort.as_of}: "
+                         "choose an earlier quarter, or a newer extract")
+    if not (cohort.df[s.ENROLL_DATE] <= pd.Timestamp(end)).any():
+        raise InputError(f"nobody was enrolled by the end of {quarter} ({end}): choose a later quarter")
+    return as_of(cohort, end)
+
+
+#: Why no estimate is shown while an arm has 1-10 participants: a percentage or a curve of so few reveals counts.
+SMALL_ARM_REASON = ("an arm has fewer than 11 participants: estimates are shown once both arms have at least 11 "
+                    "(CMS cell-size rule)")
+
+
+def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap: int, seed: int) -> dict[str, Any]:
+    confounders = tuple(c for c in view.covariates if c in view.df.columns and view.df[c].notna().any())
+    has = view.outcomes
+    if _has_small_arm(view):
+        reasons.update({what: SMALL_ARM_REASON for what in ("relapse", "retention", "leaving treatment",
+                                                              "secondary outcomes", "claims")})
+        return dict(relapse=None, relapse_adjusted=None, relapse_iptw=None, retention=None, competing=None,
+                    secondary={}, reconciliation=None, balance=None, confounders=confounders)
+
+    def run(what: str, fn: Callable[[], T], needs: bool = True) -> T | None:
+        return attempt(fn, what, notes, reasons) if needs else None
+
+    relapse = run("relapse", lambda: compare_arms(view, "relapse"), "relapse" in has)
+    secondary = {}
+    for name, spec in SECONDARY_OUTCOMES.items():
+        if all(c in view.df.columns and view.df[c].notna().any() for c in spec.column_names):
+            res = run(spec.words, lambda name=name: compare_secondary(view, name))
+            if res is not None:
+                secondary[name] = res
+    iptw = run("IPTW relapse", lambda: compare_arms(view, "relapse", adjust=confounders, weights="iptw",
+                                                   bootstrap=bootstrap, seed=seed),
+               relapse is not None and bool(confounders))
+    return dict(
+        relapse=relapse,
+        relapse_adjusted=run("adjusted relapse", lambda: compare_arms(view, "relapse", adjust=confounders),
+                             relapse is not None and bool(confounders)),
+        relapse_iptw=iptw,
+        retention=run("retention", lambda: compare_arms(view, "retention"), "retention" in has),
+        competing=run("leaving treatment", lambda: cumulative_incidence(view), "retention" in has),
+        secondary=secondary,
+        reconciliation=run("claims", lambda: reconcile(view)),
+        balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
+        confounders=confounders,
+    )
+
+
+def _has_small_arm(view: Cohort) -> bool:
+    sizes = view.df[s.ARM].value_counts()
+    return any(is_small(int(sizes.get(arm, 0))) for arm in view.arms)
+
+
+def _quiet_relapse(view: Cohort | None) -> ArmComparison | None:
+    """Last quarter's unadjusted comparison, for the change table (its caveats were in last quarter's report)."""
+    if view is None or "relapse" not in view.outcomes or _has_small_arm(view):
+        return None
+    return attempt(lambda: compare_arms(view, "relapse"), "previous quarter", [], {})
+
+
+def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float]:
+    out = {"Participants enrolled to date": float(len(view))}
+    if relapse is not None:
+        out["Hazard ratio of relapse (unadjusted)"] = relapse.hazard_ratio.value
+        try:
+            at = relapse.survival_at([365]).set_index("arm")
+            for arm in relapse.arms:
+                out[f"12-month relapse, {s.arm_label(arm)}"] = 1 - at.loc[arm, "survival"]
+        except OutcomesError:
+            pass
+    return out
+
+
+def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
+            before: dict[str, float] | None) -> dict[str, pd.DataFrame]:
+    tables = {"enrollment": t.enrollment_table(view, start), "follow_up": t.follow_up_table(view)}
+    if r["competing"] is not None:
+        tables["retention"] = t.retention_table(r["competing"])
+    if r["relapse"] is not None:
+        tables["relapse"] = t.relapse_table(r["relapse"], r["relapse_adjusted"], r["relapse_iptw"])
+    if r["secondary"]:
+        tables["secondary_outcomes"] = t.secondary_table(r["secondary"])
+    if r["reconciliation"] is not None:
+        tables["claims"] = t.claims_table(r["reconciliation"])
+    tables["change_since_last_quarter"] = t.change_table(now, before)
+    tables["data_quality"] = t.data_quality_table(view)
+    return tables
+
+
+def trend(cohort: Cohort, quarter: str, *, quarters: int = 8) -> pd.DataFrame:
+    """The last ``quarters`` quarters up to ``quarter``, each as known at its own end: participants enrolled,
+    90-day retention and the relapse hazard ratio with their intervals (NaN where not estimable).
+
+    Columns: ``quarter, as_of, enrolled, retained_90, retained_90_lower, retained_90_upper, hazard_ratio,
+    hr_lower, hr_upper``. Quarters before the first enrollment are left out.
+    """
+    rows = []
+    q = quarter
+    for _ in range(quarters):
+        end = quarter_bounds(q)[1]
+        if (cohort.df[s.ENROLL_DATE] <= pd.Timestamp(end)).any() and (cohort.as_of is None or end <= cohort.as_of):
+            rows.append(_trend_row(as_of(cohort, end), q, end))
+        q = previous_quarter(q)
+    columns = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
+               "hazard_ratio", "hr_lower", "hr_upper"]
+    return pd.DataFrame(rows[::-1], columns=columns)
+
+
+def _trend_row(view: Cohort, quarter: str, end: dt.date) -> dict[str, Any]:
+    row: dict[str, Any] = {"quarter": quarter, "as_of": end, "enrolled": len(view)}
+    if _has_small_arm(view):
+        return row  # nothing estimated from an arm of 1-10 participants
+    sink: dict[str, str] = {}
+    rel = attempt(lambda: compare_arms(view, "relapse"), "relapse", [], sink) if "relapse" in view.outcomes else None
+    row.update(hazard_ratio=np.nan, hr_lower=np.nan, hr_upper=np.nan, retained_90=np.nan, retained_90_lower=np.nan,
+               retained_90_upper=np.nan)
+    if rel is not None:
+        row.update(hazard_ratio=rel.hazard_ratio.value, hr_lower=rel.hazard_ratio.ci_lower,
+                   hr_upper=rel.hazard_ratio.ci_upper)
+    pooled = _pooled_retention_90(view) if "retention" in view.outcomes else None
+    if pooled is not None:
+        row.update(retained_90=pooled[0], retained_90_lower=pooled[1], retained_90_upper=pooled[2])
+    return row
+
+
+def _pooled_retention_90(view: Cohort) -> tuple[float, float, float] | None:
+    """Retention at 90 days of everyone (both arms), from the cumulative incidence of dropout."""
+    from ..stats.cumulative_incidence import aalen_johansen
+
+    df = view.df
+    reason = df[s.EXIT_REASON].astype(str).to_numpy()
+    status = np.where(reason == "dropout", 1, np.where(reason == "in_treatment", 0, 2))
+    curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
+    if curve.last_time < 90:
+        return None
+    at = curve.at(np.array([90.0]))
+    return float(1 - at.cif.iloc[0]), float(1 - at.ci_upper.iloc[0]), float(1 - at.ci_lower.iloc[0])

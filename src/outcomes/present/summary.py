@@ -1,0 +1,113 @@
+"""The report's first section: 4-6 plain sentences with the quarter's key numbers, generated from results.
+
+Counts follow the small-cell rule (and the difference rule: this quarter's
+enrollment is not given when it would reveal a count from 1 to 10 enrolled before);
+an analysis that could not be estimated says so, with its reason in the section below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core import formatting as fmt
+from ..core.disclosure import is_small, share
+from ..core.errors import OutcomesError
+from ..data import schema as s
+from ..data.cohort import Cohort
+
+__all__ = ["summary_sentences"]
+
+
+def _words(n: float) -> str:
+    """A count in a sentence: "fewer than 11" for 1-10."""
+    return "fewer than 11" if is_small(n) else fmt.count(n)
+
+
+def _arm(arm: str) -> str:
+    return {s.CLINICAL: "with clinical care only", s.PEER_CLINICAL: "with peer support added"}.get(arm, f"in arm {arm}")
+
+
+def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
+                      before: dict[str, float] | None) -> list[str]:
+    """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each."""
+    return [_enrollment(quarter, view, start), _retention(r), _relapse(r), _follow_up(view), _change(now, before)]
+
+
+def _enrollment(quarter: str, view: Cohort, start: dt.date) -> str:
+    df = view.df
+    new = int((df[s.ENROLL_DATE] >= pd.Timestamp(start)).sum())
+    total = len(view)
+    by_arm = " and ".join(f"{_words(int((df[s.ARM] == a).sum()))} {_arm(a)}" for a in view.arms)
+    if is_small(total):
+        return (f"By the end of {quarter}, fewer than 11 participants had enrolled; counts of 1 to 10 are not shown, "
+                "and most comparisons wait until more participants and events accrue.")
+    if is_small(total - new):  # the number enrolled before this quarter would follow by subtraction
+        head = f"In {quarter}, most of the program's participants enrolled"
+    else:
+        head = f"In {quarter}, {_words(new)} participants enrolled"
+    return f"{head}; {_words(total)} have enrolled to date ({by_arm})."
+
+
+def _retention(r: dict[str, Any]) -> str:
+    cr = r["competing"]
+    if cr is None:
+        return "Retention is not estimable this quarter (see the retention section for why)."
+    parts = []
+    for day in (90, 180):
+        try:
+            at = cr.cif_at([day]).set_index("arm")
+        except OutcomesError:
+            continue
+        parts.append(f"at {day} days, " + " and ".join(
+            f"{fmt.percent(1 - at.loc[a, 'cif'])} {_arm(a)}" for a in cr.arms))
+    if not parts:
+        return "Retention at 90 days is not estimable yet: follow-up is shorter than 90 days in an arm."
+    return "Participants still in treatment (not dropped out): " + "; ".join(parts) + "."
+
+
+def _relapse(r: dict[str, Any]) -> str:
+    rel = r["relapse"]
+    if rel is None:
+        return ("The arms cannot be compared on relapse this quarter: there are too few relapses, or none in an arm "
+                "(see the relapse section).")
+    hr = rel.hazard_ratio
+    direction = "lower" if hr.value < 1 else "higher"
+    ref, trt = rel.arms
+    certain = "the interval excludes no difference" if (hr.ci_upper < 1 or hr.ci_lower > 1) else \
+        "the interval includes no difference"
+    return (f"The hazard of relapse was {fmt.percent(abs(1 - hr.value))} {direction} {_arm(trt)} than {_arm(ref)} "
+            f"(hazard ratio {fmt.ratio(hr.value)}, 95% CI {fmt.interval(hr.ci_lower, hr.ci_upper)}; {certain}).")
+
+
+def _follow_up(view: Cohort) -> str:
+    df = view.df
+    if s.FOLLOWUP_DAYS not in df:
+        return "Follow-up against SAMHSA's 80% target cannot be computed: the extract has no last-contact dates."
+    days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days
+    due = days_enrolled >= 210
+    if not due.any():
+        return "Nobody has reached the end of the 6-month follow-up window yet (SAMHSA's target: 80% reached)."
+    reached = int((due & (df[s.FOLLOWUP_DAYS] >= 150)).sum())
+    if is_small(int(due.sum())):
+        return "Fewer than 11 participants are due for the 6-month follow-up so far (SAMHSA's target: 80% reached)."
+    rate = share(reached, int(due.sum()))
+    meets = "meeting" if reached / due.sum() >= 0.8 else "short of"
+    return (f"At the 6-month follow-up, {rate} of the {_words(int(due.sum()))} participants due were reached, "
+            f"{meets} SAMHSA's 80% target.")
+
+
+def _change(now: dict[str, float], before: dict[str, float] | None) -> str:
+    if before is None:
+        return "This is the program's first quarter with participants: there is no earlier quarter to compare."
+    enrolled_now, enrolled_before = now["Participants enrolled to date"], before["Participants enrolled to date"]
+    growth = enrolled_now - enrolled_before
+    text = ("Since last quarter, enrollment to date grew by fewer than 11 participants" if is_small(growth) else
+            f"Since last quarter, enrollment to date grew from {_words(enrolled_before)} to {_words(enrolled_now)}")
+    key = "Hazard ratio of relapse (unadjusted)"
+    if fmt.is_number(now.get(key, np.nan)) and fmt.is_number(before.get(key, np.nan)):
+        text += f", and the hazard ratio of relapse moved from {fmt.ratio(before[key])} to {fmt.ratio(now[key])}"
+    return text + "."

@@ -1,0 +1,169 @@
+"""Tables for people: human headings, one formatting rule set, disclosure control applied once.
+
+Every function takes results (or a cohort view) and returns a DataFrame of text
+ready to render in HTML, Word, PDF or Excel: counts from 1 to 10 and the cells
+that would reveal them are hidden (:mod:`outcomes.core.disclosure`), numbers
+follow :mod:`outcomes.core.formatting`, and no ``nan``, ``inf`` or scientific
+notation can appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..analyses.comparison import ArmComparison
+from ..analyses.competing import CompetingRisks
+from ..analyses.secondary import SecondaryComparison
+from ..claims.catalog import SOURCES, registry
+from ..claims.reconcile import Reconciliation, estimand_info
+from ..core import formatting as fmt
+from ..core.disclosure import is_small, share, suppress_table
+from ..core.errors import OutcomesError
+from ..core.results import Estimate
+from ..data import schema as s
+from ..data.cohort import Cohort
+from ..data.outcomes import secondary_outcome
+
+__all__ = ["SUPRT_TARGET", "change_table", "claims_table", "data_quality_table", "enrollment_table",
+           "follow_up_table", "relapse_table", "retention_table", "secondary_table"]
+
+SUPRT_TARGET = 0.80  # SAMHSA's follow-up target; SUPRT replaced GPRA on 2025-10-01
+CI = "95% CI"
+
+
+def enrollment_table(view: Cohort, quarter_start: dt.date) -> pd.DataFrame:
+    """Participants enrolled this quarter and to date, by site and arm."""
+    df = view.df
+    group = [s.SITE, s.ARM] if s.SITE in df else [s.ARM]
+    this_q = df[df[s.ENROLL_DATE] >= pd.Timestamp(quarter_start)].groupby(group, observed=False).size()
+    total = df.groupby(group, observed=False).size()
+    table = pd.DataFrame({"Enrolled this quarter": this_q, "Enrolled to date": total}).fillna(0).reset_index()
+    table = table[table["Enrolled to date"] > 0] if len(table) > len(view.arms) else table
+    table[s.ARM] = table[s.ARM].astype(str).map(s.arm_label)
+    table = table.rename(columns={s.SITE: "Site", s.ARM: "Arm"})
+    return suppress_table(table.reset_index(drop=True), ["Enrolled this quarter", "Enrolled to date"],
+                          differences=[("Enrolled to date", "Enrolled this quarter")])
+
+
+def follow_up_table(view: Cohort) -> pd.DataFrame:
+    """SUPRT follow-up: the share reached in the 6-month (+-30 days) and annual windows, against SAMHSA's 80%."""
+    df = view.df
+    if s.FOLLOWUP_DAYS not in df:
+        return pd.DataFrame({"Note": ["No last-contact dates in this extract: follow-up rates cannot be computed."]})
+    days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days
+    rows = []
+    for window, (open_, close) in (("6 months (150-210 days)", (150, 210)), ("Annual (335-395 days)", (335, 395))):
+        for arm in view.arms:
+            due = (days_enrolled >= close) & (df[s.ARM] == arm)
+            n_due, n_reached = int(due.sum()), int((due & (df[s.FOLLOWUP_DAYS] >= open_)).sum())
+            hidden = is_small(n_reached) or is_small(n_due - n_reached) or is_small(n_due)
+            meets = "" if n_due == 0 or is_small(n_due) else ("yes" if n_reached / n_due >= SUPRT_TARGET else "no")
+            rows.append({"Follow-up window": window, "Arm": s.arm_label(arm), "Due": fmt.count(n_due),
+                         "Reached": "not shown" if hidden else fmt.count(n_reached),
+                         "Reached (%)": share(n_reached, n_due), "Meets the 80% target": meets})
+    return pd.DataFrame(rows)
+
+
+def retention_table(cr: CompetingRisks) -> pd.DataFrame:
+    """Retention (not dropped out) at 30, 90 and 180 days, completion and transfer counting as competing exits."""
+    horizon = min(c.last_time for c in cr.curves.values())
+    days = [d for d in (30, 90, 180) if d <= horizon]
+    if not days:
+        return pd.DataFrame({"Note": [f"Follow-up is shorter than 30 days in an arm (day {fmt.days(horizon)})."]})
+    at = cr.cif_at(days)
+    return pd.DataFrame({
+        "Arm": at.arm.map(s.arm_label), "Day": [fmt.days(d) for d in at.time],
+        "Retained": [fmt.percent(1 - v) for v in at.cif],
+        CI: [fmt.interval(1 - hi, 1 - lo, 0, scale="percent") for lo, hi in zip(at.ci_lower, at.ci_upper)],
+    })
+
+
+def _estimate_row(label: str, e: Estimate, digits: int = 2) -> dict[str, str]:
+    return {"Measure": label, "Estimate": fmt.number(e.value, digits), CI: fmt.interval(e.ci_lower, e.ci_upper, digits),
+            "p-value": fmt.p_value(e.p_value)}
+
+
+def relapse_table(relapse: ArmComparison, adjusted: ArmComparison | None = None,
+                  iptw: ArmComparison | None = None) -> pd.DataFrame:
+    """12-month relapse per arm, hazard ratios (unadjusted, adjusted, IPTW), RMST difference and the test."""
+    rows = []
+    try:
+        at = relapse.survival_at([365]).set_index("arm")
+        for arm in relapse.arms:
+            rows.append({"Measure": f"12-month relapse, {s.arm_label(arm)}", "Estimate": fmt.percent(1 - at.loc[arm, "survival"]),
+                         CI: fmt.interval(1 - at.loc[arm, "ci_upper"], 1 - at.loc[arm, "ci_lower"], 0, scale="percent"),
+                         "p-value": ""})
+    except OutcomesError:
+        rows.append({"Measure": "12-month relapse", "Estimate": "not estimable (follow-up shorter than 12 months)",
+                     CI: "", "p-value": ""})
+    for label, res in (("Hazard ratio, unadjusted", relapse), ("Hazard ratio, adjusted", adjusted),
+                       ("Hazard ratio, IPTW-weighted", iptw)):
+        if res is not None:
+            rows.append(_estimate_row(label, res.hazard_ratio))
+    rows.append(_estimate_row(f"Days free of relapse, difference over {fmt.days(relapse.horizon)} days",
+                              relapse.rmst_difference, 1))
+    rows.append({"Measure": "Log-rank test (chi-square)", "Estimate": fmt.number(relapse.logrank.statistic, 2), CI: "",
+                 "p-value": fmt.p_value(relapse.logrank.p_value)})
+    return pd.DataFrame(rows)
+
+
+def secondary_table(secondary: Mapping[str, SecondaryComparison]) -> pd.DataFrame:
+    """One row per secondary outcome: the ratio or difference with its interval, and who it is based on."""
+    rows = []
+    for name, res in secondary.items():
+        e = res.estimate
+        rows.append({"Outcome": secondary_outcome(name).words.capitalize(), "Measure": res.measure.capitalize(),
+                     "Estimate": fmt.number(e.value, 2), CI: fmt.interval(e.ci_lower, e.ci_upper, 2),
+                     "p-value": fmt.p_value(e.p_value), "Participants": fmt.count(res.n_used)})
+    return pd.DataFrame(rows)
+
+
+def claims_table(rec: Reconciliation) -> pd.DataFrame:
+    """Each claim once: what the article says, what it means as an estimand, this program's estimate, the verdict."""
+    reg = registry().set_index("claim_id")
+    rows = []
+    for row in rec.rows.drop_duplicates(subset=["source", "estimand", "claimed", "reading"]).itertuples():
+        null, scale, words = estimand_info(row.estimand)
+        as_percent = scale == "linear" and row.estimand != "studies_reviewed"
+        estimate = fmt.estimate_with_interval(row.estimate, row.ci_lower, row.ci_upper, 1 if as_percent else 2,
+                                              missing="not estimable here",
+                                              scale="percent" if as_percent else "number")
+        rows.append({"Claim": reg.loc[row.claim_id, "figure"], "Source": SOURCES[row.source][0],
+                     "What it means": words, "This program's estimate": estimate,
+                     "Verdict": row.verdict.split(":")[0]})
+    return pd.DataFrame(rows)
+
+
+def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -> pd.DataFrame:
+    """Key numbers this quarter against the previous one (counts whose change is 1-10 are not both shown)."""
+    rows = []
+    for measure, value in now.items():
+        previous = (before or {}).get(measure, np.nan)
+        if measure.startswith("Participants"):
+            pair = suppress_table(pd.DataFrame({"a": [value], "b": [previous if fmt.is_number(previous) else 0]}),
+                                  ["a", "b"], differences=[("a", "b")]).iloc[0]
+            rows.append({"Measure": measure, "This quarter": pair.a,
+                         "Previous quarter": pair.b if fmt.is_number(previous) else "no report"})
+        else:
+            render = fmt.percent if measure.startswith("12-month") else fmt.ratio
+            rows.append({"Measure": measure, "This quarter": render(value),
+                         "Previous quarter": render(previous) if before is not None else "no report"})
+    return pd.DataFrame(rows)
+
+
+def data_quality_table(view: Cohort) -> pd.DataFrame:
+    """Where the data came from, rows excluded by reason, and missing values by column (counts suppressed)."""
+    rows = [{"Check": "Source", "Value": str(view.provenance.get("source", "unknown"))}]
+    ingestion = view.provenance.get("ingestion") or {}
+    for key, value in ingestion.items():
+        shown = fmt.count(value) if fmt.is_number(value) and not isinstance(value, bool) else str(value)
+        rows.append({"Check": str(key).replace("_", " ").capitalize(), "Value": shown})
+    for col in view.df.columns:
+        missing = int(view.df[col].isna().sum())
+        if missing:
+            rows.append({"Check": f"Missing values in {col}", "Value": fmt.count(missing)})
+    return pd.DataFrame(rows)
