@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import schema as s
-from ..core.errors import InputError
+from ..core.errors import InputError, NotEstimableError
 
 __all__ = ["DesignMatrix", "column_names", "design_matrix", "strata_values"]
 
@@ -89,9 +89,16 @@ def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -
         if c in (s.ARM, s.PARTICIPANT_ID):
             raise InputError(f"{c!r} cannot be a covariate")
     missing_by_column = {c: int(df[c].isna().sum()) for c in covariates}
+    for c in covariates:
+        if len(df) and missing_by_column[c] == len(df):
+            raise NotEstimableError(f"covariate {c!r} is blank for everyone: nothing can be adjusted for it; "
+                                    "leave it out, or fill it in in the extract")
     complete = np.ones(len(df), dtype=bool)
     for c in covariates:
         complete &= df[c].notna().to_numpy()
+    if covariates and not complete.any():
+        raise NotEstimableError(f"no participant has every covariate recorded ({', '.join(covariates)}): "
+                                "adjust for fewer covariates")
     data = df[[s.ARM, *covariates]]  # only the columns needed: never copy the whole cohort
     if not complete.all():
         data = data.loc[complete]

@@ -37,6 +37,10 @@ __all__ = ["Design", "PowerCurve", "SimulatedPower", "events_needed", "sample_si
 
 
 def _check(hazard_ratio: float, power_: float, alpha: float, allocation: float) -> None:
+    for name, value in (("hazard_ratio", hazard_ratio), ("power", power_), ("alpha", alpha),
+                        ("allocation", allocation)):
+        if not _is_real(value):
+            raise InputError(f"{name} must be a number, not {value!r}")
     if not (hazard_ratio > 0 and hazard_ratio != 1):
         raise InputError(f"hazard_ratio must be positive and not 1, not {hazard_ratio!r}")
     if not 0 < power_ < 1:
@@ -101,6 +105,12 @@ class Design:
     allocation: float = 0.5
 
     def __post_init__(self) -> None:
+        for name in ("baseline_risk", "horizon", "accrual", "follow_up", "dropout", "shape", "allocation"):
+            if not _is_real(getattr(self, name)):
+                raise InputError(f"{name} must be a number, not {getattr(self, name)!r}")
+        if not 0 < self.allocation < 1:
+            raise InputError(f"allocation (share in the peer-support arm) must be between 0 and 1, "
+                             f"not {self.allocation!r}")
         if not 0 < self.baseline_risk < 1:
             raise InputError(f"baseline_risk must be between 0 and 1, not {self.baseline_risk!r}")
         if not 0 <= self.dropout < 1:
@@ -180,10 +190,27 @@ def power(*, hazard_ratio: float, n: int | None = None, events: float | None = N
     return _power(hazard_ratio, n, events, design or Design(**design_fields), alpha, method)
 
 
-def _power(hazard_ratio: float, n: int | None, events: float | None, design: Design, alpha: float,
-           method: str) -> float:
+def _check_size(n: int | None, events: float | None) -> None:
+    """Exactly one of participants (a whole number >= 2) or events (a number > 0)."""
     if (n is None) == (events is None):
         raise InputError("give exactly one of n (participants) or events")
+    if n is not None and not (_is_real(n) and n >= 2 and float(n) == int(n)):
+        raise InputError(f"n must be a whole number of participants >= 2, not {n!r}")
+    if events is not None and not (_is_real(events) and events > 0):
+        raise InputError(f"events must be a positive number, not {events!r}")
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _power(hazard_ratio: float, n: int | None, events: float | None, design: Design, alpha: float,
+           method: str) -> float:
+    _check_size(n, events)
+    if not (_is_real(hazard_ratio) and hazard_ratio > 0 and hazard_ratio != 1):
+        raise InputError(f"hazard_ratio must be positive and not 1, not {hazard_ratio!r}")
+    if not (_is_real(alpha) and 0 < alpha < 1):
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     d = design.expected_events(n, hazard_ratio) if n is not None else float(events)
     a = design.allocation
     z_a = stats.norm.ppf(1 - alpha / 2)
@@ -209,8 +236,11 @@ def minimum_detectable_hr(*, n: int | None = None, events: float | None = None, 
     0.651
     """
     design = design or Design(**design_fields)
-    if (n is None) == (events is None):
-        raise InputError("give exactly one of n (participants) or events")
+    _check_size(n, events)
+    if not (_is_real(power) and 0 < power < 1):
+        raise InputError(f"power must be between 0 and 1, not {power!r}")
+    if not (_is_real(alpha) and 0 < alpha < 1):
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     target = power
 
     def f(hr: float) -> float:
@@ -343,8 +373,12 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
     design = design or Design(**design_fields)
     if test not in ("logrank", "cox"):
         raise InputError(f"test must be 'logrank' or 'cox', not {test!r}")
-    if n < 4 or reps < 1:
-        raise InputError("n must be at least 4 and reps at least 1")
+    if not (_is_real(n) and n >= 4 and float(n) == int(n)) or not (_is_real(reps) and reps >= 1):
+        raise InputError(f"n must be a whole number >= 4 and reps at least 1, not n={n!r}, reps={reps!r}")
+    if not (_is_real(alpha) and 0 < alpha < 1):
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    if not (_is_real(hazard_ratio) and hazard_ratio > 0):
+        raise InputError(f"hazard_ratio must be positive, not {hazard_ratio!r}")
     rng = np.random.default_rng(seed)
     block = max(1, min(reps, 2_000_000 // n))  # bounded memory: about 2M simulated participants at a time
     chi2, events = [], []

@@ -192,6 +192,10 @@ class Cohort:
         for column in secondary_columns():
             if column.name in df.columns:
                 _put(df, column.name, _check_secondary(df[column.name], column.name, column.check, source))
+        for covariate in self._covariates:
+            values = df[covariate]
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                _put(df, covariate, check_finite(values, covariate, source))
         return arms
 
     @staticmethod
@@ -450,7 +454,14 @@ class Cohort:
         if not path.exists():
             raise InputError(f"file '{path}' does not exist")
         if fmt == "csv":
-            df = pd.read_csv(path, dtype={s.PARTICIPANT_ID: str, s.ARM: str, s.SITE: str})
+            try:
+                df = pd.read_csv(path, dtype={s.PARTICIPANT_ID: str, s.ARM: str, s.SITE: str})
+            except pd.errors.EmptyDataError:
+                raise InputError(f"file '{path.name}' is empty: write the cohort again") from None
+            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                raise InputError(f"file '{path.name}' is not a readable CSV file ({exc})") from None
+            if df.empty:
+                raise InputError(f"file '{path.name}' has a header but no rows: a cohort needs participants")
             if s.ENROLL_DATE in df.columns:
                 df[s.ENROLL_DATE] = check_dates(df[s.ENROLL_DATE], s.ENROLL_DATE, path.name)
         else:

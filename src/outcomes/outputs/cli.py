@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..core.errors import OutcomesError
+from ..core.errors import InputError, OutcomesError
 
 __all__ = ["main"]
 
@@ -30,13 +30,49 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(args: argparse.Namespace):
+    """The cohort behind --data: a cohort file, or a raw program extract read with --mapping (and --as-of)."""
+    from ..data.cohort import Cohort
+    from ..data.extract import read_extract
+
+    path = Path(args.data)
+    if not path.exists():
+        raise InputError(f"file '{path}' does not exist")
+    if getattr(args, "mapping", None) or path.suffix.lower() in (".xlsx", ".xlsm") or not _is_cohort_file(path):
+        cohort = read_extract(path, mapping=args.mapping, as_of=getattr(args, "as_of", None), on_error="exclude")
+        report = cohort.provenance.get("ingestion", {})
+        print(f"read {path}: {report.get('rows_kept', len(cohort))} participants kept of "
+              f"{report.get('rows_read', len(cohort))} rows (run 'outcomes validate' for every excluded row)")
+        return cohort
+    return Cohort.read(path)
+
+
+def _is_cohort_file(path: Path) -> bool:
+    """A file written by Cohort.write (it has a sidecar) or already in the canonical schema."""
+    if path.with_name(path.stem + ".meta.json").exists():
+        return True
+    import pandas as pd
+
+    if path.suffix.lower() == ".csv":
+        try:
+            columns = pd.read_csv(path, nrows=0).columns
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+            return False
+    elif path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        columns = pq.read_schema(path).names
+    else:
+        return False
+    return {"participant_id", "arm"} <= set(columns)
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import warnings
 
-    from ..data.cohort import Cohort
     from ..analyses.compare import compare_arms
 
-    cohort = Cohort.read(args.data)
+    cohort = _load(args)
     adjust = [c for c in args.adjust.split(",") if c] if args.adjust else []
     outcomes = [args.outcome] if args.outcome else list(cohort.outcomes)
     sections = []
@@ -85,23 +121,29 @@ def _cmd_power(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import quarterly
+    from .report import DEFAULT_FORMATS, quarterly
 
-    html = quarterly(args.data, quarter=args.quarter, out=args.out)
-    print(f"wrote {html}")
-    print(f"wrote {html.with_suffix('.xlsx')}")
-    print(f"wrote {html.with_suffix('.ipynb')} (the executed notebook)")
+    formats = args.format.split(",") if args.format else list(DEFAULT_FORMATS)
+    main_file = quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
+                          funder=args.funder, grant_id=args.grant_id, logo=args.logo)
+    for fmt in formats:
+        print(f"wrote {main_file.with_suffix('.' + fmt.strip().lower())}")
     return 0
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from ..data.cohort import Cohort
+    import pandas as pd
+
     from .report import grant_figures
 
-    folder = grant_figures(Cohort.read(args.data), out=args.out)
-    files = sorted(p.name for p in folder.iterdir())
-    print(f"wrote {len(files)} files to {folder}/ (PNG 300 dpi, PDF, SVG at 3.5 and 7 in; captions; alt text)")
+    folder = grant_figures(_load(args), out=args.out, quarter=args.quarter)
+    drawn = pd.read_csv(folder / "figures.csv")
+    print(f"wrote {len(drawn)} files of {drawn.figure.nunique()} figures to {folder}/ (PNG 300 dpi, PDF, SVG at "
+          "3.5 and 7 in; captions; alt text)")
     print(f"wrote {folder / 'figures.csv'} (the list)")
+    skipped = pd.read_csv(folder / "not_drawn.csv")
+    for row in skipped.itertuples():
+        print(f"not drawn: {row.figure}: {row.reason}")
     return 0
 
 
@@ -135,6 +177,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from ..data.extract import validate_extract
 
     report = validate_extract(args.extract, mapping=args.mapping, as_of=args.as_of)
+    if args.cohort_out:
+        from ..data.extract import read_extract
+
+        cohort = read_extract(args.extract, mapping=args.mapping, as_of=args.as_of, on_error="exclude")
+        print(f"wrote {cohort.write(args.cohort_out)} (the canonical cohort: {len(cohort)} participants)")
     print(report.title)
     print(report.table().to_string(index=False))
     for note in report.notes():
@@ -149,6 +196,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         report.problems.to_csv(path, index=False)
         print(f"wrote {path}")
     return 0
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, help="a cohort file (written by 'outcomes synth' or Cohort.write), or "
+                        "a raw program extract (CSV, XLSX, Parquet) read with --mapping")
+    parser.add_argument("--mapping", help="TOML mapping of the extract's columns and codes (default: recognise "
+                        "common column names)")
+    parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (extracts only)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,10 +227,11 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (default: latest date)")
     val.add_argument("--show", type=int, default=50, help="problems to print (default 50)")
     val.add_argument("--out", help="folder for the full problem list as CSV")
+    val.add_argument("--cohort-out", dest="cohort_out", help="write the canonical cohort it would use (CSV/Parquet)")
     val.set_defaults(run=_cmd_validate)
 
     analyze = sub.add_parser("analyze", help="compare the arms of a cohort file (Kaplan-Meier, log-rank, Cox, RMST)")
-    analyze.add_argument("--data", required=True, help="cohort CSV/Parquet written by 'outcomes synth' or Cohort.write")
+    _data_arguments(analyze)
     analyze.add_argument("--outcome", choices=["relapse", "retention"], help="default: every outcome present")
     analyze.add_argument("--adjust", default="", help="comma-separated covariates for the Cox model")
     analyze.add_argument("--out", help="folder for the Markdown summary")
@@ -198,14 +254,20 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--out", help="folder for a power-curve figure")
     pw.set_defaults(run=_cmd_power)
 
-    report = sub.add_parser("report", help="the quarterly report: HTML (code hidden), Excel workbook, executed notebook")
-    report.add_argument("--data", required=True, help="cohort file (CSV/Parquet written by 'outcomes synth' or Cohort.write)")
+    report = sub.add_parser("report", help="the quarterly report: HTML, Word, PDF and Excel (and the notebook)")
+    _data_arguments(report)
     report.add_argument("--quarter", required=True, help="e.g. 2026Q3: the report uses what was known on its last day")
     report.add_argument("--out", default="reports", help="output folder (default reports/)")
+    report.add_argument("--format", help="comma-separated: html,docx,pdf,xlsx,ipynb (default html,xlsx,docx,pdf)")
+    report.add_argument("--program", help="the program's name, on the title and in each file's metadata")
+    report.add_argument("--funder", help="the funder's name")
+    report.add_argument("--grant-id", dest="grant_id", help="the grant's id")
+    report.add_argument("--logo", help="a PNG logo for the title")
     report.set_defaults(run=_cmd_report)
 
     figs = sub.add_parser("figures", help="grant figures: PNG 300 dpi, PDF and SVG at two widths, captions, alt text")
-    figs.add_argument("--data", required=True, help="cohort file")
+    _data_arguments(figs)
+    figs.add_argument("--quarter", help="default: the last quarter the data have seen to its end")
     figs.add_argument("--out", default="figures", help="output folder (default figures/)")
     figs.set_defaults(run=_cmd_figures)
 
@@ -223,7 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except OutcomesError as exc:
-        print(f"outcomes {args.command}: error: {exc}", file=sys.stderr)
+        print(f"outcomes {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file that cannot be read or written: say which, in one line
+        print(f"outcomes {args.command}: error: {exc.strerror or exc}: '{exc.filename}'", file=sys.stderr)
         return 2
 
 

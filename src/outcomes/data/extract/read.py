@@ -104,14 +104,31 @@ def _read_raw(path: Path) -> pd.DataFrame:
         raise InputError(f"file '{path}' does not exist")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            raise InputError(f"file '{path.name}' is empty: export the extract again, with a header row and one "
+                             "row per participant") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise InputError(f"file '{path.name}' is not a readable CSV file ({exc}); save it again as CSV "
+                             "(UTF-8)") from None
+        return _not_header_only(raw, path)
     if suffix in (".xlsx", ".xlsm"):
         raw = pd.read_excel(path, dtype=object)
-        return raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+        return _not_header_only(raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v),
+                                path)
     if suffix in (".parquet", ".pq"):
         raw = pd.read_parquet(path).astype(object)
-        return raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+        return _not_header_only(raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v),
+                                path)
     raise InputError(f"file '{path}': unsupported extension {suffix!r}; use .csv, .xlsx or .parquet")
+
+
+def _not_header_only(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if raw.empty:
+        raise InputError(f"file '{path.name}' has a header but no rows: export the extract again with its "
+                         "participants")
+    return raw
 
 
 class _Problems:
