@@ -17,7 +17,7 @@ import pandas as pd
 from ..data import schema as s
 from ..data.cohort import Cohort
 from ..data.outcomes import outcome_arrays
-from ..core.errors import ConvergenceError, InputError, StatisticalWarning
+from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Result
 from ..core.style import ARM_COLORS, new_axes
 
@@ -110,11 +110,14 @@ def fit_parametric(cohort: Cohort, outcome: str = "relapse", *, horizon: float =
     """
     if not horizon > 0:
         raise InputError(f"horizon must be a positive number of days, not {horizon!r}")
-    time, event, _ = outcome_arrays(cohort, outcome)
+    time, event, event_name = outcome_arrays(cohort, outcome)
     arm = cohort.df[s.ARM].to_numpy()
     rows, curves, last = [], {}, {}
     for a in cohort.arms:
         t, e = time[arm == a], event[arm == a]
+        if e.sum() < 2 or len(t) < 3:
+            raise NotEstimableError(f"arm {a!r} has fewer than 2 {event_name} events (or 3 participants): a "
+                                    "parametric model cannot be fitted to it")
         t = np.maximum(t, 0.5)  # parametric likelihoods need positive times: day 0 counts as half a day
         last[a] = float(t.max())
         for name in MODELS:

@@ -203,6 +203,10 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     X = sm.add_constant(design.X[:, 1:], has_constant="add")
     fit = _fit_propensity(treated, X)
     score = np.asarray(fit.fittedvalues)
+    if not (np.all(np.isfinite(score)) and score.min() > 0 and score.max() < 1):
+        raise NotEstimableError("some propensity scores are 0 or 1 (participants certain to be in one arm): there is "
+                                "no overlap between the arms, so weighting cannot compare them; adjust for fewer "
+                                "covariates or restrict the cohort")
     weights, n_truncated = truncate_weights(stabilized_weights(treated, score, stabilized), trim)
     model = pd.DataFrame({"term": ["(intercept)", *design.terms[1:]], "coef": np.asarray(fit.params),
                           "se": np.asarray(fit.bse), "p_value": np.asarray(fit.pvalues)})

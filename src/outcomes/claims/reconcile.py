@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from . import catalog
-from ..data import schema as s
 from ..data.cohort import Cohort
 from ..data.outcomes import SECONDARY_OUTCOMES, SecondaryOutcome
 from ..core.inference import normal_quantile

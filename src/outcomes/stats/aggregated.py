@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
 from ..core.errors import ConvergenceError, NotEstimableError
 from .counting import TimeIndex, index_times, reverse_cumsum, step_at
 from .efron import efron_sums
 from .newton import maximize
+from .score_test import score_test
 from .kaplan_meier import KaplanMeier, km_from_counts
 from .logrank import LogRankStatistic, logrank_terms
 
@@ -129,10 +130,6 @@ def ph_test_from_table(fit: TableCox, table: ArmTable, term: str) -> pd.DataFram
     g = 1 - step_at(table.times, surv, fit.death_times, before=1.0, left_limit=True)
     u = np.array([0.0, float((g * fit.score).sum())])
     info = np.array([[fit.info.sum(), (g * fit.info).sum()], [(g * fit.info).sum(), (g * g * fit.info).sum()]])
-    try:
-        statistic = float(u @ linalg.solve(info, u, assume_a="sym"))
-        p = float(stats.chi2.sf(statistic, 1))
-    except (linalg.LinAlgError, ValueError):
-        statistic, p = float("nan"), float("nan")
-    return pd.DataFrame([(term, statistic, 1, p), ("GLOBAL", statistic, 1, p)],
-                        columns=["term", "statistic", "df", "p_value"])
+    found = score_test(u, info, 1)
+    rows = [] if found is None else [(term, found[0], 1, found[1]), ("GLOBAL", found[0], 1, found[1])]
+    return pd.DataFrame(rows, columns=["term", "statistic", "df", "p_value"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,24 @@ from scipy import linalg
 
 from ..core.errors import ConvergenceError
 
-__all__ = ["maximize"]
+__all__ = ["maximize", "solve_information"]
 
 Evaluation = tuple[float, np.ndarray, np.ndarray, Any]  # log-likelihood, score, information, anything else
+
+
+def solve_information(info: np.ndarray, rhs: np.ndarray, what: str = "the information matrix") -> np.ndarray:
+    """``info^-1 rhs`` for a symmetric positive definite ``info``; singular or ill-conditioned: ConvergenceError.
+
+    A matrix scipy calls ill-conditioned (reciprocal condition number below machine precision) would give
+    steps and standard errors that are rounding noise, so it is treated as singular.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", linalg.LinAlgWarning)
+        try:
+            return linalg.solve(info, rhs, assume_a="pos")
+        except (linalg.LinAlgError, linalg.LinAlgWarning, ValueError):
+            raise ConvergenceError(f"{what} is singular: a group has no events, or covariates separate the "
+                                   "events or are collinear; the model is not estimable from these data") from None
 
 
 def maximize(evaluate: Callable[[np.ndarray], Evaluation], start: np.ndarray, *, max_iter: int = 30,
@@ -28,10 +44,7 @@ def maximize(evaluate: Callable[[np.ndarray], Evaluation], start: np.ndarray, *,
     current = first = evaluate(beta)
     for iteration in range(1, max_iter + 1):
         loglik, score, info, _ = current
-        try:
-            step = linalg.solve(info, score, assume_a="pos")
-        except (linalg.LinAlgError, ValueError):
-            raise ConvergenceError("the information matrix is singular; check for separation or collinearity") from None
+        step = solve_information(info, score)
         new_beta = beta + step
         new = evaluate(new_beta)
         halvings = 0

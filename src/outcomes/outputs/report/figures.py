@@ -21,7 +21,7 @@ from ...claims.reconcile import Reconciliation
 from ...data.outcomes import SECONDARY_OUTCOMES
 from ...core.results import Estimate
 from ...analyses.weighting import Balance
-from ...core.style import ARM_COLORS, CAUSE_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style
+from ...core.style import ARM_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style
 
 __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",
            "love_figure"]

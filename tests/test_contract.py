@@ -1,0 +1,83 @@
+"""The contract, swept over shapes rather than examples: for any valid cohort of 1-300 participants every
+public analysis returns finite numbers or raises InputError/NotEstimableError, and the quarterly report
+always completes with no nan, inf, scientific notation or small count in it."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import outcomes as oc
+from outcomes.present.quarter import compute_quarter
+
+from .contract import bad_text, nonfinite, run_checked
+from .shapes import Shape, analyses, cohort_of
+
+shapes = st.builds(
+    Shape,
+    n=st.integers(2, 300),
+    treated_share=st.floats(0.0, 1.0),
+    relapse_rate=st.floats(0.0, 1.0),
+    dropout_rate=st.floats(0.0, 1.0),
+    sites=st.integers(1, 3),
+    covariates=st.sampled_from(["normal", "constant", "blank", "sparse"]),
+    ties=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+SWEEP = settings(max_examples=25, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SWEEP
+@given(shapes)
+def test_every_analysis_keeps_the_contract(shape):
+    cohort = cohort_of(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oc.OutcomesWarning)
+        outcomes = [run_checked(what, fn, nonfinite if what != "as_of" else lambda r: [])
+                    for what, fn in analyses(cohort).items()]
+    crashes = [o for o in outcomes if o.status == "crash"]
+    assert not crashes, crashes
+
+
+def _count_cells(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Every shown count in the report's count columns."""
+    columns = ("Enrolled this quarter", "Enrolled to date", "Due", "Reached", "Participants")
+    return [str(v) for t in tables.values() for c in columns if c in t for v in t[c]]
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(shapes)
+def test_the_quarterly_report_always_completes(shape):
+    cohort = cohort_of(shape)
+    results = compute_quarter(cohort, "2026Q3", bootstrap=50)
+    from outcomes.outputs.report import quarterly_document, render_html
+
+    html = render_html(quarterly_document(results))
+    text = re.sub(r'src="data:image/png;base64,[^"]+"', "", html)
+    assert not bad_text([text])
+    for value in _count_cells(results.tables):
+        digits = value.replace(",", "")
+        assert not digits.isdigit() or int(digits) == 0 or int(digits) > 10, value
+    assert results.summary and all(s.strip() for s in results.summary)
+
+
+def test_a_report_for_a_quarter_before_anyone_enrolled_says_so():
+    cohort = cohort_of(Shape(40, 0.5, 0.3, 0.3, 1, "normal", False, 1))
+    with pytest.raises(oc.InputError, match="nobody was enrolled by the end of 2022Q1"):
+        compute_quarter(cohort, "2022Q1")
+
+
+def test_the_checker_catches_what_the_contract_forbids():
+    estimate = oc.Estimate(measure="risk ratio", value=float("nan"), ci_lower=0.1, ci_upper=2.0, p_value=0.5, se=0.3)
+    assert nonfinite(estimate) == ["result.value"]
+    assert run_checked("boom", lambda: np.linalg.inv(np.zeros((2, 2)))).status == "crash"
+    assert run_checked("fine", lambda: oc.Estimate(measure="x", value=1.0, ci_lower=0.5, ci_upper=2.0,
+                                                   p_value=0.2, se=0.1)).status == "ok"
+    assert bad_text(["rate nan", "5.95e+08 participants", "2e+03", "HR 0.65"]) == ["nan", "5.95e+08", "2e+03"]
