@@ -14,7 +14,7 @@ from outcomes.data.outcomes import SECONDARY_OUTCOMES, Column, Exposure, Seconda
 
 TRUE_RATE_RATIO = 0.6
 # a few synthetic participants have zero follow-up (no exposure): the comparison warns that it leaves them out
-pytestmark = pytest.mark.filterwarnings("ignore:.*have no usable arrests_12m value:outcomes.StatisticalWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:.*have no usable value of arrests:outcomes.StatisticalWarning")
 
 ARRESTS = SecondaryOutcome(
     name="arrests_12m", kind="count", words="arrests in the first 12 months", short="arrests",

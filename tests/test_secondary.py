@@ -69,7 +69,7 @@ def test_binary_by_hand():
 
 
 def test_missing_values_are_counted(randomized):
-    with pytest.warns(oc.StatisticalWarning, match=r"participants have no usable mh_score value"):
+    with pytest.warns(oc.StatisticalWarning, match=r"participants have no usable value of mental-health symptom scores"):
         res = oc.compare_secondary(randomized, "mh_score")
     assert res.n_excluded == int(randomized.df.mh_score_12m.isna().sum())
     assert res.n_used + res.n_excluded == len(randomized)

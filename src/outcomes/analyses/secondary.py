@@ -189,14 +189,14 @@ def _prepare(cohort: Cohort, spec: SecondaryOutcome, adjust: tuple[str, ...], we
         design = design_matrix(df, cohort.treatment, ())  # marginal model: the arm only
     n_excluded = int((~usable).sum())
     if n_excluded:
-        warnings.warn(f"{show_count(n_excluded)} of {show_count(len(df))} participants have no usable {spec.name} "
-                      "value (missing value, zero exposure or missing covariate) and are left out",
+        warnings.warn(f"{show_count(n_excluded)} of {show_count(len(df))} participants have no usable value of "
+                      f"{spec.words} (missing value, zero exposure or missing covariate) and are left out",
                       StatisticalWarning, stacklevel=3)
     rows = design.X[usable[design.complete]]
     treated = rows[:, 0] == 1
     for arm, mask in zip(cohort.arms, (~treated, treated)):
         if mask.sum() < 2:
-            raise NotEstimableError(f"arm {arm!r} has fewer than 2 participants with a usable {spec.name} value")
+            raise NotEstimableError(f"arm {arm!r} has fewer than 2 participants with a usable value of {spec.words}")
     X = sm.add_constant(rows, has_constant="add")
     return _Data(spec=spec, frame=df.loc[usable], X=X, terms=["(intercept)", *design.terms], treated=treated,
                  weights=iptw[usable], exposure=None if exposure is None else exposure[usable],

@@ -157,7 +157,7 @@ def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -
 
 def data_quality_table(view: Cohort) -> pd.DataFrame:
     """Where the data came from, rows excluded by reason, and missing values by column (counts suppressed)."""
-    rows = [{"Check": "Source", "Value": str(view.provenance.get("source", "unknown"))}]
+    rows = [{"Check": "Source", "Value": str(view.provenance.get("source", "unknown")).replace("_", " ")}]
     ingestion = view.provenance.get("ingestion") or {}
     for key, value in ingestion.items():
         shown = fmt.count(value) if fmt.is_number(value) and not isinstance(value, bool) else str(value)
@@ -165,5 +165,5 @@ def data_quality_table(view: Cohort) -> pd.DataFrame:
     for col in view.df.columns:
         missing = int(view.df[col].isna().sum())
         if missing:
-            rows.append({"Check": f"Missing values in {col}", "Value": fmt.count(missing)})
+            rows.append({"Check": f"Missing values: {str(col).replace('_', ' ')}", "Value": fmt.count(missing)})
     return pd.DataFrame(rows)
