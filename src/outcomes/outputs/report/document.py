@@ -55,7 +55,8 @@ def _trend(r: QuarterlyResults) -> Section | None:
         "Each quarter is computed as it was known at its own end, so a board sees the direction, not one number.",),
         figures=(Figure("trend", "Enrollment to date, retention at 90 days and the hazard ratio of relapse (peer "
                         "support + clinical vs clinical only) with 95% confidence intervals, by quarter. Quarters "
-                        "with an arm of fewer than 11 participants show no estimates.",
+                        "with an arm of fewer than 11 participants show no estimates; an enrollment bar that would reveal 1 to 10 "
+                        "participants (itself, or as the change from the last bar drawn) is not drawn.",
                         "Three stacked panels over the last quarters: bars of enrollment, points with intervals of "
                         "90-day retention, and points with intervals of the hazard ratio around a dashed line at 1.",
                         lambda w: F.trend_figure(r.trend, w)),))

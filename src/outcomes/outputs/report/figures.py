@@ -105,6 +105,21 @@ def cif_figure(cr: CompetingRisks, width: float = SINGLE) -> Figure:
     return fig
 
 
+def _shown_running_totals(totals: np.ndarray) -> np.ndarray:
+    """Which running totals may be drawn: none from 1 to 10, and none that differs from the last one drawn by 1 to
+    10 (the difference would be a small count, e.g. enrolled this quarter).
+
+    >>> _shown_running_totals(np.array([12.0, 14, 19, 21, 25, 40])).tolist()
+    [True, False, False, False, True, True]
+    """
+    shown = np.zeros(len(totals), dtype=bool)
+    last = 0.0
+    for i, total in enumerate(totals):
+        if not is_small(total) and not is_small(total - last):
+            shown[i], last = True, total
+    return shown
+
+
 def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
     """The last quarters, each as known at its end: enrollment, 90-day retention, relapse hazard ratio (95% CIs)."""
     with house_style(width):
@@ -112,7 +127,7 @@ def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
         axes = fig.subplots(3, 1, sharex=True)
         x = np.arange(len(trend))
         enrolled = trend.enrolled.to_numpy(dtype=float)
-        shown = ~((enrolled > 0) & (enrolled <= 10))  # 1-10 participants are not drawn
+        shown = _shown_running_totals(enrolled)
         axes[0].bar(x[shown], enrolled[shown], color=ESTIMATE_COLOR)
         axes[0].set_ylabel("enrolled\n(to date)")
         for ax, (value, low, high, label) in zip(axes[1:], (
