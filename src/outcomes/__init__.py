@@ -40,6 +40,7 @@ from .core.results import Estimate
 from .data import schema
 from .data.asof import as_of
 from .data.cohort import Cohort
+from .data.counts import CountTable, pool, summarize
 from .data.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
 from .data.scenario import SCENARIOS, Scenario
 from .data.synthetic import scenario_truth, synthetic_cohort
@@ -57,6 +58,7 @@ __all__ = [
     "CompetingRisks",
     "SecondaryComparison",
     "Cohort",
+    "CountTable",
     "ConvergenceError",
     "Estimate",
     "IngestionReport",
@@ -79,6 +81,7 @@ __all__ = [
     "propensity_weights",
     "compare_arms",
     "narrate",
+    "pool",
     "read_extract",
     "reconcile",
     "compare_secondary",
@@ -87,6 +90,7 @@ __all__ = [
     "cumulative_incidence",
     "scenario_truth",
     "schema",
+    "summarize",
     "synthetic_cohort",
     "validate_extract",
     "__version__",

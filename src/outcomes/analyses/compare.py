@@ -25,10 +25,18 @@ from ..core.errors import InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate
 from ..data import schema as s
 from ..data.cohort import Cohort
+from ..data.counts import CountTable
 from ..data.outcomes import outcome_arrays
 from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
 from ..stats.cox import cox_table
-from ..stats.aggregated import arm_table, cox_from_table, km_from_table, logrank_from_table, ph_test_from_table
+from ..stats.aggregated import (
+    ArmTable,
+    arm_table,
+    cox_from_table,
+    km_from_table,
+    logrank_from_table,
+    ph_test_from_table,
+)
 from .comparison import (
     ArmComparison,
     LogRankTest,
@@ -57,7 +65,7 @@ class _Fit:
     n_excluded: int
 
 
-def compare_arms(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
+def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
                  strata: Sequence[str] | str | None = None, weights: str | None = None, robust: bool = False,
                  horizon: float | None = None, alpha: float = 0.05, trim: float | None = None, bootstrap: int = 200,
                  seed: int | np.random.Generator = 0) -> ArmComparison:
@@ -65,7 +73,9 @@ def compare_arms(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[s
 
     Parameters
     ----------
-    cohort : Cohort
+    cohort : Cohort or CountTable
+        A count table (:func:`outcomes.summarize`, :func:`outcomes.pool`) gives the unadjusted comparison,
+        identical to the one from the rows it counts; its own outcome is used.
     outcome : {"relapse", "retention"}
         ``retention`` analyses time to dropout; completion and transfer censor
         (cause-specific; see :func:`outcomes.cumulative_incidence` for competing risks).
@@ -106,6 +116,13 @@ def compare_arms(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[s
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     adjust = column_names(adjust, "adjust")
     strata_columns = column_names(strata, "strata")
+    if isinstance(cohort, CountTable):
+        if adjust or strata_columns or weights or robust:
+            raise InputError("a count table gives the unadjusted comparison only: adjusting, stratifying, weighting "
+                             "and robust SEs need the rows (or, for discrete covariates, counts per pattern)")
+        times, removed, events = cohort.arm_counts()
+        fit = _from_arm_table(ArmTable(times, removed, events), cohort.arms, cohort.event, alpha)
+        return _result(fit, cohort.outcome, cohort.event, cohort.arms, (), (), False, horizon, alpha)
     if weights not in (None, "iptw"):
         raise InputError(f"weights must be None or 'iptw', not {weights!r}")
     if weights == "iptw":
@@ -116,14 +133,23 @@ def compare_arms(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[s
         return compare_weighted(cohort, outcome, adjust, horizon=horizon, alpha=alpha, trim=trim,
                                 bootstrap=bootstrap, seed=seed)
     time, event, event_name = outcome_arrays(cohort, outcome)
-    fit = (_row_level(cohort, time, event, event_name, adjust, strata_columns, robust, alpha)
-           if adjust or strata_columns or robust else _from_counts(cohort, time, event, event_name, alpha))
+    if adjust or strata_columns or robust:
+        fit = _row_level(cohort, time, event, event_name, adjust, strata_columns, robust, alpha)
+    else:  # categories are (reference, treatment)
+        table = arm_table(time, event, cohort.df[s.ARM].cat.codes.to_numpy() == 1)
+        fit = _from_arm_table(table, cohort.arms, event_name, alpha)
+    return _result(fit, outcome, event_name, cohort.arms, adjust, strata_columns, robust, horizon, alpha)
+
+
+def _result(fit: _Fit, outcome: str, event_name: str, arms: tuple[str, str], adjust: tuple[str, ...],
+            strata_columns: tuple[str, ...], robust: bool, horizon: float | None, alpha: float) -> ArmComparison:
+    """The shared layout of every estimator's findings."""
     tau, rule = choose_horizon(fit.curves, horizon)
-    rmst, rmst_difference = rmst_tables(fit.curves, cohort.arms, tau, alpha)
+    rmst, rmst_difference = rmst_tables(fit.curves, arms, tau, alpha)
     arm_row = fit.cox.iloc[0]
     return ArmComparison(
-        outcome=outcome, event=event_name, arms=cohort.arms, alpha=alpha, km=km_frame(fit.curves, cohort.arms),
-        median=median_frame(fit.curves, cohort.arms), logrank=fit.logrank, test=fit.logrank, cox=fit.cox,
+        outcome=outcome, event=event_name, arms=arms, alpha=alpha, km=km_frame(fit.curves, arms),
+        median=median_frame(fit.curves, arms), logrank=fit.logrank, test=fit.logrank, cox=fit.cox,
         hazard_ratio=Estimate.from_wald("hazard ratio", arm_row.coef, arm_row.se, alpha, ratio=True),
         ph_test=fit.ph_test, rmst=rmst, rmst_difference=rmst_difference, horizon=tau, horizon_rule=rule,
         counts=pd.DataFrame(fit.counts), adjust=adjust, strata=", ".join(strata_columns) or None, robust=robust,
@@ -131,20 +157,18 @@ def compare_arms(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[s
     )
 
 
-def _from_counts(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: str, alpha: float) -> _Fit:
-    """The unadjusted comparison from one (time x arm) table of counts."""
-    is_treated = cohort.df[s.ARM].cat.codes.to_numpy() == 1  # categories are (reference, treatment)
-    table = arm_table(time, event, is_treated)
+def _from_arm_table(table: ArmTable, arms: tuple[str, str], event_name: str, alpha: float) -> _Fit:
+    """The unadjusted comparison from one (time x arm) table of counts (from rows, or shared by sites)."""
     counts = [{"arm": arm, "n": int(table.removed[:, k].sum()), "events": int(table.events[:, k].sum())}
-              for k, arm in enumerate(cohort.arms)]
+              for k, arm in enumerate(arms)]
     require_events(counts, event_name)
-    curves = {arm: km_from_table(table, k, alpha) for k, arm in enumerate(cohort.arms)}
-    logrank = LogRankTest.from_statistic(logrank_from_table(table), cohort.arms)
-    term = f"{s.ARM}{cohort.treatment}"
+    curves = {arm: km_from_table(table, k, alpha) for k, arm in enumerate(arms)}
+    logrank = LogRankTest.from_statistic(logrank_from_table(table), arms)
+    term = f"{s.ARM}{arms[1]}"
     fit = cox_from_table(table, term=term)
     cox = cox_table([term], np.array([fit.coef]), np.array([fit.se]), alpha)
     return _Fit(counts=counts, curves=curves, logrank=logrank, cox=cox, ph_test=ph_test_from_table(fit, table, term),
-                cox_n=len(time), cox_events=int(event.sum()), n_excluded=0)
+                cox_n=int(table.removed.sum()), cox_events=int(table.events.sum()), n_excluded=0)
 
 
 def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: str, adjust: tuple[str, ...],

@@ -1,0 +1,190 @@
+"""Count tables: what several providers can share instead of rows (42 CFR Part 2), and pool exactly.
+
+The unadjusted comparison of two arms (Kaplan-Meier, log-rank, the arm-only Cox
+model with Efron ties, its PH test, RMST) depends on the data only through the
+number of participants removed and the number of events per (arm, day). A
+:class:`CountTable` holds exactly that, optionally per stratum (e.g. site), and no
+row-level data. Tables from several sites pool by adding their counts, and the
+pooled comparison equals the all-rows one (tested to 1e-10).
+
+A count table is **restricted data**: it has cells of 1 to 10 (a day on which one
+participant relapsed). Share it only under a data use agreement; never publish it
+unsuppressed. Its file says so in its first line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import InputError
+from . import schema as s
+from .cohort import Cohort
+from .outcomes import outcome_arrays
+
+__all__ = ["CountTable", "RESTRICTED", "pool", "summarize"]
+
+RESTRICTED = ("RESTRICTED DATA: counts of participants per arm and day, including cells of 1-10. "
+              "Share only under a data use agreement; never publish unsuppressed.")
+_FORMAT = "outcomes-count-table/1"
+_COLUMNS = ["stratum", "arm", "time", "removed", "events"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class CountTable:
+    """Participants removed (event or censoring) and events, per stratum, arm and distinct time.
+
+    Attributes
+    ----------
+    outcome, event : str
+        ``relapse``/``relapse`` or ``retention``/``dropout``.
+    arms : (reference, treatment)
+    by : str or None
+        The stratifying column (``stratum`` is ``"all"`` without one).
+    counts : DataFrame
+        ``stratum, arm, time, removed, events`` (whole numbers), sorted.
+    provenance : dict
+        Where the counts came from (source, as-of date, sites pooled).
+    """
+
+    outcome: str
+    event: str
+    arms: tuple[str, str]
+    by: str | None
+    counts: pd.DataFrame = field(repr=False)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.removed.sum())
+
+    def arm_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pooled over strata: distinct times, and removed and events as (times, 2) arrays (reference first)."""
+        grouped = self.counts.groupby(["time", "arm"], observed=True)[["removed", "events"]].sum().unstack("arm")
+        grouped = grouped.reindex(columns=pd.MultiIndex.from_product([["removed", "events"], list(self.arms)]),
+                                  fill_value=0).fillna(0)
+        times = grouped.index.to_numpy(dtype=float)
+        return times, grouped["removed"].to_numpy(dtype=float), grouped["events"].to_numpy(dtype=float)
+
+    def write(self, path: str | Path) -> Path:
+        """Write as CSV (a ``#`` line says the table is restricted) or Parquet (the same in its metadata)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"format": _FORMAT, "outcome": self.outcome, "event": self.event, "arms": list(self.arms),
+                "by": self.by, "provenance": self.provenance, "notice": RESTRICTED}
+        if path.suffix.lower() == ".csv":
+            with path.open("w", encoding="utf-8", newline="\n") as fh:
+                fh.write(f"# {RESTRICTED}\n# {json.dumps(meta)}\n")
+                self.counts.to_csv(fh, index=False, lineterminator="\n")
+        elif path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(self.counts, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                   b"outcomes": json.dumps(meta).encode()})
+            pq.write_table(table, path)
+        else:
+            raise InputError(f"file '{path}': a count table is written as .csv or .parquet")
+        return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> CountTable:
+        """Read a table written by :meth:`write`."""
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"file '{path}' does not exist")
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8") as fh:
+                fh.readline()
+                header = fh.readline()
+                if not header.startswith("# {"):
+                    raise InputError(f"file '{path.name}' is not an outcomes count table (no metadata line)")
+                meta = json.loads(header[2:])
+                counts = pd.read_csv(fh, dtype={"stratum": str, "arm": str})
+        elif path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            raw = (table.schema.metadata or {}).get(b"outcomes")
+            if raw is None:
+                raise InputError(f"file '{path.name}' is not an outcomes count table (no metadata)")
+            meta, counts = json.loads(raw), table.to_pandas()
+        else:
+            raise InputError(f"file '{path}': a count table is read from .csv or .parquet")
+        if meta.get("format") != _FORMAT:
+            raise InputError(f"file '{path.name}': not an outcomes count table (format {meta.get('format')!r})")
+        return _checked(counts, meta["outcome"], meta["event"], tuple(meta["arms"]), meta.get("by"),
+                        meta.get("provenance", {}), path.name)
+
+
+def _checked(counts: pd.DataFrame, outcome: str, event: str, arms: tuple[str, str], by: str | None,
+             provenance: dict, source: str) -> CountTable:
+    missing = [c for c in _COLUMNS if c not in counts.columns]
+    if missing:
+        raise InputError(f"file '{source}': count table column {missing[0]!r} is missing")
+    values = counts[["time", "removed", "events"]].to_numpy(dtype=float)
+    bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1) | (values[:, 1:] != np.round(values[:, 1:])).any(
+        axis=1) | (counts["events"].to_numpy(dtype=float) > counts["removed"].to_numpy(dtype=float))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"file '{source}' row {i + 1}: counts must be whole numbers >= 0 with events <= removed, "
+                         "and times finite and >= 0")
+    unknown = sorted(set(counts["arm"].astype(str)) - set(arms))
+    if unknown:
+        raise InputError(f"file '{source}': arm {unknown[0]!r} is not one of the table's arms {list(arms)}")
+    counts = counts.assign(stratum=counts["stratum"].astype(str), arm=counts["arm"].astype(str))
+    counts = counts.sort_values(["stratum", "arm", "time"], ignore_index=True)[_COLUMNS]
+    return CountTable(outcome=outcome, event=event, arms=arms, by=by, counts=counts, provenance=provenance)
+
+
+def summarize(cohort: Cohort, outcome: str = "relapse", by: str | None = None) -> CountTable:
+    """Counts per (stratum,) arm and day: all a pooled unadjusted comparison needs, and no row.
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> table = oc.summarize(oc.synthetic_cohort(n=500, seed=1), "relapse")
+    >>> table.n, list(table.counts.columns)
+    (500, ['stratum', 'arm', 'time', 'removed', 'events'])
+    """
+    time, event, event_name = outcome_arrays(cohort, outcome)
+    if by is not None and by not in cohort.df.columns:
+        raise InputError(f"by column {by!r} is not in the cohort; columns are {list(map(str, cohort.df.columns))}")
+    frame = pd.DataFrame({"stratum": cohort.df[by].astype(str).to_numpy() if by else "all",
+                          "arm": cohort.df[s.ARM].astype(str).to_numpy(), "time": time, "removed": 1,
+                          "events": event.astype(np.int64)})
+    counts = frame.groupby(["stratum", "arm", "time"], observed=True, sort=True)[["removed", "events"]].sum()
+    provenance = {"source": cohort.provenance.get("source", "cohort"),
+                  "as_of": cohort.as_of.isoformat() if cohort.as_of else None, "participants": len(cohort)}
+    return CountTable(outcome=outcome, event=event_name, arms=cohort.arms, by=by, counts=counts.reset_index(),
+                      provenance=provenance)
+
+
+def pool(tables: Sequence[CountTable]) -> CountTable:
+    """Add the counts of several tables (sites, providers) of the same outcome and arms.
+
+    >>> import outcomes as oc
+    >>> a, b = (oc.summarize(oc.synthetic_cohort(n=300, seed=k)) for k in (1, 2))
+    >>> oc.pool([a, b]).n
+    600
+    """
+    tables = list(tables)
+    if not tables:
+        raise InputError("pool needs at least one count table")
+    first = tables[0]
+    for k, t in enumerate(tables[1:], start=2):
+        if (t.outcome, t.arms, t.by) != (first.outcome, first.arms, first.by):
+            raise InputError(f"count table {k} is of {t.outcome} with arms {list(t.arms)} by {t.by!r}; table 1 is of "
+                             f"{first.outcome} with arms {list(first.arms)} by {first.by!r}: only like tables pool")
+    counts = pd.concat([t.counts for t in tables], ignore_index=True)
+    counts = counts.groupby(["stratum", "arm", "time"], sort=True)[["removed", "events"]].sum().reset_index()
+    provenance = {"pooled": [t.provenance for t in tables]}
+    return CountTable(outcome=first.outcome, event=first.event, arms=first.arms, by=first.by, counts=counts,
+                      provenance=provenance)
