@@ -41,6 +41,7 @@ from .data import schema
 from .data.asof import as_of
 from .data.cohort import Cohort
 from .data.counts import CountTable, pool, summarize
+from .data.scan import ScannedCohort, scan
 from .data.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
 from .data.scenario import SCENARIOS, Scenario
 from .data.synthetic import scenario_truth, synthetic_cohort
@@ -67,6 +68,7 @@ __all__ = [
     "OutcomesError",
     "OutcomesWarning",
     "SCENARIOS",
+    "ScannedCohort",
     "Scenario",
     "SmallCellWarning",
     "StatisticalWarning",
@@ -89,6 +91,7 @@ __all__ = [
     "derive_retention",
     "cumulative_incidence",
     "scenario_truth",
+    "scan",
     "schema",
     "summarize",
     "synthetic_cohort",

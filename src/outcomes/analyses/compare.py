@@ -25,7 +25,8 @@ from ..core.errors import InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate
 from ..data import schema as s
 from ..data.cohort import Cohort
-from ..data.counts import CountTable
+from ..data.counts import CountTable, summarize
+from ..data.scan import ScannedCohort
 from ..data.outcomes import outcome_arrays
 from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
 from ..stats.cox import cox_table
@@ -116,6 +117,11 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     adjust = column_names(adjust, "adjust")
     strata_columns = column_names(strata, "strata")
+    if isinstance(cohort, ScannedCohort):  # counted in its engine: no row is loaded
+        if adjust or strata_columns or weights or robust:
+            raise InputError("a scanned cohort gives the unadjusted comparison only, for now: load the rows with "
+                             "scanned.to_cohort() to adjust, stratify, weight or use robust SEs")
+        cohort = summarize(cohort, outcome)
     if isinstance(cohort, CountTable):
         if adjust or strata_columns or weights or robust:
             raise InputError("a count table gives the unadjusted comparison only: adjusting, stratifying, weighting "

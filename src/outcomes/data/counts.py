@@ -27,6 +27,7 @@ from ..core.errors import InputError
 from . import schema as s
 from .cohort import Cohort
 from .outcomes import outcome_arrays
+from .scan import ScannedCohort, quote
 
 __all__ = ["CountTable", "RESTRICTED", "pool", "summarize"]
 
@@ -144,8 +145,10 @@ def _checked(counts: pd.DataFrame, outcome: str, event: str, arms: tuple[str, st
     return CountTable(outcome=outcome, event=event, arms=arms, by=by, counts=counts, provenance=provenance)
 
 
-def summarize(cohort: Cohort, outcome: str = "relapse", by: str | None = None) -> CountTable:
+def summarize(cohort: Cohort | ScannedCohort, outcome: str = "relapse", by: str | None = None) -> CountTable:
     """Counts per (stratum,) arm and day: all a pooled unadjusted comparison needs, and no row.
+
+    A scanned cohort (:func:`outcomes.scan`) is counted in its engine (a ``GROUP BY`` pushed down).
 
     Examples
     --------
@@ -154,6 +157,8 @@ def summarize(cohort: Cohort, outcome: str = "relapse", by: str | None = None) -
     >>> table.n, list(table.counts.columns)
     (500, ['stratum', 'arm', 'time', 'removed', 'events'])
     """
+    if isinstance(cohort, ScannedCohort):
+        return _count_in_engine(cohort, outcome, by)
     time, event, event_name = outcome_arrays(cohort, outcome)
     if by is not None and by not in cohort.df.columns:
         raise InputError(f"by column {by!r} is not in the cohort; columns are {list(map(str, cohort.df.columns))}")
@@ -165,6 +170,24 @@ def summarize(cohort: Cohort, outcome: str = "relapse", by: str | None = None) -
                   "as_of": cohort.as_of.isoformat() if cohort.as_of else None, "participants": len(cohort)}
     return CountTable(outcome=outcome, event=event_name, arms=cohort.arms, by=by, counts=counts.reset_index(),
                       provenance=provenance)
+
+
+def _count_in_engine(scanned: ScannedCohort, outcome: str, by: str | None) -> CountTable:
+    """Participants removed and events per (stratum,) arm and day, computed by DuckDB (a GROUP BY)."""
+    if outcome not in scanned.outcomes:
+        raise InputError(f"this scanned cohort has no {outcome} outcome (its outcomes: {list(scanned.outcomes)})")
+    if by is not None and by not in scanned.relation.columns:
+        raise InputError(f"by column {by!r} is not in the scanned cohort; columns are {scanned.relation.columns}")
+    time, event, name = ((s.RELAPSE_DAYS, f"{s.RELAPSE_EVENT} = 1", "relapse") if outcome == "relapse" else
+                         (s.EXIT_DAYS, f"{s.EXIT_REASON} = 'dropout'", "dropout"))
+    stratum = f"CAST({quote(by)} AS VARCHAR)" if by else "'all'"
+    frame = scanned.relation.query("t", f"""
+        SELECT {stratum} AS stratum, arm, CAST({time} AS DOUBLE) AS time, count(*) AS removed,
+               CAST(sum(CASE WHEN {event} THEN 1 ELSE 0 END) AS BIGINT) AS events
+        FROM t GROUP BY ALL ORDER BY ALL""").df()
+    provenance = {"source": scanned.source, "as_of": scanned.as_of.isoformat() if scanned.as_of else None,
+                  "participants": scanned.n, "engine": "duckdb"}
+    return _checked(frame, outcome, name, scanned.arms, by, provenance, scanned.source)
 
 
 def pool(tables: Sequence[CountTable]) -> CountTable:

@@ -1,0 +1,197 @@
+"""A cohort that stays where it is: Parquet or CSV files (or a DuckDB relation) scanned by DuckDB.
+
+:func:`scan` maps the source's columns to the canonical names in SQL and validates
+them in the engine, with the same messages as :class:`~outcomes.Cohort` (the
+column, the first offending row, the fix). Nothing is loaded into memory: the
+unadjusted comparison needs only counts per arm and day, which the engine computes
+(:func:`summarize` pushes a ``GROUP BY`` down), and ``compare_arms`` turns them into
+the same :class:`~outcomes.analyses.comparison.ArmComparison` as in memory.
+
+Not yet: adjusted, stratified or weighted comparisons of a scanned cohort (they need
+the rows: ``scanned.to_cohort()`` loads them), and Spark sources.
+
+Examples
+--------
+>>> import outcomes as oc, tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "cohort.parquet"
+>>> _ = oc.synthetic_cohort(n=500, seed=1).write(path)
+>>> scanned = oc.scan(path, arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"),
+...                   participant_id="participant_id")
+>>> len(scanned), scanned.arms
+(500, ('clinical', 'peer_clinical'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError
+from . import schema as s
+from .cohort import Cohort
+from .dates import parse_date
+from .validation import where
+
+__all__ = ["ScannedCohort", "quote", "scan"]
+
+
+@dataclass(frozen=True, eq=False)
+class ScannedCohort:
+    """A validated cohort held by DuckDB: canonical columns in a view, never loaded unless asked."""
+
+    relation: Any = field(repr=False)  # duckdb.DuckDBPyRelation with the canonical columns
+    arms: tuple[str, str]
+    outcomes: tuple[str, ...]
+    covariates: tuple[str, ...]
+    as_of: dt.date | None
+    source: str
+    n: int
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def reference(self) -> str:
+        return self.arms[0]
+
+    @property
+    def treatment(self) -> str:
+        return self.arms[1]
+
+    def to_cohort(self) -> Cohort:
+        """Load the rows into memory as a :class:`Cohort` (for analyses that need them)."""
+        return Cohort(self.relation.df(), reference=self.arms[0], arms=self.arms, covariates=self.covariates,
+                      as_of=self.as_of, provenance={"source": self.source, "scanned": True}, copy=False)
+
+
+def quote(name: str) -> str:
+    """A SQL identifier, quoted."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _relation(source: Any, connection: Any) -> tuple[Any, str]:
+    """A DuckDB relation over the source, and its name for messages."""
+    import duckdb
+
+    if isinstance(source, duckdb.DuckDBPyRelation):
+        return source, "the DuckDB relation"
+    if type(source).__module__.startswith("pyspark"):
+        raise InputError("Spark DataFrames are not scanned yet: write them to Parquet and scan the files")
+    text = str(source)
+    suffix = Path(text.replace("*", "x")).suffix.lower()
+    if "*" not in text and not Path(text).exists():
+        raise InputError(f"file '{text}' does not exist")
+    if suffix in (".parquet", ".pq"):
+        return connection.read_parquet(text), Path(text).name
+    if suffix == ".csv":
+        return connection.read_csv(text), Path(text).name
+    raise InputError(f"file '{text}': scan reads .parquet or .csv files (or a glob of them), not {suffix!r}")
+
+
+def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | None = None,
+         retention: tuple[str, str] | None = None, covariates: tuple[str, ...] | list[str] = (),
+         site: str | None = None, participant_id: str | None = None, enroll_date: str | None = None,
+         as_of: dt.date | str | None = None, connection: Any = None) -> ScannedCohort:
+    """Map and validate a cohort where it lives (Parquet/CSV path or glob, or a DuckDB relation).
+
+    ``relapse`` and ``retention`` are ``(time column, event column)``; a retention event column holds
+    1 = dropout / 0 = still in treatment, or exit reasons as text. ``as_of`` (with ``enroll_date``) keeps
+    what was known that day, as :func:`outcomes.as_of` does.
+    """
+    import duckdb
+
+    connection = connection or duckdb.connect()
+    raw, name = _relation(source, connection)
+    if relapse is None and retention is None:
+        raise InputError("scan needs relapse=(time column, event column) and/or retention=(...)")
+    needed = [arm, *(relapse or ()), *(retention or ()), *covariates,
+              *(c for c in (site, participant_id, enroll_date) if c is not None)]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise InputError(f"file '{name}': column {missing[0]!r} is missing; the columns present are {raw.columns}")
+    select = ["row_number() OVER () AS _row", f"CAST({quote(arm)} AS VARCHAR) AS {s.ARM}"]
+    select.append(f"CAST({quote(participant_id)} AS VARCHAR) AS {s.PARTICIPANT_ID}" if participant_id else
+                  f"CAST(row_number() OVER () AS VARCHAR) AS {s.PARTICIPANT_ID}")
+    if site:
+        select.append(f"CAST({quote(site)} AS VARCHAR) AS {s.SITE}")
+    if enroll_date:
+        select.append(f"CAST({quote(enroll_date)} AS DATE) AS {s.ENROLL_DATE}")
+    if relapse:
+        select += [f"TRY_CAST({quote(relapse[0])} AS DOUBLE) AS {s.RELAPSE_DAYS}",
+                   f"TRY_CAST({quote(relapse[1])} AS DOUBLE) AS {s.RELAPSE_EVENT}"]
+    if retention:
+        reason = quote(retention[1])
+        select += [f"TRY_CAST({quote(retention[0])} AS DOUBLE) AS {s.EXIT_DAYS}",
+                   f"CASE WHEN TRY_CAST({reason} AS DOUBLE) IS NULL THEN CAST({reason} AS VARCHAR) "
+                   f"WHEN TRY_CAST({reason} AS DOUBLE) = 1 THEN 'dropout' ELSE 'in_treatment' END AS {s.EXIT_REASON}"]
+    select += [quote(c) for c in covariates]
+    mapped = raw.query("raw", f"SELECT {', '.join(select)} FROM raw")
+    arms = _validate(mapped, reference, name, relapse is not None, retention is not None)
+    cutoff = None if as_of is None else parse_date(as_of, "as_of")
+    if cutoff is not None:
+        mapped = _as_of(mapped, cutoff, name, enroll_date, relapse is not None, retention is not None)
+    final = mapped.query("m", "SELECT * EXCLUDE (_row) FROM m")
+    outcomes = tuple(o for o, given in (("relapse", relapse), ("retention", retention)) if given)
+    n = int(final.aggregate("count(*)").fetchall()[0][0])
+    return ScannedCohort(relation=final, arms=arms, outcomes=outcomes, covariates=tuple(covariates), as_of=cutoff,
+                         source=name, n=n)
+
+
+def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: bool) -> tuple[str, str]:
+    """The checks of Cohort, in the engine and in one pass; the first offending row of a check is reported."""
+    checks = [(f"{s.PARTICIPANT_ID} IS NULL OR {s.PARTICIPANT_ID} = ''", s.PARTICIPANT_ID,
+               "the participant id is empty; every row needs an id"),
+              (f"{s.ARM} IS NULL", s.ARM, "arm is missing; every participant belongs to an arm")]
+    for on, time, event in ((relapse, s.RELAPSE_DAYS, s.RELAPSE_EVENT), (retention, s.EXIT_DAYS, None)):
+        if not on:
+            continue
+        checks += [(f"{time} IS NULL", time, "time is missing or not a number; every participant needs a "
+                    "follow-up time in days"),
+                   (f"NOT isfinite({time}) OR {time} < 0", time, "time is negative or infinite; times are days since "
+                    "enrollment and must be >= 0")]
+        if event:
+            checks.append((f"{event} IS NULL OR {event} NOT IN (0, 1)", event,
+                           "value is not 0 or 1 (expected 1 = relapse, 0 = censored); recode the column to 0/1"))
+    if retention:
+        checks.append((f"{s.EXIT_REASON} NOT IN ('dropout', 'completed', 'transferred', 'in_treatment')",
+                       s.EXIT_REASON, "value is not one of dropout, completed, transferred, in_treatment"))
+    firsts = ", ".join(f"min(CASE WHEN {condition} THEN _row END)" for condition, _, _ in checks)
+    found = mapped.query("v", f"""SELECT {firsts}, count(*) - count(DISTINCT {s.PARTICIPANT_ID}),
+                                  list(DISTINCT {s.ARM}) FROM v""").fetchall()[0]
+    for (_, column, problem), row in zip(checks, found):
+        if row is not None:
+            raise InputError(f"{where(column, int(row), name)}: {problem}")
+    if found[len(checks)]:
+        repeat = mapped.query("v", f"""SELECT min(_row) FROM (SELECT _row, row_number() OVER (PARTITION BY
+            {s.PARTICIPANT_ID} ORDER BY _row) AS j FROM v) WHERE j > 1""").fetchall()[0][0]
+        raise InputError(f"{where(s.PARTICIPANT_ID, int(repeat), name)}: this participant id repeats an earlier "
+                         "row; ids must be unique (one row per participant): remove or merge the duplicate")
+    labels = sorted(label for label in found[len(checks) + 1] if label is not None)
+    if len(labels) != 2:
+        raise InputError(f"{where(s.ARM, None, name)}: found {len(labels)} arm label(s) {labels[:10]}; a cohort "
+                         "compares exactly two arms")
+    ref = str(reference)
+    if ref not in labels:
+        raise InputError(f"{where(s.ARM, None, name)}: the reference arm {ref!r} is not one of the arms {labels}")
+    return ref, labels[1] if labels[0] == ref else labels[0]
+
+
+def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, relapse: bool, retention: bool) -> Any:
+    """What was known on ``cutoff``, by the rule of :func:`outcomes.data.asof.censor_event` and ``censor_exit``."""
+    if enroll_date is None:
+        raise InputError("as_of needs the enrollment date column: pass enroll_date=...")
+    day = f"DATE '{cutoff.isoformat()}'"
+    horizon = f"CAST(date_diff('day', {s.ENROLL_DATE}, {day}) AS DOUBLE)"
+    replace = []
+    if relapse:
+        seen = f"({s.RELAPSE_EVENT} = 1 AND {s.RELAPSE_DAYS} <= {horizon})"
+        replace += [f"CASE WHEN {seen} THEN {s.RELAPSE_DAYS} ELSE least({s.RELAPSE_DAYS}, {horizon}) END "
+                    f"AS {s.RELAPSE_DAYS}", f"CASE WHEN {seen} THEN 1 ELSE 0 END AS {s.RELAPSE_EVENT}"]
+    if retention:
+        ended = f"({s.EXIT_DAYS} <= {horizon})"
+        replace += [f"CASE WHEN {ended} THEN {s.EXIT_DAYS} ELSE {horizon} END AS {s.EXIT_DAYS}",
+                    f"CASE WHEN {ended} THEN {s.EXIT_REASON} ELSE 'in_treatment' END AS {s.EXIT_REASON}"]
+    rest = f"REPLACE ({', '.join(replace)})" if replace else ""
+    return mapped.query("m", f"SELECT * {rest} FROM m WHERE {s.ENROLL_DATE} <= {day}")
