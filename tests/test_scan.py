@@ -3,6 +3,7 @@ identical to the in-memory results."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,9 +92,43 @@ def test_validation_in_the_engine_names_the_column_and_row(tmp_path, change, mes
 
 def test_what_a_scan_cannot_do_yet_says_so(cohort, parquet, tmp_path):
     scanned = oc.scan(parquet, **COLUMNS)
-    with pytest.raises(oc.InputError, match="unadjusted comparison only"):
-        oc.compare_arms(scanned, adjust=["site"])
+    with pytest.raises(oc.InputError, match="unadjusted and the adjusted comparison"):
+        oc.compare_arms(scanned, strata="site")
     with pytest.raises(oc.InputError, match="does not exist"):
         oc.scan(tmp_path / "nothing.parquet", **COLUMNS)
     with pytest.raises(oc.InputError, match="column 'nope' is missing"):
         oc.scan(parquet, arm="nope", reference="clinical", relapse=("relapse_days", "relapse_event"))
+
+
+def test_adjusted_cox_of_a_scanned_cohort_equals_in_memory(cohort, tmp_path):
+    adjust = ["age", "sex", "co_occurring_mh"]
+    path = cohort.write(tmp_path / "c.parquet")
+    scanned = oc.scan(path, **COLUMNS, covariates=adjust)
+    a, b = oc.compare_arms(scanned, adjust=adjust), oc.compare_arms(cohort, adjust=adjust)
+    np.testing.assert_allclose(a.cox[["coef", "se", "p_value"]], b.cox[["coef", "se", "p_value"]], rtol=1e-8,
+                               atol=1e-12)
+    assert a.hazard_ratio.ci_upper == pytest.approx(b.hazard_ratio.ci_upper, rel=1e-8)
+    np.testing.assert_allclose(a.ph_test.statistic, b.ph_test.statistic, rtol=1e-8)
+    assert (a.cox_n, a.cox_events) == (b.cox_n, b.cox_events)
+
+
+def test_pattern_counts_fit_equals_the_rows_with_heavy_ties(cohort):
+    # months instead of days: many tied deaths within a pattern, where Efron must count deaths, not rows
+    from outcomes.analyses.design import design_matrix
+    from outcomes.stats import fit_cox
+
+    df = cohort.df.assign(t=np.ceil(cohort.df.relapse_days / 30) * 30)
+    adjust = ["sex", "co_occurring_mh", "primary_substance"]
+    rows_design = design_matrix(df, cohort.treatment, adjust)
+    rows = fit_cox(rows_design.X, df.t.to_numpy(float), df.relapse_event.to_numpy(float), terms=rows_design.terms,
+                   term_columns=rows_design.term_columns)
+    g = df.groupby(["t", "arm", *adjust], observed=True).relapse_event.agg(["size", "sum"]).reset_index()
+    assert len(g) < len(df) / 5
+    design = design_matrix(g, cohort.treatment, adjust)
+    counted = fit_cox(design.X, g.t.to_numpy(float), np.zeros(len(g)), terms=design.terms,
+                      term_columns=design.term_columns, weights=g["size"].to_numpy(float),
+                      event_counts=g["sum"].to_numpy(float))
+    np.testing.assert_allclose(counted.coef, rows.coef, rtol=1e-10)
+    np.testing.assert_allclose(counted.se, rows.se, rtol=1e-10)
+    assert counted.loglik == pytest.approx(rows.loglik, rel=1e-12)
+    assert (counted.n, counted.events) == (rows.n, rows.events)

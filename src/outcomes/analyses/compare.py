@@ -25,7 +25,7 @@ from ..core.errors import InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate
 from ..data import schema as s
 from ..data.cohort import Cohort
-from ..data.counts import CountTable, summarize
+from ..data.counts import CountTable, pattern_counts, summarize
 from ..data.scan import ScannedCohort
 from ..data.outcomes import outcome_arrays
 from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
@@ -117,18 +117,8 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     adjust = column_names(adjust, "adjust")
     strata_columns = column_names(strata, "strata")
-    if isinstance(cohort, ScannedCohort):  # counted in its engine: no row is loaded
-        if adjust or strata_columns or weights or robust:
-            raise InputError("a scanned cohort gives the unadjusted comparison only, for now: load the rows with "
-                             "scanned.to_cohort() to adjust, stratify, weight or use robust SEs")
-        cohort = summarize(cohort, outcome)
-    if isinstance(cohort, CountTable):
-        if adjust or strata_columns or weights or robust:
-            raise InputError("a count table gives the unadjusted comparison only: adjusting, stratifying, weighting "
-                             "and robust SEs need the rows (or, for discrete covariates, counts per pattern)")
-        times, removed, events = cohort.arm_counts()
-        fit = _from_arm_table(ArmTable(times, removed, events), cohort.arms, cohort.event, alpha)
-        return _result(fit, cohort.outcome, cohort.event, cohort.arms, (), (), False, horizon, alpha)
+    if isinstance(cohort, (ScannedCohort, CountTable)):
+        return _from_counts(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha)
     if weights not in (None, "iptw"):
         raise InputError(f"weights must be None or 'iptw', not {weights!r}")
     if weights == "iptw":
@@ -145,6 +135,26 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
         table = arm_table(time, event, cohort.df[s.ARM].cat.codes.to_numpy() == 1)
         fit = _from_arm_table(table, cohort.arms, event_name, alpha)
     return _result(fit, outcome, event_name, cohort.arms, adjust, strata_columns, robust, horizon, alpha)
+
+
+def _from_counts(source: ScannedCohort | CountTable, outcome: str, adjust: tuple[str, ...],
+                 strata_columns: tuple[str, ...], weights: str | None, robust: bool, horizon: float | None,
+                 alpha: float) -> ArmComparison:
+    """A scanned cohort (counted in its engine, no row loaded) or a count table: the same comparison as rows."""
+    if isinstance(source, ScannedCohort):
+        if strata_columns or weights or robust:
+            raise InputError("a scanned cohort gives the unadjusted and the adjusted comparison, for now: load the "
+                             "rows with scanned.to_cohort() to stratify, weight or use robust SEs")
+        table = summarize(source, outcome)
+        fit = _from_arm_table(ArmTable(*table.arm_counts()), source.arms, table.event, alpha)
+        if adjust:
+            fit = _adjusted_from_patterns(source, outcome, table.event, adjust, fit, alpha)
+        return _result(fit, outcome, table.event, source.arms, adjust, (), False, horizon, alpha)
+    if adjust or strata_columns or weights or robust:
+        raise InputError("a count table gives the unadjusted comparison only: adjusting, stratifying, weighting "
+                         "and robust SEs need the rows (or, for discrete covariates, counts per pattern)")
+    fit = _from_arm_table(ArmTable(*source.arm_counts()), source.arms, source.event, alpha)
+    return _result(fit, source.outcome, source.event, source.arms, (), (), False, horizon, alpha)
 
 
 def _result(fit: _Fit, outcome: str, event_name: str, arms: tuple[str, str], adjust: tuple[str, ...],
@@ -175,6 +185,32 @@ def _from_arm_table(table: ArmTable, arms: tuple[str, str], event_name: str, alp
     cox = cox_table([term], np.array([fit.coef]), np.array([fit.se]), alpha)
     return _Fit(counts=counts, curves=curves, logrank=logrank, cox=cox, ph_test=ph_test_from_table(fit, table, term),
                 cox_n=int(table.removed.sum()), cox_events=int(table.events.sum()), n_excluded=0)
+
+
+def _adjusted_from_patterns(scanned: ScannedCohort, outcome: str, event_name: str, adjust: tuple[str, ...],
+                            unadjusted: _Fit, alpha: float) -> _Fit:
+    """The adjusted Cox model of a scanned cohort, exactly, from counts per (day, arm, covariate pattern)."""
+    patterns = pattern_counts(scanned, outcome, adjust)
+    time_column = patterns.columns[0]
+    design = design_matrix(patterns, scanned.treatment, adjust)
+    used = design.complete
+    removed, events = patterns["removed"].to_numpy(float), patterns["events"].to_numpy(float)
+    n_excluded = int(removed[~used].sum())
+    if n_excluded:
+        warnings.warn(f"{n_excluded} of {scanned.n} participants have a missing covariate and are left out of the "
+                      "Cox model (complete cases, as R does); Kaplan-Meier and log-rank use everyone",
+                      StatisticalWarning, stacklevel=4)
+    treated = design.X[:, 0] == 1
+    for arm, mask in zip(scanned.arms, (~treated, treated)):
+        if not events[used][mask].any():
+            raise NotEstimableError(f"arm {arm!r} has no {event_name} events among the participants with every "
+                                    f"covariate ({', '.join(adjust)}) recorded: the hazard ratio is not estimable")
+    fit = fit_cox(design.X, patterns[time_column].to_numpy(float)[used], np.zeros(int(used.sum())),
+                  terms=design.terms, term_columns=design.term_columns, weights=removed[used],
+                  event_counts=events[used])
+    return _Fit(counts=unadjusted.counts, curves=unadjusted.curves, logrank=unadjusted.logrank, cox=fit.frame(alpha),
+                ph_test=fit.ph_test.replace({"term": {s.ARM: design.terms[0]}}), cox_n=fit.n, cox_events=fit.events,
+                n_excluded=n_excluded)
 
 
 def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: str, adjust: tuple[str, ...],

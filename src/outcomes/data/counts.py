@@ -29,7 +29,7 @@ from .cohort import Cohort
 from .outcomes import outcome_arrays
 from .scan import ScannedCohort, quote
 
-__all__ = ["CountTable", "RESTRICTED", "pool", "summarize"]
+__all__ = ["CountTable", "RESTRICTED", "pattern_counts", "pool", "summarize"]
 
 RESTRICTED = ("RESTRICTED DATA: counts of participants per arm and day, including cells of 1-10. "
               "Share only under a data use agreement; never publish unsuppressed.")
@@ -188,6 +188,26 @@ def _count_in_engine(scanned: ScannedCohort, outcome: str, by: str | None) -> Co
     provenance = {"source": scanned.source, "as_of": scanned.as_of.isoformat() if scanned.as_of else None,
                   "participants": scanned.n, "engine": "duckdb"}
     return _checked(frame, outcome, name, scanned.arms, by, provenance, scanned.source)
+
+
+def pattern_counts(scanned: ScannedCohort, outcome: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Participants removed and events per (day, arm, covariate pattern), computed by DuckDB: all an adjusted
+    Cox model needs, exactly (``fit_cox(..., weights=removed, event_counts=events)``).
+
+    Columns: the outcome's time column, ``arm``, the covariates, ``removed``, ``events``.
+    """
+    if outcome not in scanned.outcomes:
+        raise InputError(f"this scanned cohort has no {outcome} outcome (its outcomes: {list(scanned.outcomes)})")
+    missing = [col for col in columns if col not in scanned.relation.columns]
+    if missing:
+        raise InputError(f"covariate {missing[0]!r} is not in the scanned cohort; columns are "
+                         f"{scanned.relation.columns}")
+    time, event = ((s.RELAPSE_DAYS, f"{s.RELAPSE_EVENT} = 1") if outcome == "relapse" else
+                   (s.EXIT_DAYS, f"{s.EXIT_REASON} = 'dropout'"))
+    keys = ", ".join([time, s.ARM, *(quote(col) for col in columns)])
+    return scanned.relation.query("t", f"""
+        SELECT {keys}, count(*) AS removed, CAST(sum(CASE WHEN {event} THEN 1 ELSE 0 END) AS BIGINT) AS events
+        FROM t GROUP BY ALL ORDER BY ALL""").df()
 
 
 def pool(tables: Sequence[CountTable]) -> CountTable:

@@ -53,6 +53,8 @@ class _Stratum:
     death_weight: np.ndarray  # (G,) sum of weights of the deaths
     wx_dead: np.ndarray  # (G, p) weighted covariate sums of the deaths
     efron: bool  # Efron's tie correction (else Breslow's)
+    dead_w: np.ndarray  # (E,) weight of each death row in the score: its case weight, or its count of events
+    dead_scale: np.ndarray  # (E,) its deaths' share of the row's risk weight (1, or events / participants)
     times: np.ndarray  # (U,) distinct times
     # Fine-Gray: rows that stay in the risk set after their own time (competing failures), weighted
     # by tail_scale[time] * tail_row_weight[row], i.e. G(t-) / G(y-) for the censoring distribution G
@@ -62,7 +64,13 @@ class _Stratum:
 
 
 def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
-             competing: np.ndarray | None = None) -> _Stratum:
+             competing: np.ndarray | None = None, event_counts: np.ndarray | None = None) -> _Stratum:
+    """Sort one stratum by time and precompute its deaths.
+
+    With ``event_counts`` each row is a pattern of participants (``weights`` of them, identical in time and
+    covariates) of whom ``event_counts`` had the event: Efron's correction then counts tied *deaths*, not
+    tied rows, so the fit equals the fit on the participants' own rows.
+    """
     ix = index_times(time[rows])
     order = np.argsort(ix.inverse, kind="stable")
     rows = rows[order]
@@ -71,21 +79,26 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     starts = np.searchsorted(inverse, np.arange(U))
     Xs = np.asfortranarray(X[rows])
     ws = weights[rows]
-    ev = event[rows] > 0
+    ev = (event[rows] if event_counts is None else event_counts[rows]) > 0
     event_rows = np.flatnonzero(ev)
     inv_dead = inverse[event_rows]
-    per_time = np.bincount(inv_dead, minlength=U)
+    if event_counts is None:  # one death per event row, weighted by its case weight
+        dead_n, dead_w, dead_scale = np.ones(len(event_rows)), ws[event_rows], np.ones(len(event_rows))
+    else:  # a pattern row: its events are deaths of weight 1 each
+        dead_n = dead_w = event_counts[rows][event_rows].astype(float)
+        dead_scale = dead_n / ws[event_rows]
+    per_time = np.bincount(inv_dead, weights=dead_n, minlength=U)
     groups = np.flatnonzero(per_time)
     deaths = per_time[groups]
     dead_starts = np.searchsorted(inv_dead, groups)
-    death_weight = np.add.reduceat(ws[event_rows], dead_starts) if groups.size else np.zeros(0)
-    wx_dead = (np.add.reduceat(ws[event_rows, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
+    death_weight = np.add.reduceat(dead_w, dead_starts) if groups.size else np.zeros(0)
+    wx_dead = (np.add.reduceat(dead_w[:, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
                else np.zeros((0, X.shape[1])))
     tail = {}
     if competing is not None:
         tail = _fine_gray_tail(ix.times, inverse, time[rows], ev, competing[rows])
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
-                    dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron,
+                    dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
                     ix.times, **tail)
 
 
@@ -158,7 +171,7 @@ def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.nd
     G = len(st.groups)
     risk = np.zeros((G, K))
     dead = np.zeros((G, K))
-    r_dead = r[st.event_rows]
+    r_dead = r[st.event_rows] * st.dead_scale
     buf = np.empty(n)
     buf_dead = np.empty(len(st.event_rows))
 
@@ -230,7 +243,7 @@ def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
     )
     dead = st.event_rows
     # log-likelihood: the shift cancels between sum w*eta over deaths and the log risk sums
-    loglik = float(np.sum(st.ws[dead] * es[dead]) - np.sum(wbar * (logs + st.deaths * shift)))
+    loglik = float(np.sum(st.dead_w * es[dead]) - np.sum(wbar * (logs + st.deaths * shift)))
     return _GroupSums(S1, D1, c1, cf, c2, cf2, cff2, wbar, score, info, loglik, shift)
 
 
@@ -268,7 +281,7 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
             term_columns: dict[str, list[int]] | None = None, strata: np.ndarray | None = None,
             weights: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
             cluster: np.ndarray | None = None, competing: np.ndarray | None = None, max_iter: int = 30,
-            tol: float = 1e-10) -> CoxFit:
+            tol: float = 1e-10, event_counts: np.ndarray | None = None) -> CoxFit:
     """Fit a Cox model by Newton-Raphson, as R's ``coxph``.
 
     Parameters
@@ -293,18 +306,18 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     competing : (n,) bool array, optional
         Competing failures: fits the Fine-Gray subdistribution model instead
         (R's ``finegray`` + weighted ``coxph``). No PH test is computed then.
+    event_counts : (n,) array, optional
+        Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event: the exact fit
+        of their rows, Efron included (e.g. from a GROUP BY). Not with robust, cluster or competing.
 
     Raises
     ------
     NotEstimableError
-        No events, or a covariate that is constant or collinear.
-    ConvergenceError
-        The likelihood has no finite maximum (e.g. an arm with no events).
+        No events, a covariate that is constant or collinear, or no finite maximum (ConvergenceError).
 
     Examples
     --------
-    Risk sets {x=1, x=0, x=1} then {x=0, x=1}: the score equation gives
-    exp(beta) = 1/sqrt(2), i.e. beta = -log(2)/2.
+    Risk sets {x=1, x=0, x=1} then {x=0, x=1}: the score equation gives exp(beta) = 1/sqrt(2).
 
     >>> X = np.array([[1.0], [0.0], [1.0]])
     >>> fit = fit_cox(X, np.array([1, 2, 3.0]), np.array([1, 1, 0]), terms=["x"])
@@ -318,9 +331,11 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    if event_counts is not None:
+        event_counts, event = _pattern_events(event_counts, w, robust or cluster is not None or competing is not None)
     _check_estimable(X, event, terms)
     comp = None if competing is None else np.asarray(competing, dtype=bool)
-    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp)
+    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts)
     beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
         lambda b: _evaluate(strata_data, b), np.zeros(p), max_iter=max_iter, tol=tol)
     covariance = solve_information(info, np.eye(p))
@@ -330,20 +345,31 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     if robust:
         covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster)
     se = np.sqrt(np.diag(covariance)) if robust else model_se
+    counted = event_counts is not None
     if comp is None:
-        ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)})
+        ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)},
+                      w if counted else None)
     else:
         ph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
     return CoxFit(terms=list(terms), coef=beta, se=se, model_se=model_se, covariance=covariance, loglik=loglik,
-                  loglik_null=loglik_null, n=n, events=int(event.sum()), iterations=iterations, ties=ties,
-                  robust=robust, ph_test=ph)
+                  loglik_null=loglik_null, n=int(round(w.sum())) if counted else n,
+                  events=int(round(event_counts.sum())) if counted else int(event.sum()), iterations=iterations,
+                  ties=ties, robust=robust, ph_test=ph)
+
+
+def _pattern_events(event_counts: np.ndarray, w: np.ndarray, variant: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Events per pattern, and the share of each pattern with the event (for the PH test's Kaplan-Meier)."""
+    if variant:
+        raise InputError("a fit from pattern counts has no robust, clustered or Fine-Gray variant")
+    event_counts = np.asarray(event_counts, dtype=float)
+    return event_counts, event_counts / w
 
 
 def _strata(X: np.ndarray, time: np.ndarray, event: np.ndarray, w: np.ndarray, strata: np.ndarray | None,
-            efron: bool, competing: np.ndarray | None) -> list[_Stratum]:
+            efron: bool, competing: np.ndarray | None, event_counts: np.ndarray | None = None) -> list[_Stratum]:
     """The data of each stratum (with at least one event), sorted and indexed once for all iterations."""
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
-    prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing)
+    prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing, event_counts)
                 for k in range(codes.max() + 1)]
     return [st for st in prepared if st.groups.size]
 
@@ -444,8 +470,10 @@ def _ph_test(
     event: np.ndarray,
     info: np.ndarray,
     term_columns: dict[str, list[int]],
+    pattern_weights: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    km = kaplan_meier(time, event)
+    # g(t) = 1 - KM(t-) of the pooled participants (pattern rows count their participants)
+    km = kaplan_meier(time, event, weights=pattern_weights)
     p = info.shape[0]
     u_theta = np.zeros(p)
     i_bt = np.zeros((p, p))
