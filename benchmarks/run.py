@@ -245,8 +245,8 @@ def bench_r(repeats: int) -> list[Row]:
 
 
 BENCHMARKS = {"synthetic": bench_synthetic, "compare": bench_compare, "construction": bench_construction,
-              "adjusted": bench_adjusted,
-                        "power": bench_power, "report": bench_report, "scan": bench_scan, "memory": bench_memory, "r": bench_r}
+              "adjusted": bench_adjusted, "power": bench_power, "report": bench_report, "scan": bench_scan,
+              "memory": bench_memory, "r": bench_r}
 
 
 def main(argv: list[str] | None = None) -> int:
