@@ -141,3 +141,14 @@ def test_unknown_format_is_an_input_error(tmp_path, capsys):
     assert main(["report", "--data", data, "--quarter", QUARTER, "--format", "html,rtf", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "'rtf' is not one of" in err and err.count("\n") == 1
+
+
+def test_the_notebook_format_prints_no_kernel_warnings(tmp_path):
+    import subprocess
+    import sys
+
+    data = str(REPO / "data" / "synthetic" / "cohort.csv")
+    done = subprocess.run([sys.executable, "-m", "outcomes", "report", "--data", data, "--quarter", QUARTER,
+                           "--format", "ipynb", "--out", str(tmp_path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "WARNING" not in done.stdout

@@ -145,5 +145,7 @@ def _notebook(cohort_or_path: Cohort | str | Path, quarter: str, out: Path, who:
         with resources.as_file(template) as template_path, warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the notebook machinery's own deprecations
             papermill.execute_notebook(str(template_path), str(executed), parameters=parameters,
-                                       kernel_name="python3", progress_bar=False, log_output=False)
+                                       kernel_name="python3", progress_bar=False, log_output=False,
+                                       # the kernel's own start-up notices are not for evaluators
+                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
     return executed
