@@ -42,7 +42,8 @@ def enrollment_table(view: Cohort, quarter_start: dt.date) -> pd.DataFrame:
     this_q = df[df[s.ENROLL_DATE] >= pd.Timestamp(quarter_start)].groupby(group, observed=False).size()
     total = df.groupby(group, observed=False).size()
     table = pd.DataFrame({"Enrolled this quarter": this_q, "Enrolled to date": total}).fillna(0).reset_index()
-    table = table[table["Enrolled to date"] > 0] if len(table) > len(view.arms) else table
+    if s.SITE in df:  # a site that has no participant of an arm is left out; without sites both arms stay
+        table = table[table["Enrolled to date"] > 0]
     table[s.ARM] = table[s.ARM].astype(str).map(s.arm_label)
     table = table.rename(columns={s.SITE: "Site", s.ARM: "Arm"})
     return suppress_table(table.reset_index(drop=True), ["Enrolled this quarter", "Enrolled to date"],
