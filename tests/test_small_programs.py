@@ -200,3 +200,18 @@ def test_iptw_bootstrap_failures_are_counted_not_fatal():
         res = oc.compare_arms(cohort, adjust=["primary_substance", "site"], weights="iptw", bootstrap=60, seed=1)
     assert res.bootstrap + res.bootstrap_failed == 60
     assert np.isfinite([res.hazard_ratio.value, res.rmst_difference.ci_lower]).all()
+
+
+def test_reconcile_never_gives_a_verdict_on_an_undefined_ratio():
+    from .contract import nonfinite
+    from .shapes import Shape, cohort_of
+
+    # found by benchmarks/sweep_contract.py: one clinical participant, no relapse by 12 months, risk ratio 1/0
+    cohort = cohort_of(Shape(n=33, treated_share=0.98, relapse_rate=1.0, dropout_rate=0.0, sites=2,
+                             covariates="constant", ties=True, seed=14))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oc.OutcomesWarning)
+        rec = oc.reconcile(cohort)
+    assert nonfinite(rec) == []
+    row = rec.rows.set_index("claim_id").loc["I003-relapse-35-summary"]
+    assert row.verdict.startswith("not estimable: a risk of 0 or 1 in an arm")

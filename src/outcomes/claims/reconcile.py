@@ -171,6 +171,13 @@ class _Estimator:
 
     def estimate(self, estimand: str) -> tuple[float, float, float]:
         """The estimate of ``estimand`` and its interval, or ``_NotEstimable`` with the reason."""
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero risk is caught just below, with a reason
+            found = self._estimate(estimand)
+        if not np.all(np.isfinite(np.asarray(found, dtype=float))):
+            raise _NotEstimable("a risk of 0 or 1 in an arm leaves the ratio or its interval undefined")
+        return found
+
+    def _estimate(self, estimand: str) -> tuple[float, float, float]:
         if estimand in _SURVIVAL_ESTIMANDS:
             return self._survival(estimand)
         if estimand in ("retention_ratio", "dropout_ratio"):
