@@ -62,9 +62,11 @@ def test_unlike_tables_do_not_pool(cohort):
         oc.pool([])
 
 
-def test_a_count_table_gives_the_unadjusted_comparison_only(cohort):
-    with pytest.raises(oc.InputError, match="unadjusted comparison only"):
+def test_a_count_table_has_no_covariates_and_is_stratified_only_by_its_own_column(cohort):
+    with pytest.raises(oc.InputError, match="a count table has no covariates"):
         oc.compare_arms(oc.summarize(cohort), adjust=["age"])
+    with pytest.raises(oc.InputError, match="counted by None, not 'site'"):
+        oc.compare_arms(oc.summarize(cohort), strata="site")
 
 
 def test_a_damaged_table_is_refused(cohort, tmp_path):

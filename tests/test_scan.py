@@ -92,8 +92,8 @@ def test_validation_in_the_engine_names_the_column_and_row(tmp_path, change, mes
 
 def test_what_a_scan_cannot_do_yet_says_so(cohort, parquet, tmp_path):
     scanned = oc.scan(parquet, **COLUMNS)
-    with pytest.raises(oc.InputError, match="unadjusted and the adjusted comparison"):
-        oc.compare_arms(scanned, strata="site")
+    with pytest.raises(oc.InputError, match="weighting and robust SEs need the rows"):
+        oc.compare_arms(scanned, robust=True)
     with pytest.raises(oc.InputError, match="does not exist"):
         oc.scan(tmp_path / "nothing.parquet", **COLUMNS)
     with pytest.raises(oc.InputError, match="column 'nope' is missing"):
@@ -132,3 +132,29 @@ def test_pattern_counts_fit_equals_the_rows_with_heavy_ties(cohort):
     np.testing.assert_allclose(counted.se, rows.se, rtol=1e-10)
     assert counted.loglik == pytest.approx(rows.loglik, rel=1e-12)
     assert (counted.n, counted.events) == (rows.n, rows.events)
+
+
+def test_in_memory_fit_from_patterns_equals_the_row_fit(cohort, monkeypatch):
+    import outcomes.analyses.compare as compare
+
+    adjust = ["age", "sex", "co_occurring_mh", "primary_substance"]
+    by_rows = oc.compare_arms(cohort, adjust=adjust, strata="site")
+    monkeypatch.setattr(compare, "PATTERN_FIT_ROWS", 100)  # this cohort now goes the large-data way
+    by_patterns = oc.compare_arms(cohort, adjust=adjust, strata="site")
+    np.testing.assert_allclose(by_patterns.cox[["coef", "se"]], by_rows.cox[["coef", "se"]], rtol=1e-10)
+    np.testing.assert_allclose(by_patterns.ph_test.statistic, by_rows.ph_test.statistic, rtol=1e-8)
+    assert (by_patterns.cox_n, by_patterns.cox_events) == (by_rows.cox_n, by_rows.cox_events)
+
+
+@pytest.mark.parametrize("kwargs", [{"strata": "site"}, {"strata": "site", "adjust": ["sex", "age"]}])
+def test_stratified_comparisons_from_counts_equal_the_rows(cohort, parquet, kwargs):
+    scanned = oc.scan(parquet, **COLUMNS, covariates=["sex", "age"])
+    a, b = oc.compare_arms(scanned, **kwargs), oc.compare_arms(cohort, **kwargs)
+    np.testing.assert_allclose(a.cox[["coef", "se"]], b.cox[["coef", "se"]], rtol=1e-9)
+    assert a.logrank.statistic == pytest.approx(b.logrank.statistic, rel=1e-10)
+    assert a.logrank.strata == b.logrank.strata == "site"
+    table = oc.summarize(cohort, "relapse", by="site")
+    c = oc.compare_arms(table, strata="site")
+    d = oc.compare_arms(cohort, strata="site")
+    assert c.hazard_ratio.value == pytest.approx(d.hazard_ratio.value, rel=1e-10)
+    assert c.logrank.statistic == pytest.approx(d.logrank.statistic, rel=1e-10)

@@ -58,15 +58,18 @@ def km_from_table(table: ArmTable, arm: int, alpha: float) -> KaplanMeier:
     return km_from_counts(table.times[keep], table.at_risk[keep, arm], d, table.removed[keep, arm] - d, alpha)
 
 
-def logrank_from_table(table: ArmTable) -> LogRankStatistic:
-    """The log-rank test from the table: identical to :func:`logrank_test` on the rows."""
-    at_risk = table.at_risk
-    deaths = table.events.sum(axis=1)
-    o1, e1, variance = logrank_terms(at_risk.sum(axis=1), at_risk[:, 1], deaths, table.events[:, 1])
+def logrank_from_table(table: ArmTable | list[ArmTable]) -> LogRankStatistic:
+    """The log-rank test from the table (or one table per stratum, summed before squaring): identical to
+    :func:`logrank_test` on the rows."""
+    o1 = e1 = variance = total = 0.0
+    for one in table if isinstance(table, list) else [table]:
+        at_risk = one.at_risk
+        deaths = one.events.sum(axis=1)
+        terms = logrank_terms(at_risk.sum(axis=1), at_risk[:, 1], deaths, one.events[:, 1])
+        o1, e1, variance, total = o1 + terms[0], e1 + terms[1], variance + terms[2], total + deaths.sum()
     if not variance > 0:
         raise NotEstimableError("the log-rank test is not defined: no event time has participants of both arms "
                                 "at risk")
-    total = deaths.sum()
     statistic = float((o1 - e1) ** 2 / variance)
     return LogRankStatistic(statistic=statistic, p_value=float(stats.chi2.sf(statistic, 1)),
                             observed=np.array([total - o1, o1]), expected=np.array([total - e1, e1]))
