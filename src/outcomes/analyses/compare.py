@@ -160,8 +160,8 @@ def _from_counts(source: ScannedCohort | CountTable, outcome: str, adjust: tuple
     else:
         table = summarize(source, outcome, by=strata)
         patterns = (pattern_counts(source, outcome, [*strata_columns, *adjust]).rename(
-            columns={s.RELAPSE_DAYS: "_time", s.EXIT_DAYS: "_time", strata: "stratum"} if strata else
-            {s.RELAPSE_DAYS: "_time", s.EXIT_DAYS: "_time"}) if (strata or adjust) else None)
+            columns={"time": "_time", strata: "stratum"} if strata else {"time": "_time"})
+            if (strata or adjust) else None)
     fit = _from_arm_table(ArmTable(*table.arm_counts()), table.arms, table.event, alpha)
     if patterns is not None:
         fit = _cox_from_patterns(patterns, table, adjust, strata, fit, alpha)

@@ -435,7 +435,8 @@ class Cohort:
         if fmt == "csv":
             _whole_numbers_as_int(self._df).to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
         else:
-            self._df.to_parquet(path, index=False)
+            # microseconds: what Spark (and most engines) read; pandas keeps nanoseconds by default
+            self._df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=False)
         sidecar = _sidecar(path)
         sidecar.write_text(json.dumps(self.metadata(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return path

@@ -27,7 +27,7 @@ from ..core.errors import InputError
 from . import schema as s
 from .cohort import Cohort
 from .outcomes import outcome_arrays
-from .scan import ScannedCohort, quote
+from .scan import ScannedCohort
 
 __all__ = ["CountTable", "RESTRICTED", "pattern_counts", "pool", "summarize"]
 
@@ -173,41 +173,22 @@ def summarize(cohort: Cohort | ScannedCohort, outcome: str = "relapse", by: str 
 
 
 def _count_in_engine(scanned: ScannedCohort, outcome: str, by: str | None) -> CountTable:
-    """Participants removed and events per (stratum,) arm and day, computed by DuckDB (a GROUP BY)."""
-    if outcome not in scanned.outcomes:
-        raise InputError(f"this scanned cohort has no {outcome} outcome (its outcomes: {list(scanned.outcomes)})")
-    if by is not None and by not in scanned.relation.columns:
-        raise InputError(f"by column {by!r} is not in the scanned cohort; columns are {scanned.relation.columns}")
-    time, event, name = ((s.RELAPSE_DAYS, f"{s.RELAPSE_EVENT} = 1", "relapse") if outcome == "relapse" else
-                         (s.EXIT_DAYS, f"{s.EXIT_REASON} = 'dropout'", "dropout"))
-    stratum = f"CAST({quote(by)} AS VARCHAR)" if by else "'all'"
-    frame = scanned.relation.query("t", f"""
-        SELECT {stratum} AS stratum, arm, CAST({time} AS DOUBLE) AS time, count(*) AS removed,
-               CAST(sum(CASE WHEN {event} THEN 1 ELSE 0 END) AS BIGINT) AS events
-        FROM t GROUP BY ALL ORDER BY ALL""").df()
+    """Participants removed and events per (stratum,) arm and day, computed by the scan's engine."""
+    frame = scanned.group_counts(outcome, [by] if by else [])
+    frame["stratum"] = frame[by].astype(str) if by else "all"
     provenance = {"source": scanned.source, "as_of": scanned.as_of.isoformat() if scanned.as_of else None,
-                  "participants": scanned.n, "engine": "duckdb"}
-    return _checked(frame, outcome, name, scanned.arms, by, provenance, scanned.source)
+                  "participants": scanned.n, "engine": scanned.engine}
+    event = "relapse" if outcome == "relapse" else "dropout"
+    return _checked(frame, outcome, event, scanned.arms, by, provenance, scanned.source)
 
 
 def pattern_counts(scanned: ScannedCohort, outcome: str, columns: Sequence[str]) -> pd.DataFrame:
-    """Participants removed and events per (day, arm, covariate pattern), computed by DuckDB: all an adjusted
-    Cox model needs, exactly (``fit_cox(..., weights=removed, event_counts=events)``).
+    """Participants removed and events per (day, arm, covariate pattern), computed by the scan's engine: all
+    an adjusted Cox model needs, exactly (``fit_cox(..., weights=removed, event_counts=events)``).
 
-    Columns: the outcome's time column, ``arm``, the covariates, ``removed``, ``events``.
+    Columns: ``time``, ``arm``, the covariates, ``removed``, ``events``.
     """
-    if outcome not in scanned.outcomes:
-        raise InputError(f"this scanned cohort has no {outcome} outcome (its outcomes: {list(scanned.outcomes)})")
-    missing = [col for col in columns if col not in scanned.relation.columns]
-    if missing:
-        raise InputError(f"covariate {missing[0]!r} is not in the scanned cohort; columns are "
-                         f"{scanned.relation.columns}")
-    time, event = ((s.RELAPSE_DAYS, f"{s.RELAPSE_EVENT} = 1") if outcome == "relapse" else
-                   (s.EXIT_DAYS, f"{s.EXIT_REASON} = 'dropout'"))
-    keys = ", ".join([time, s.ARM, *(quote(col) for col in columns)])
-    return scanned.relation.query("t", f"""
-        SELECT {keys}, count(*) AS removed, CAST(sum(CASE WHEN {event} THEN 1 ELSE 0 END) AS BIGINT) AS events
-        FROM t GROUP BY ALL ORDER BY ALL""").df()
+    return scanned.group_counts(outcome, list(columns))
 
 
 def pool(tables: Sequence[CountTable]) -> CountTable:

@@ -1,4 +1,5 @@
-"""A cohort that stays where it is: Parquet or CSV files (or a DuckDB relation) scanned by DuckDB.
+"""A cohort that stays where it is: Parquet or CSV files (or a DuckDB relation) scanned by DuckDB, or a Spark
+DataFrame (the ``outcomes[spark]`` extra).
 
 :func:`scan` maps the source's columns to the canonical names in SQL and validates
 them in the engine, with the same messages as :class:`~outcomes.Cohort` (the
@@ -7,8 +8,9 @@ unadjusted comparison needs only counts per arm and day, which the engine comput
 (:func:`summarize` pushes a ``GROUP BY`` down), and ``compare_arms`` turns them into
 the same :class:`~outcomes.analyses.comparison.ArmComparison` as in memory.
 
-Not yet: adjusted, stratified or weighted comparisons of a scanned cohort (they need
-the rows: ``scanned.to_cohort()`` loads them), and Spark sources.
+Adjusted and stratified Cox models come from counts per (day, stratum, covariate
+pattern), exactly. Not yet: weighted comparisons, robust SEs and competing risks of a
+scanned cohort (they need the rows: ``scanned.to_cohort()`` loads them).
 
 Examples
 --------
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..core.errors import InputError
 from . import schema as s
 from .cohort import Cohort
@@ -39,15 +43,42 @@ __all__ = ["ScannedCohort", "quote", "scan"]
 
 @dataclass(frozen=True, eq=False)
 class ScannedCohort:
-    """A validated cohort held by DuckDB: canonical columns in a view, never loaded unless asked."""
+    """A validated cohort held by its engine (DuckDB, or Spark): canonical columns, never loaded unless asked."""
 
-    relation: Any = field(repr=False)  # duckdb.DuckDBPyRelation with the canonical columns
+    relation: Any = field(repr=False)  # a DuckDB relation or a Spark DataFrame with the canonical columns
     arms: tuple[str, str]
     outcomes: tuple[str, ...]
     covariates: tuple[str, ...]
     as_of: dt.date | None
     source: str
     n: int
+    engine: str = "duckdb"
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.relation.columns)
+
+    def group_counts(self, outcome: str, keys: list[str]) -> pd.DataFrame:
+        """Participants removed and events per (day, arm, keys...), counted by the engine.
+
+        Columns: ``time``, ``arm``, the keys, ``removed``, ``events``; sorted.
+        """
+        if outcome not in self.outcomes:
+            raise InputError(f"this scanned cohort has no {outcome} outcome (its outcomes: {list(self.outcomes)})")
+        missing = [k for k in keys if k not in self.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is not in the scanned cohort; columns are {self.columns}")
+        time, event = ((s.RELAPSE_DAYS, (s.RELAPSE_EVENT, 1)) if outcome == "relapse" else
+                       (s.EXIT_DAYS, (s.EXIT_REASON, "dropout")))
+        if self.engine == "spark":
+            from . import spark
+
+            return spark.group_counts(self.relation, time, event, keys)
+        condition = f"{event[0]} = {event[1]!r}" if isinstance(event[1], str) else f"{event[0]} = {event[1]}"
+        names = ", ".join([f"CAST({time} AS DOUBLE) AS time", s.ARM, *(quote(k) for k in keys)])
+        return self.relation.query("t", f"""
+            SELECT {names}, count(*) AS removed, CAST(sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS BIGINT)
+            AS events FROM t GROUP BY ALL ORDER BY ALL""").df()
 
     def __len__(self) -> int:
         return self.n
@@ -62,7 +93,8 @@ class ScannedCohort:
 
     def to_cohort(self) -> Cohort:
         """Load the rows into memory as a :class:`Cohort` (for analyses that need them)."""
-        return Cohort(self.relation.df(), reference=self.arms[0], arms=self.arms, covariates=self.covariates,
+        rows = self.relation.toPandas() if self.engine == "spark" else self.relation.df()
+        return Cohort(rows, reference=self.arms[0], arms=self.arms, covariates=self.covariates,
                       as_of=self.as_of, provenance={"source": self.source, "scanned": True}, copy=False)
 
 
@@ -77,8 +109,6 @@ def _relation(source: Any, connection: Any) -> tuple[Any, str]:
 
     if isinstance(source, duckdb.DuckDBPyRelation):
         return source, "the DuckDB relation"
-    if type(source).__module__.startswith("pyspark"):
-        raise InputError("Spark DataFrames are not scanned yet: write them to Parquet and scan the files")
     text = str(source)
     suffix = Path(text.replace("*", "x")).suffix.lower()
     if "*" not in text and not Path(text).exists():
@@ -100,12 +130,22 @@ def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | No
     1 = dropout / 0 = still in treatment, or exit reasons as text. ``as_of`` (with ``enroll_date``) keeps
     what was known that day, as :func:`outcomes.as_of` does.
     """
+    if relapse is None and retention is None:
+        raise InputError("scan needs relapse=(time column, event column) and/or retention=(...)")
+    if type(source).__module__.startswith("pyspark"):
+        from . import spark
+
+        cutoff = None if as_of is None else parse_date(as_of, "as_of")
+        mapped, arms, n = spark.map_and_validate(
+            source, arm=arm, reference=reference, relapse=relapse, retention=retention, covariates=tuple(covariates),
+            site=site, participant_id=participant_id, enroll_date=enroll_date, as_of=cutoff)
+        outcomes = tuple(o for o, given in (("relapse", relapse), ("retention", retention)) if given)
+        return ScannedCohort(relation=mapped, arms=arms, outcomes=outcomes, covariates=tuple(covariates),
+                             as_of=cutoff, source="the Spark DataFrame", n=n, engine="spark")
     import duckdb
 
     connection = connection or duckdb.connect()
     raw, name = _relation(source, connection)
-    if relapse is None and retention is None:
-        raise InputError("scan needs relapse=(time column, event column) and/or retention=(...)")
     needed = [arm, *(relapse or ()), *(retention or ()), *covariates,
               *(c for c in (site, participant_id, enroll_date) if c is not None)]
     missing = [c for c in needed if c not in raw.columns]

@@ -32,8 +32,8 @@ __all__ = [
 def where(column: str, row: int | None = None, source: str | None = None) -> str:
     """The location prefix of a message: ``file 'x.csv', column 'age' row 3``."""
     parts = []
-    if source:
-        parts.append(f"file '{source}'")
+    if source:  # a file's name, or a description of an engine's table ("the Spark DataFrame")
+        parts.append(source if source.startswith("the ") else f"file '{source}'")
     loc = f"column '{column}'"
     if row is not None:
         loc += f" row {row}"
