@@ -1,0 +1,102 @@
+"""Large-data benchmark: scanned Parquet cohorts of 30M and 100M rows, against DuckDB's own work on the same
+files, with the peak memory of each step measured in a fresh process (VmHWM).
+
+    .venv/bin/python benchmarks/large_data.py 30 100      # millions of rows; writes /tmp/outcomes_large_<n>M/
+
+The cohort is written in chunks of 10M synthetic participants (unique ids across chunks), so building it
+never needs more than one chunk in memory. DuckDB runs with a 1 GB memory limit and spills to disk.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+import outcomes as oc
+
+CHUNK = 10_000_000
+LIMIT = "SET memory_limit='1GB'; SET threads=2; SET preserve_insertion_order=false;"
+
+
+def write_cohort(millions: int) -> Path:
+    folder = Path(f"/tmp/outcomes_large_{millions}M")
+    if folder.exists() and len(list(folder.glob("*.parquet"))) == millions // 10:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(millions // 10):
+        df = oc.synthetic_cohort(n=CHUNK, seed=100 + k).df
+        table = pa.Table.from_pandas(df[["participant_id", "arm", "site", "relapse_days", "relapse_event", "age",
+                                         "sex", "co_occurring_mh"]], preserve_index=False)
+        ids = pc.binary_join_element_wise(pa.scalar(f"C{k:02d}-"), table["participant_id"].cast(pa.string()), "")
+        table = table.set_column(0, "participant_id", ids)
+        pq.write_table(table, folder / f"part-{k:02d}.parquet")
+        del df, table
+    return folder
+
+
+STEP = r'''
+import json, sys, time
+import duckdb, outcomes as oc
+folder, step = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+con.execute("SET memory_limit='1GB'; SET threads=2; SET preserve_insertion_order=false;")
+files = f"{folder}/*.parquet"
+columns = dict(arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"),
+               participant_id="participant_id", covariates=["age", "sex", "co_occurring_mh"], connection=con)
+start = time.perf_counter()
+if step == "duckdb_group_by":
+    con.sql(f"SELECT arm, relapse_days, count(*), sum(relapse_event) FROM '{files}' GROUP BY ALL").fetchall()
+elif step == "duckdb_validate":
+    con.sql(f"SELECT count(DISTINCT participant_id) FROM '{files}'").fetchall()
+    con.sql(f"SELECT arm, relapse_days, count(*), sum(relapse_event) FROM '{files}' GROUP BY ALL").fetchall()
+else:
+    relation = con.read_parquet(files)
+    if step == "scan_validate":
+        oc.scan(relation, **columns)
+    else:
+        scanned = oc.scan(relation, **columns)
+        start = time.perf_counter()  # the analysis alone, on an already validated scan
+        if step == "compare_unadjusted":
+            oc.compare_arms(scanned)
+        elif step == "compare_adjusted":
+            oc.compare_arms(scanned, adjust=["age", "sex", "co_occurring_mh"])
+elapsed = time.perf_counter() - start
+with open("/proc/self/status") as fh:
+    hwm_kb = int(next(line for line in fh if line.startswith("VmHWM")).split()[1])
+print(json.dumps({"seconds": elapsed, "peak_gb": hwm_kb / 1e6}))
+'''
+
+
+def run(folder: Path, step: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", STEP, str(folder), step], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(sizes: list[int]) -> None:
+    print("| rows | task | seconds | peak memory (GB) | baseline | ratio |\n|---|---|---|---|---|---|")
+    for millions in sizes:
+        start = time.perf_counter()
+        folder = write_cohort(millions)
+        print(f"<!-- wrote {millions}M rows in {time.perf_counter() - start:.0f} s -->", flush=True)
+        result = {step: run(folder, step) for step in ("duckdb_group_by", "duckdb_validate", "scan_validate",
+                                                       "compare_unadjusted", "compare_adjusted")}
+        rows = [("compare_arms, unadjusted (validated scan)", "compare_unadjusted", "duckdb_group_by"),
+                ("oc.scan validation (exact duplicate ids)", "scan_validate", "duckdb_validate"),
+                ("compare_arms adjusted (age, sex, co_occurring_mh)", "compare_adjusted", None)]
+        for task, step, base in rows:
+            r = result[step]
+            ratio = f"{r['seconds'] / result[base]['seconds']:.2f}x" if base else ""
+            print(f"| {millions}M | {task} | {r['seconds']:.2f} | {r['peak_gb']:.2f} | "
+                  f"{base or ''} {result[base]['seconds']:.2f} s |  {ratio} |" if base else
+                  f"| {millions}M | {task} | {r['seconds']:.2f} | {r['peak_gb']:.2f} | | |", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [30])
