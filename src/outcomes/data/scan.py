@@ -151,7 +151,7 @@ def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | No
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         raise InputError(f"file '{name}': column {missing[0]!r} is missing; the columns present are {raw.columns}")
-    select = ["row_number() OVER () AS _row", f"CAST({quote(arm)} AS VARCHAR) AS {s.ARM}"]
+    select = [f"CAST({quote(arm)} AS VARCHAR) AS {s.ARM}"]
     select.append(f"CAST({quote(participant_id)} AS VARCHAR) AS {s.PARTICIPANT_ID}" if participant_id else
                   f"CAST(row_number() OVER () AS VARCHAR) AS {s.PARTICIPANT_ID}")
     if site:
@@ -168,19 +168,21 @@ def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | No
                    f"WHEN TRY_CAST({reason} AS DOUBLE) = 1 THEN 'dropout' ELSE 'in_treatment' END AS {s.EXIT_REASON}"]
     select += [quote(c) for c in covariates]
     mapped = raw.query("raw", f"SELECT {', '.join(select)} FROM raw")
-    arms = _validate(mapped, reference, name, relapse is not None, retention is not None)
+    arms, n = _validate(mapped, reference, name, relapse is not None, retention is not None)
     cutoff = None if as_of is None else parse_date(as_of, "as_of")
     if cutoff is not None:
         mapped = _as_of(mapped, cutoff, name, enroll_date, relapse is not None, retention is not None)
-    final = mapped.query("m", "SELECT * EXCLUDE (_row) FROM m")
+    final = mapped
+    if cutoff is not None:
+        n = int(final.aggregate("count(*)").fetchall()[0][0])
     outcomes = tuple(o for o, given in (("relapse", relapse), ("retention", retention)) if given)
-    n = int(final.aggregate("count(*)").fetchall()[0][0])
     return ScannedCohort(relation=final, arms=arms, outcomes=outcomes, covariates=tuple(covariates), as_of=cutoff,
                          source=name, n=n)
 
 
-def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: bool) -> tuple[str, str]:
-    """The checks of Cohort, in the engine and in one pass; the first offending row of a check is reported."""
+def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: bool) -> tuple[tuple[str, str], int]:
+    """The checks of Cohort, in the engine and in one pass (no row order kept: that would serialize the scan);
+    when a check fails, a second query finds its first offending row. Returns the arms and the row count."""
     checks = [(f"{s.PARTICIPANT_ID} IS NULL OR {s.PARTICIPANT_ID} = ''", s.PARTICIPANT_ID,
                "the participant id is empty; every row needs an id"),
               (f"{s.ARM} IS NULL", s.ARM, "arm is missing; every participant belongs to an arm")]
@@ -197,14 +199,16 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
     if retention:
         checks.append((f"{s.EXIT_REASON} NOT IN ('dropout', 'completed', 'transferred', 'in_treatment')",
                        s.EXIT_REASON, "value is not one of dropout, completed, transferred, in_treatment"))
-    firsts = ", ".join(f"min(CASE WHEN {condition} THEN _row END)" for condition, _, _ in checks)
-    found = mapped.query("v", f"""SELECT {firsts}, count(*) - count(DISTINCT {s.PARTICIPANT_ID}),
-                                  list(DISTINCT {s.ARM}) FROM v""").fetchall()[0]
-    for (_, column, problem), row in zip(checks, found):
-        if row is not None:
+    failing = ", ".join(f"count_if({condition})" for condition, _, _ in checks)
+    found = mapped.query("v", f"""SELECT {failing}, count(*) - count(DISTINCT {s.PARTICIPANT_ID}),
+                                  list(DISTINCT {s.ARM}), count(*) FROM v""").fetchall()[0]
+    numbered = mapped.query("v", "SELECT row_number() OVER () AS _row, * FROM v")
+    for (condition, column, problem), count in zip(checks, found):
+        if count:
+            row = numbered.query("w", f"SELECT min(_row) FROM w WHERE {condition}").fetchall()[0][0]
             raise InputError(f"{where(column, int(row), name)}: {problem}")
     if found[len(checks)]:
-        repeat = mapped.query("v", f"""SELECT min(_row) FROM (SELECT _row, row_number() OVER (PARTITION BY
+        repeat = numbered.query("v", f"""SELECT min(_row) FROM (SELECT _row, row_number() OVER (PARTITION BY
             {s.PARTICIPANT_ID} ORDER BY _row) AS j FROM v) WHERE j > 1""").fetchall()[0][0]
         raise InputError(f"{where(s.PARTICIPANT_ID, int(repeat), name)}: this participant id repeats an earlier "
                          "row; ids must be unique (one row per participant): remove or merge the duplicate")
@@ -215,7 +219,7 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
     ref = str(reference)
     if ref not in labels:
         raise InputError(f"{where(s.ARM, None, name)}: the reference arm {ref!r} is not one of the arms {labels}")
-    return ref, labels[1] if labels[0] == ref else labels[0]
+    return (ref, labels[1] if labels[0] == ref else labels[0]), int(found[-1])
 
 
 def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, relapse: bool, retention: bool) -> Any:
