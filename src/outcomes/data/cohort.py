@@ -31,6 +31,7 @@ from .validation import (
     check_nonnegative_times,
     check_vocabulary,
     require_columns,
+    two_arms,
     where,
 )
 
@@ -213,19 +214,7 @@ class Cohort:
         _refuse_near_duplicate_labels(values, labels, source)
         if arms is not None:
             return _declared_arms(labels, reference, arms, source)
-        if len(labels) != 2:
-            raise InputError(
-                f"{where(s.ARM, None, source)}: found {len(labels)} arm label(s) {labels}; a cohort compares "
-                "exactly two arms (recode the arm column, or subset the data to two arms)"
-            )
-        ref = str(reference)
-        if ref not in labels:
-            raise InputError(
-                f"{where(s.ARM, None, source)}: the reference arm {ref!r} is not one of the arms {labels}; "
-                "pass reference= one of them"
-            )
-        other = labels[1] if labels[0] == ref else labels[0]
-        return ref, other
+        return two_arms(labels, reference, source)
 
     # ------------------------------------------------------------------ constructors
     @classmethod

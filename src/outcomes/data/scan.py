@@ -36,7 +36,7 @@ from ..core.errors import InputError
 from . import schema as s
 from .cohort import Cohort
 from .dates import parse_date
-from .validation import where
+from .validation import two_arms, where
 
 __all__ = ["ScannedCohort", "quote", "scan"]
 
@@ -212,14 +212,8 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
             {s.PARTICIPANT_ID} ORDER BY _row) AS j FROM v) WHERE j > 1""").fetchall()[0][0]
         raise InputError(f"{where(s.PARTICIPANT_ID, int(repeat), name)}: this participant id repeats an earlier "
                          "row; ids must be unique (one row per participant): remove or merge the duplicate")
-    labels = sorted(label for label in found[len(checks) + 1] if label is not None)
-    if len(labels) != 2:
-        raise InputError(f"{where(s.ARM, None, name)}: found {len(labels)} arm label(s) {labels[:10]}; a cohort "
-                         "compares exactly two arms")
-    ref = str(reference)
-    if ref not in labels:
-        raise InputError(f"{where(s.ARM, None, name)}: the reference arm {ref!r} is not one of the arms {labels}")
-    return (ref, labels[1] if labels[0] == ref else labels[0]), int(found[-1])
+    labels = [label for label in found[len(checks) + 1] if label is not None]
+    return two_arms(labels, reference, name), int(found[-1])
 
 
 def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, relapse: bool, retention: bool) -> Any:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from . import schema as s
-from .validation import where
+from .validation import two_arms, where
 
 __all__ = ["group_counts", "map_and_validate"]
 
@@ -82,14 +82,7 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
         pid = mapped.groupBy(s.PARTICIPANT_ID).count().where("count > 1").agg(F.min(s.PARTICIPANT_ID)).collect()[0][0]
         raise InputError(f"{where(s.PARTICIPANT_ID, None, name)}: participant id {pid!r} appears more than once; ids "
                          "must be unique (one row per participant): remove or merge the duplicate")
-    labels = sorted(found["arms"])
-    if len(labels) != 2:
-        raise InputError(f"{where(s.ARM, None, name)}: found {len(labels)} arm label(s) {labels[:10]}; a cohort "
-                         "compares exactly two arms")
-    ref = str(reference)
-    if ref not in labels:
-        raise InputError(f"{where(s.ARM, None, name)}: the reference arm {ref!r} is not one of the arms {labels}")
-    return ref, labels[1] if labels[0] == ref else labels[0]
+    return two_arms(list(found["arms"]), reference, name)
 
 
 def _as_of(mapped: Any, cutoff: dt.date, relapse: bool, retention: bool) -> Any:

@@ -26,6 +26,7 @@ __all__ = [
     "check_counts",
     "check_dates",
     "check_finite",
+    "two_arms",
 ]
 
 
@@ -66,6 +67,25 @@ def _first_where(bad: Callable[[np.ndarray], np.ndarray], values: np.ndarray) ->
         if mask.any():
             return start + _first(mask)
     return None
+
+
+def two_arms(labels: list[str], reference: object, source: str | None = None) -> tuple[str, str]:
+    """``(reference, other)`` from the distinct arm labels found, which must be exactly two, one the reference.
+
+    >>> two_arms(["peer", "ctl"], "ctl")
+    ('ctl', 'peer')
+    """
+    labels = sorted(labels)
+    if len(labels) != 2:
+        raise InputError(
+            f"{where('arm', None, source)}: found {len(labels)} arm label(s) {labels[:10]}; a cohort compares "
+            "exactly two arms (recode the arm column, or subset the data to two arms)"
+        )
+    ref = str(reference)
+    if ref not in labels:
+        raise InputError(f"{where('arm', None, source)}: the reference arm {ref!r} is not one of the arms {labels}; "
+                         "pass reference= one of them")
+    return ref, labels[1] if labels[0] == ref else labels[0]
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str, source: str | None = None) -> None:
