@@ -21,6 +21,7 @@ import pandas as pd
 from ..data import schema as s
 from ..data.cohort import Cohort
 
+from ..data.outcomes import exit_status
 from .design import column_names, design_matrix
 from ..core.errors import InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate, Result
@@ -174,7 +175,7 @@ def cumulative_incidence(
     df = cohort.df
     time = df[s.EXIT_DAYS].to_numpy(float)
     reason = df[s.EXIT_REASON].astype(str).to_numpy()
-    status = np.where(reason == cause, 1, np.where(reason == "in_treatment", 0, 2))
+    status = exit_status(reason, cause)
     arm = df[s.ARM].to_numpy()
     treated = arm == cohort.treatment
 
@@ -189,8 +190,7 @@ def cumulative_incidence(
         rows = arm == a
         curves[a] = aalen_johansen(time[rows], status[rows])
         competing_curves[a] = aalen_johansen(time[rows], np.where(status == 2, 1, np.where(status == 1, 2, 0))[rows])
-        exit_curves[a] = {c: aalen_johansen(time[rows], np.where(reason == c, 1, np.where(reason == "in_treatment",
-                                                                                          0, 2))[rows])
+        exit_curves[a] = {c: aalen_johansen(time[rows], exit_status(reason, c)[rows])
                           for c in _CAUSES}
         frame = curves[a].at(curves[a].time, alpha)
         frame.insert(0, "arm", a)

@@ -39,6 +39,7 @@ __all__ = [
     "SECONDARY_OUTCOMES",
     "TimeToEvent",
     "TIME_TO_EVENT",
+    "exit_status",
     "outcome_arrays",
     "secondary_outcome",
     "secondary_columns",
@@ -86,6 +87,16 @@ def outcome_arrays(cohort: Cohort, outcome: str) -> tuple[np.ndarray, np.ndarray
     if outcome == "relapse":
         return time, df[s.RELAPSE_EVENT].to_numpy(float), spec.event
     return time, (df[s.EXIT_REASON] == "dropout").to_numpy(float), spec.event
+
+
+def exit_status(reason: np.ndarray, cause: str) -> np.ndarray:
+    """Competing-risks status of each exit: 1 = ``cause``, 2 = another way of leaving, 0 = still in treatment.
+
+    >>> exit_status(np.array(["dropout", "completed", "in_treatment"]), "dropout").tolist()
+    [1, 2, 0]
+    """
+    reason = np.asarray(reason)
+    return np.where(reason == cause, 1, np.where(reason == "in_treatment", 0, 2))
 
 
 # ------------------------------------------------------------------------------------------ secondary

@@ -31,7 +31,7 @@ from ..core.results import Estimate
 from ..data import schema as s
 from ..data.asof import as_of, previous_quarter, quarter_bounds
 from ..data.cohort import Cohort
-from ..data.outcomes import SECONDARY_OUTCOMES
+from ..data.outcomes import SECONDARY_OUTCOMES, exit_status
 from . import tables as t
 from .summary import summary_sentences
 
@@ -256,7 +256,7 @@ def _pooled_retention_90(view: Cohort) -> tuple[float, float, float] | None:
 
     df = view.df
     reason = df[s.EXIT_REASON].astype(str).to_numpy()
-    status = np.where(reason == "dropout", 1, np.where(reason == "in_treatment", 0, 2))
+    status = exit_status(reason, "dropout")
     curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
     if curve.last_time < 90:
         return None
