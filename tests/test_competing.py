@@ -22,9 +22,35 @@ def cohort() -> oc.Cohort:
     return oc.Cohort(df, reference="clinical", covariates=["age", "co_occurring_mh"])
 
 
+def _pooled_halves(cohort: oc.Cohort, directory) -> oc.CountTable:
+    """Two 'sites' (first and second half of the rows) that share only count tables, written and read back."""
+    half = len(cohort) // 2
+    tables = []
+    for k, part in enumerate((cohort.df.iloc[:half], cohort.df.iloc[half:])):
+        site = oc.Cohort(part.reset_index(drop=True), reference="clinical", arms=cohort.arms)
+        tables.append(oc.CountTable.read(oc.summarize(site, "retention").write(directory / f"site{k}.csv")))
+    return oc.pool(tables)
+
+
+def _scanned(cohort: oc.Cohort, directory) -> oc.ScannedCohort:
+    path = cohort.write(directory / "competing.parquet")
+    return oc.scan(path, arm="arm", reference="clinical", retention=("exit_days", "exit_reason"),
+                   covariates=["age", "co_occurring_mh"], participant_id="participant_id")
+
+
+SOURCES = {"rows": lambda cohort, directory: cohort, "pooled count tables": _pooled_halves, "scan": _scanned}
+
+
+@pytest.fixture(scope="module", params=list(SOURCES))
+def source(request, cohort, tmp_path_factory):
+    """The same participants in memory, as two sites' pooled count tables, and scanned by DuckDB: every
+    test against R below runs on each (competing risks depend on the data only through counts)."""
+    return SOURCES[request.param](cohort, tmp_path_factory.mktemp("competing"))
+
+
 @pytest.fixture(scope="module")
-def result(cohort) -> oc.CompetingRisks:
-    return oc.cumulative_incidence(cohort, "retention", "dropout")
+def result(source) -> oc.CompetingRisks:
+    return oc.cumulative_incidence(source, "retention", "dropout")
 
 
 @pytest.mark.parametrize("arm, key", [("clinical", "cuminc_clinical_dropout"), ("peer_clinical", "cuminc_peer_dropout")])
@@ -55,7 +81,7 @@ def test_gray_test_matches(result):
 
 
 @pytest.mark.parametrize("adjust, key", [((), "finegray_unadjusted"), (("age", "co_occurring_mh"), "finegray_adjusted")])
-def test_fine_gray_matches_finegray_coxph(cohort, adjust, key):
+def test_fine_gray_matches_finegray_coxph(cohort, adjust, key, tmp_path):
     # coxph(Surv(fgstart, fgstop, fgstatus) ~ arm (+ age + co_occurring_mh), weight = fgwt, cluster = id)
     from outcomes.analyses.design import design_matrix
     from outcomes.stats import fit_cox
@@ -70,10 +96,14 @@ def test_fine_gray_matches_finegray_coxph(cohort, adjust, key):
     np.testing.assert_allclose(fit.model_se, np.atleast_1d(ref["se"]), atol=INF)
     np.testing.assert_allclose(fit.se, np.atleast_1d(ref["robust_se"]), atol=INF)
     assert fit.loglik == pytest.approx(ref["loglik"], abs=EST)
-    if not adjust:
-        res = oc.cumulative_incidence(cohort)
-        assert np.log(res.fine_gray.value) == pytest.approx(ref["coef"], abs=EST)
-        assert res.fine_gray.p_value == pytest.approx(ref["p"], abs=INF)
+    sources = [cohort, _scanned(cohort, tmp_path)] + ([] if adjust else [_pooled_halves(cohort, tmp_path)])
+    for source in sources:  # the same model from counts per (day, arm, exit, covariates)
+        res = oc.cumulative_incidence(source, adjust=adjust)
+        assert np.log(res.fine_gray.value) == pytest.approx(np.atleast_1d(ref["coef"])[0], abs=EST)
+        assert np.log(res.fine_gray.ci_upper / res.fine_gray.value) / 1.959964 == pytest.approx(
+            np.atleast_1d(ref["robust_se"])[0], abs=INF)
+        if not adjust:
+            assert res.fine_gray.p_value == pytest.approx(ref["p"], abs=INF)
 
 
 @pytest.mark.parametrize("cause", ["dropout", "completed"])
@@ -116,3 +146,35 @@ def test_bad_input(cohort, rossi):
         oc.cumulative_incidence(rossi)
     with pytest.raises(oc.NotEstimableError, match="cumulative incidence at day 900 is not estimable"):
         oc.cumulative_incidence(cohort).cif_at([900])
+
+
+def test_pattern_fine_gray_equals_the_row_fit_with_a_cluster_per_participant(cohort):
+    # the robust SE from (day, arm, status) patterns: each participant their own cluster, as cluster = id
+    from outcomes.stats import fit_cox
+
+    df = cohort.df
+    status = df.exit_reason.astype(str).map({"dropout": 1, "in_treatment": 0}).fillna(2).to_numpy()
+    x = (df.arm == cohort.treatment).to_numpy(float)[:, None]
+    rows = fit_cox(x, df.exit_days.to_numpy(float), (status == 1).astype(float), terms=["arm"],
+                   competing=status == 2, cluster=np.arange(len(df)))
+    g = pd.DataFrame({"t": df.exit_days, "x": x[:, 0], "s": status}).groupby(["t", "x", "s"]).size().reset_index()
+    n, s = g[0].to_numpy(float), g.s.to_numpy()
+    patterns = fit_cox(g[["x"]].to_numpy(float), g.t.to_numpy(float), np.zeros(len(g)), terms=["arm"], weights=n,
+                       event_counts=n * (s == 1), competing=s == 2, robust=True)
+    assert len(g) < 0.6 * len(df)  # patterns, not rows
+    np.testing.assert_allclose([patterns.coef[0], patterns.se[0]], [rows.coef[0], rows.se[0]], rtol=1e-12)
+    with pytest.raises(oc.InputError, match="all or none had the event"):
+        fit_cox(np.array([[0.0], [1.0]]), np.array([1.0, 2.0]), np.zeros(2), terms=["arm"], weights=np.array([3.0, 2]),
+                event_counts=np.array([1.0, 2]), robust=True)
+
+
+def test_count_tables_without_causes_or_with_covariates_are_refused(cohort):
+    table = oc.summarize(cohort, "retention")
+    with pytest.raises(oc.InputError, match="no covariates"):
+        oc.cumulative_incidence(table, adjust=["age"])
+    old = oc.CountTable(outcome="retention", event="dropout", arms=table.arms, by=None,
+                        counts=table.counts.drop(columns=["completed", "transferred"]))
+    with pytest.raises(oc.InputError, match="no exits by cause"):
+        oc.cumulative_incidence(old)
+    with pytest.raises(oc.InputError, match="count table of retention"):
+        oc.cumulative_incidence(oc.summarize(oc.synthetic_cohort(n=200, seed=1), "relapse"))

@@ -79,3 +79,20 @@ def test_a_damaged_table_is_refused(cohort, tmp_path):
     (tmp_path / "plain.csv").write_text("a,b\n1,2\n")
     with pytest.raises(oc.InputError, match="not an outcomes count table"):
         oc.CountTable.read(tmp_path / "plain.csv")
+
+
+def test_a_table_counted_by_site_gives_the_site_stratified_comparison_of_all_rows(cohort):
+    tables = [oc.summarize(_site(cohort, s), "relapse", by="site") for s in sorted(cohort.df.site.unique())]
+    pooled = oc.compare_arms(oc.pool(tables), strata="site")
+    rows = oc.compare_arms(cohort, strata="site")
+    assert pooled.hazard_ratio.value == pytest.approx(rows.hazard_ratio.value, rel=1e-10)
+    assert pooled.hazard_ratio.ci_upper == pytest.approx(rows.hazard_ratio.ci_upper, rel=1e-10)
+    assert pooled.logrank.statistic == pytest.approx(rows.logrank.statistic, rel=1e-10)
+    assert pooled.logrank.statistic != pytest.approx(oc.compare_arms(cohort).logrank.statistic, rel=1e-3)
+
+
+def test_a_retention_table_counts_every_way_of_leaving(cohort):
+    table = oc.summarize(cohort, "retention")
+    reason = cohort.df.exit_reason.astype(str)
+    assert table.counts[["events", "completed", "transferred"]].sum().tolist() == [
+        int((reason == r).sum()) for r in ("dropout", "completed", "transferred")]

@@ -78,3 +78,19 @@ def test_spark_validation_names_the_column_and_participant(spark, cohort):
     df.loc[9, "participant_id"] = df.loc[3, "participant_id"]
     with pytest.raises(oc.InputError, match="participant id 'SYN-000004' appears more than once"):
         oc.scan(spark.createDataFrame(df), **COLUMNS)
+
+
+def test_competing_risks_on_spark_equal_duckdb_and_memory(frames, cohort):
+    sdf, path = frames
+    results = [oc.cumulative_incidence(source, adjust=["age", "sex"])
+               for source in (oc.scan(sdf, **COLUMNS), oc.scan(path, **COLUMNS), cohort)]
+    on_spark = results[0]
+    for other in results[1:]:
+        assert on_spark.fine_gray.value == pytest.approx(other.fine_gray.value, rel=1e-10)
+        assert on_spark.gray.statistic == pytest.approx(other.gray.statistic, rel=1e-10)
+        np.testing.assert_allclose(on_spark.cif.cif, other.cif.cif, rtol=1e-12)
+        np.testing.assert_allclose(on_spark.cause_specific[["coef", "se"]], other.cause_specific[["coef", "se"]],
+                                   rtol=1e-10)
+    by_site = oc.summarize(oc.scan(sdf, **COLUMNS), "retention", by="site")
+    pd.testing.assert_frame_equal(by_site.counts, oc.summarize(cohort, "retention", by="site").counts,
+                                  check_dtype=False)

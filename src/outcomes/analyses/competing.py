@@ -8,6 +8,10 @@ the subdistribution hazard ratio; cause-specific Cox models give the hazard of
 each exit among those still in treatment. Everything agrees with R
 (``cmprsk::cuminc``, ``survival::finegray`` + ``coxph``): see
 ``tests/test_competing.py``.
+
+Everything is computed from counts of participants per (day, arm, way of leaving[,
+covariates]) (:func:`exit_patterns`), so a cohort in memory, a scanned cohort and a
+count table pooled from several sites give the same numbers.
 """
 
 from __future__ import annotations
@@ -20,16 +24,17 @@ import pandas as pd
 
 from ..data import schema as s
 from ..data.cohort import Cohort
-
+from ..data.counts import OTHER_EXITS, CountTable
 from ..data.outcomes import exit_status
+from ..data.scan import ScannedCohort
 from .design import column_names, design_matrix
 from ..core.errors import InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate, Result
 from ..core.style import ARM_COLORS, new_axes
 from ..stats import fit_cox
-from ..stats.cumulative_incidence import CumulativeIncidenceCurve, aalen_johansen, gray_test
+from ..stats.cumulative_incidence import CumulativeIncidenceCurve, aalen_johansen_counts, gray_test_counts
 
-__all__ = ["CompetingRisks", "cumulative_incidence"]
+__all__ = ["CompetingRisks", "cumulative_incidence", "exit_patterns"]
 
 _CAUSES = ("dropout", "completed", "transferred")
 
@@ -133,19 +138,73 @@ class CompetingRisks(Result):
         return ax
 
 
-def _check_arguments(cohort: Cohort, outcome: str, cause: str, alpha: float) -> None:
+def _check_arguments(outcome: str, cause: str, alpha: float) -> None:
     if outcome != "retention":
         raise InputError(f"competing risks are defined for outcome='retention' (exits from treatment), not {outcome!r}")
     if cause not in _CAUSES:
         raise InputError(f"cause must be one of {list(_CAUSES)}, not {cause!r}")
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    if "retention" not in cohort.outcomes:
+
+
+def exit_patterns(source: Cohort | ScannedCohort | CountTable, adjust: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Participants per (day, arm, exit reason[, covariates]): all that competing risks need.
+
+    Everyone in a row shares a time, an arm, a way of leaving and the covariates, so every
+    estimate below (curves, Gray's test, Fine-Gray with its robust SE, cause-specific Cox) is the
+    row-level one, exactly. A scanned cohort is counted by its engine; a count table (one site's,
+    or pooled) has the counts already, but no covariates.
+
+    Columns: ``time``, ``arm``, ``exit_reason``, the ``adjust`` columns, ``n``.
+    """
+    if isinstance(source, CountTable):
+        return _patterns_from_table(source, adjust)
+    if isinstance(source, ScannedCohort):
+        if "retention" not in source.outcomes:
+            raise InputError("this scanned cohort has no retention outcome (exit_days, exit_reason)")
+        frame = source.group_counts("retention", [s.EXIT_REASON, *adjust]).rename(columns={"removed": "n"})
+        return frame.drop(columns="events").assign(**{s.ARM: frame[s.ARM].astype(str)})
+    if "retention" not in source.outcomes:
         raise InputError("this cohort has no retention outcome (exit_days, exit_reason)")
+    missing = [c for c in adjust if c not in source.df.columns]
+    if missing:
+        raise InputError(f"adjust column {missing[0]!r} is not in the cohort; columns are "
+                         f"{list(map(str, source.df.columns))}")
+    df = source.df
+    rows = pd.DataFrame({"time": df[s.EXIT_DAYS].to_numpy(float), s.ARM: df[s.ARM].astype(str).to_numpy(),
+                         s.EXIT_REASON: df[s.EXIT_REASON].astype(str).to_numpy()})
+    rows = rows.assign(**{c: df[c].to_numpy() for c in adjust}, n=1)
+    keys = ["time", s.ARM, s.EXIT_REASON, *adjust]
+    return rows.groupby(keys, dropna=False, observed=True, sort=True)["n"].sum().reset_index()
+
+
+def _patterns_from_table(table: CountTable, adjust: tuple[str, ...]) -> pd.DataFrame:
+    if table.outcome != "retention":
+        raise InputError(f"competing risks need a count table of retention, not of {table.outcome}")
+    if not table.has_exits_by_cause:
+        raise InputError("this count table has no exits by cause (completed, transferred): summarize the cohort "
+                         "again with this version of outcomes")
+    if adjust:
+        raise InputError("a count table has no covariates: adjusted competing-risks models need the rows or a scan")
+    c = table.counts.groupby(["time", "arm"], sort=True)[["removed", "events", *OTHER_EXITS]].sum().reset_index()
+    per_reason = {"dropout": c.events, **{k: c[k] for k in OTHER_EXITS},
+                  "in_treatment": c.removed - c.events - c[list(OTHER_EXITS)].sum(axis=1)}
+    frames = [pd.DataFrame({"time": c.time, s.ARM: c.arm, s.EXIT_REASON: reason, "n": n})
+              for reason, n in per_reason.items()]
+    patterns = pd.concat(frames, ignore_index=True)
+    return patterns[patterns.n > 0].sort_values(["time", s.ARM, s.EXIT_REASON], ignore_index=True)
+
+
+def _per_time(time: np.ndarray, n: np.ndarray, status: np.ndarray, rows: np.ndarray,
+              times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Participants removed, cause-1 and cause-2 exits at each of ``times``, among ``rows``."""
+    at = np.searchsorted(times, time[rows])
+    return tuple(np.bincount(at, weights=n[rows] * w, minlength=len(times))
+                 for w in (1.0, status[rows] == 1, status[rows] == 2))
 
 
 def cumulative_incidence(
-    cohort: Cohort,
+    cohort: Cohort | ScannedCohort | CountTable,
     outcome: str = "retention",
     cause: str = "dropout",
     *,
@@ -156,64 +215,83 @@ def cumulative_incidence(
 
     Parameters
     ----------
-    cohort : Cohort
+    cohort : Cohort, ScannedCohort or CountTable
+        Rows in memory, a cohort scanned in its engine (:func:`outcomes.scan`), or a retention count table
+        (:func:`outcomes.summarize`, one site's or :func:`outcomes.pool`-ed). All give the same numbers:
+        everything here depends on the data only through counts per day, arm and way of leaving.
     outcome : {"retention"}
         Time in treatment (``exit_days``) ended by ``exit_reason``; ``in_treatment`` censors.
     cause : {"dropout", "completed", "transferred"}
     adjust : sequence of str
-        Covariates of the Fine-Gray and cause-specific models.
+        Covariates of the Fine-Gray and cause-specific models (not for a count table: it has none).
     alpha : float
 
     Examples
     --------
     >>> import outcomes as oc
-    >>> res = oc.cumulative_incidence(oc.synthetic_cohort(n=2000, seed=3))
+    >>> cohort = oc.synthetic_cohort(n=2000, seed=3)
+    >>> res = oc.cumulative_incidence(cohort)
     >>> res.cif_at([180]).columns.tolist()
     ['arm', 'time', 'cif', 'ci_lower', 'ci_upper']
+    >>> pooled = oc.cumulative_incidence(oc.summarize(cohort, "retention", by="site"))
+    >>> abs(pooled.fine_gray.value - res.fine_gray.value) < 1e-12
+    True
     """
-    _check_arguments(cohort, outcome, cause, alpha)
-    df = cohort.df
-    time = df[s.EXIT_DAYS].to_numpy(float)
-    reason = df[s.EXIT_REASON].astype(str).to_numpy()
+    _check_arguments(outcome, cause, alpha)
+    adjust = column_names(adjust, "adjust")
+    arms = cohort.arms
+    patterns = exit_patterns(cohort, adjust)
+    time, n = patterns["time"].to_numpy(float), patterns["n"].to_numpy(float)
+    reason, arm = patterns[s.EXIT_REASON].to_numpy(str), patterns[s.ARM].to_numpy(str)
     status = exit_status(reason, cause)
-    arm = df[s.ARM].to_numpy()
-    treated = arm == cohort.treatment
-
-    counts = pd.DataFrame([{"arm": a, "n": int((arm == a).sum()),
-                            **{c: int(((arm == a) & (reason == c)).sum()) for c in _CAUSES}} for a in cohort.arms])
+    treated = arm == arms[1]
+    counts = pd.DataFrame([{"arm": a, "n": int(n[arm == a].sum()),
+                            **{c: int(n[(arm == a) & (reason == c)].sum()) for c in _CAUSES}} for a in arms])
     for _, row in counts.iterrows():
         if row[cause] == 0:
             raise NotEstimableError(f"arm {row['arm']!r} has no {cause} exits: its cumulative incidence is 0 and "
                                     "the comparison is not estimable")
+    times = np.unique(time)
     curves, competing_curves, exit_curves, frames = {}, {}, {}, []
-    for a in cohort.arms:
+    for a in arms:
         rows = arm == a
-        curves[a] = aalen_johansen(time[rows], status[rows])
-        competing_curves[a] = aalen_johansen(time[rows], np.where(status == 2, 1, np.where(status == 1, 2, 0))[rows])
-        exit_curves[a] = {c: aalen_johansen(time[rows], exit_status(reason, c)[rows])
+        removed, d1, d2 = _per_time(time, n, status, rows, times)
+        curves[a] = aalen_johansen_counts(times, removed, d1, d2)
+        competing_curves[a] = aalen_johansen_counts(times, removed, d2, d1)
+        exit_curves[a] = {c: aalen_johansen_counts(times, *_per_time(time, n, exit_status(reason, c), rows, times))
                           for c in _CAUSES}
         frame = curves[a].at(curves[a].time, alpha)
         frame.insert(0, "arm", a)
         frames.append(frame)
-    cif = pd.concat(frames, ignore_index=True)
-    statistic, p_value = gray_test(time, status, treated)
+    by_arm = [_per_time(time, n, status, arm == a, times) for a in arms]
+    statistic, p_value = gray_test_counts([tuple(np.column_stack(pair) for pair in zip(*by_arm))])
     gray = ChiSquareTest(name="Gray's test", statistic=statistic, df=1, p_value=p_value)
+    fine_gray, cause_specific = _models(patterns, arms[1], adjust, status, alpha)
+    return CompetingRisks(cause=cause, arms=arms, alpha=alpha, cif=pd.concat(frames, ignore_index=True), gray=gray,
+                          fine_gray=fine_gray, cause_specific=cause_specific, counts=counts, adjust=adjust,
+                          curves=curves, competing_curves=competing_curves, exit_curves=exit_curves)
 
-    adjust = column_names(adjust, "adjust")
-    design = design_matrix(df, cohort.treatment, adjust)
+
+def _models(patterns: pd.DataFrame, treatment: str, adjust: tuple[str, ...], status: np.ndarray,
+            alpha: float) -> tuple[Estimate, pd.DataFrame]:
+    """Fine-Gray (robust SE, each participant their own cluster) and a cause-specific Cox model per exit,
+    from the patterns: exact, since everyone in a pattern shares the way of leaving."""
+    design = design_matrix(patterns, treatment, adjust)
     used = design.complete
-    fg = fit_cox(design.X, time[used], (status[used] == 1).astype(float), terms=design.terms,
-                 competing=status[used] == 2, cluster=np.flatnonzero(used))
+    X, time = design.X, patterns["time"].to_numpy(float)[used]
+    n, reason, status = patterns["n"].to_numpy(float)[used], patterns[s.EXIT_REASON].to_numpy(str)[used], status[used]
+    treated = X[:, 0] == 1
+    fg = fit_cox(X, time, np.zeros(len(time)), terms=design.terms, weights=n, event_counts=n * (status == 1),
+                 competing=status == 2, robust=True)
     fine_gray = Estimate.from_wald("subdistribution hazard ratio", fg.coef[0], fg.se[0], alpha, ratio=True)
     cs_frames = []
     for c in _CAUSES:
-        event = (reason[used] == c).astype(float)
-        if not all(event[treated[used] == t].any() for t in (False, True)):
+        events = n * (reason == c)
+        if not all(events[treated == t].any() for t in (False, True)):
             continue  # no such exits in an arm: that cause-specific hazard ratio is not estimable
-        fit = fit_cox(design.X, time[used], event, terms=design.terms, term_columns=design.term_columns)
+        fit = fit_cox(X, time, np.zeros(len(time)), terms=design.terms, term_columns=design.term_columns,
+                      weights=n, event_counts=events)
         cs_frames.append(fit.frame(alpha).assign(cause=c))
     cause_specific = pd.concat(cs_frames, ignore_index=True)[
         ["cause", "term", "coef", "se", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]]
-    return CompetingRisks(cause=cause, arms=cohort.arms, alpha=alpha, cif=cif, gray=gray, fine_gray=fine_gray,
-                          cause_specific=cause_specific, counts=counts, adjust=adjust, curves=curves,
-                          competing_curves=competing_curves, exit_curves=exit_curves)
+    return fine_gray, cause_specific

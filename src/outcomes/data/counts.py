@@ -29,12 +29,15 @@ from .cohort import Cohort
 from .outcomes import outcome_arrays
 from .scan import ScannedCohort
 
-__all__ = ["CountTable", "RESTRICTED", "pattern_counts", "pool", "summarize"]
+__all__ = ["CountTable", "OTHER_EXITS", "RESTRICTED", "pattern_counts", "pool", "summarize"]
 
 RESTRICTED = ("RESTRICTED DATA: counts of participants per arm and day, including cells of 1-10. "
               "Share only under a data use agreement; never publish unsuppressed.")
 _FORMAT = "outcomes-count-table/1"
 _COLUMNS = ["stratum", "arm", "time", "removed", "events"]
+# a retention table also counts the other exits, so competing risks need no rows either
+# (``events`` counts dropouts; the rest of ``removed`` is still in treatment)
+OTHER_EXITS = ("completed", "transferred")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -49,7 +52,9 @@ class CountTable:
     by : str or None
         The stratifying column (``stratum`` is ``"all"`` without one).
     counts : DataFrame
-        ``stratum, arm, time, removed, events`` (whole numbers), sorted.
+        ``stratum, arm, time, removed, events`` (whole numbers), sorted. A retention table has
+        ``completed`` and ``transferred`` too (exits other than dropout), for
+        :func:`~outcomes.cumulative_incidence`.
     provenance : dict
         Where the counts came from (source, as-of date, sites pooled).
     """
@@ -64,6 +69,11 @@ class CountTable:
     @property
     def n(self) -> int:
         return int(self.counts.removed.sum())
+
+    @property
+    def has_exits_by_cause(self) -> bool:
+        """Whether the table counts every way of leaving treatment (needed for competing risks)."""
+        return all(c in self.counts.columns for c in OTHER_EXITS)
 
     def arm_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pooled over strata: distinct times, and removed and events as (times, 2) arrays (reference first)."""
@@ -130,18 +140,20 @@ def _checked(counts: pd.DataFrame, outcome: str, event: str, arms: tuple[str, st
     missing = [c for c in _COLUMNS if c not in counts.columns]
     if missing:
         raise InputError(f"file '{source}': count table column {missing[0]!r} is missing")
-    values = counts[["time", "removed", "events"]].to_numpy(dtype=float)
+    columns = _COLUMNS + [c for c in OTHER_EXITS if outcome == "retention" and c in counts.columns]
+    values = counts[columns[2:]].to_numpy(dtype=float)
+    exits = values[:, 2:].sum(axis=1)  # events, and the other exits when counted
     bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1) | (values[:, 1:] != np.round(values[:, 1:])).any(
-        axis=1) | (counts["events"].to_numpy(dtype=float) > counts["removed"].to_numpy(dtype=float))
+        axis=1) | (exits > values[:, 1])
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"file '{source}' row {i + 1}: counts must be whole numbers >= 0 with events <= removed, "
-                         "and times finite and >= 0")
+        raise InputError(f"file '{source}' row {i + 1}: counts must be whole numbers >= 0 with events (and other "
+                         "exits) adding up to no more than removed, and times finite and >= 0")
     unknown = sorted(set(counts["arm"].astype(str)) - set(arms))
     if unknown:
         raise InputError(f"file '{source}': arm {unknown[0]!r} is not one of the table's arms {list(arms)}")
     counts = counts.assign(stratum=counts["stratum"].astype(str), arm=counts["arm"].astype(str))
-    counts = counts.sort_values(["stratum", "arm", "time"], ignore_index=True)[_COLUMNS]
+    counts = counts.sort_values(["stratum", "arm", "time"], ignore_index=True)[columns]
     return CountTable(outcome=outcome, event=event, arms=arms, by=by, counts=counts, provenance=provenance)
 
 
@@ -165,7 +177,11 @@ def summarize(cohort: Cohort | ScannedCohort, outcome: str = "relapse", by: str 
     frame = pd.DataFrame({"stratum": cohort.df[by].astype(str).to_numpy() if by else "all",
                           "arm": cohort.df[s.ARM].astype(str).to_numpy(), "time": time, "removed": 1,
                           "events": event.astype(np.int64)})
-    counts = frame.groupby(["stratum", "arm", "time"], observed=True, sort=True)[["removed", "events"]].sum()
+    if outcome == "retention":
+        reason = cohort.df[s.EXIT_REASON].astype(str).to_numpy()
+        frame = frame.assign(**{c: (reason == c).astype(np.int64) for c in OTHER_EXITS})
+    counted = [c for c in frame.columns if c not in ("stratum", "arm", "time")]
+    counts = frame.groupby(["stratum", "arm", "time"], observed=True, sort=True)[counted].sum()
     provenance = {"source": cohort.provenance.get("source", "cohort"),
                   "as_of": cohort.as_of.isoformat() if cohort.as_of else None, "participants": len(cohort)}
     return CountTable(outcome=outcome, event=event_name, arms=cohort.arms, by=by, counts=counts.reset_index(),
@@ -174,7 +190,16 @@ def summarize(cohort: Cohort | ScannedCohort, outcome: str = "relapse", by: str 
 
 def _count_in_engine(scanned: ScannedCohort, outcome: str, by: str | None) -> CountTable:
     """Participants removed and events per (stratum,) arm and day, computed by the scan's engine."""
-    frame = scanned.group_counts(outcome, [by] if by else [])
+    keys = [by] if by else []
+    if outcome == "retention":  # exits by cause: one more key, pivoted here (a few rows per day and arm)
+        by_reason = scanned.group_counts(outcome, [*keys, s.EXIT_REASON])
+        frame = by_reason.groupby(["time", s.ARM, *keys], sort=True)[["removed", "events"]].sum()
+        for cause in OTHER_EXITS:
+            frame[cause] = (by_reason.removed.where(by_reason[s.EXIT_REASON] == cause, 0)
+                            .groupby([by_reason.time, by_reason[s.ARM], *(by_reason[k] for k in keys)]).sum())
+        frame = frame.reset_index()
+    else:
+        frame = scanned.group_counts(outcome, keys)
     frame["stratum"] = frame[by].astype(str) if by else "all"
     provenance = {"source": scanned.source, "as_of": scanned.as_of.isoformat() if scanned.as_of else None,
                   "participants": scanned.n, "engine": scanned.engine}
@@ -207,8 +232,9 @@ def pool(tables: Sequence[CountTable]) -> CountTable:
         if (t.outcome, t.arms, t.by) != (first.outcome, first.arms, first.by):
             raise InputError(f"count table {k} is of {t.outcome} with arms {list(t.arms)} by {t.by!r}; table 1 is of "
                              f"{first.outcome} with arms {list(first.arms)} by {first.by!r}: only like tables pool")
+    counted = ["removed", "events", *(OTHER_EXITS if all(t.has_exits_by_cause for t in tables) else ())]
     counts = pd.concat([t.counts for t in tables], ignore_index=True)
-    counts = counts.groupby(["stratum", "arm", "time"], sort=True)[["removed", "events"]].sum().reset_index()
+    counts = counts.groupby(["stratum", "arm", "time"], sort=True)[counted].sum().reset_index()
     provenance = {"pooled": [t.provenance for t in tables]}
     return CountTable(outcome=first.outcome, event=first.event, arms=first.arms, by=first.by, counts=counts,
                       provenance=provenance)

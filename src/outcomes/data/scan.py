@@ -9,8 +9,9 @@ unadjusted comparison needs only counts per arm and day, which the engine comput
 the same :class:`~outcomes.analyses.comparison.ArmComparison` as in memory.
 
 Adjusted and stratified Cox models come from counts per (day, stratum, covariate
-pattern), exactly. Not yet: weighted comparisons, robust SEs and competing risks of a
-scanned cohort (they need the rows: ``scanned.to_cohort()`` loads them).
+pattern), exactly, and so do competing risks (per day, arm and exit reason:
+:func:`~outcomes.cumulative_incidence`). Weighted comparisons and robust SEs of
+``compare_arms`` need the rows: ``scanned.to_cohort()`` loads them.
 
 Examples
 --------

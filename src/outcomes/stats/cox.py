@@ -95,8 +95,9 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     wx_dead = (np.add.reduceat(dead_w[:, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
                else np.zeros((0, X.shape[1])))
     tail = {}
-    if competing is not None:
-        tail = _fine_gray_tail(ix.times, inverse, time[rows], ev, competing[rows])
+    if competing is not None:  # a pattern row counts its participants in the censoring distribution too
+        participants = ws if event_counts is not None else np.ones(len(rows))
+        tail = _fine_gray_tail(ix.times, inverse, ev, competing[rows], participants)
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
                     dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
                     ix.times, **tail)
@@ -121,19 +122,20 @@ def _pair_plan(Xs: np.ndarray) -> list:
     return plan
 
 
-def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, time: np.ndarray, event: np.ndarray,
-                    competing: np.ndarray) -> dict[str, np.ndarray]:
+def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, event: np.ndarray, competing: np.ndarray,
+                    participants: np.ndarray) -> dict[str, np.ndarray]:
     """Weights keeping competing failures in the subdistribution risk set, as R's ``finegray``.
 
     G is the Kaplan-Meier estimate of the censoring distribution, censorings at a tied
     time counted after the failures there; a competing failure at y stays at risk at
-    t > y with weight G(t-) / G(y-).
+    t > y with weight G(t-) / G(y-). ``participants`` is how many people each row is
+    (1, or a pattern's count).
     """
     U = len(times)
     censored = ~event & ~competing
-    c = np.bincount(inverse[censored], minlength=U).astype(float)
-    n_after = reverse_cumsum(np.bincount(inverse, minlength=U)) - np.bincount(inverse, weights=~censored,
-                                                                                      minlength=U)
+    c = np.bincount(inverse[censored], weights=participants[censored], minlength=U)
+    n_after = (reverse_cumsum(np.bincount(inverse, weights=participants, minlength=U))
+               - np.bincount(inverse, weights=participants * ~censored, minlength=U))
     with np.errstate(divide="ignore", invalid="ignore"):
         g_after = np.cumprod(np.where(c > 0, 1 - c / n_after, 1.0))
     g_before = np.concatenate([[1.0], g_after[:-1]])  # G(t-) at each distinct time
@@ -308,7 +310,10 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
         (R's ``finegray`` + weighted ``coxph``). No PH test is computed then.
     event_counts : (n,) array, optional
         Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event: the exact fit
-        of their rows, Efron included (e.g. from a GROUP BY). Not with robust, cluster or competing.
+        of their rows, Efron included (e.g. from a GROUP BY). With ``robust`` or ``competing`` (Fine-Gray)
+        each pattern must be homogeneous (all or none of its participants with the event); the robust
+        variance then treats every participant as its own cluster, as ``coxph(..., cluster = id)``.
+        Not with ``cluster``.
 
     Raises
     ------
@@ -332,7 +337,7 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     if event_counts is not None:
-        event_counts, event = _pattern_events(event_counts, w, robust or cluster is not None or competing is not None)
+        event_counts, event = _pattern_events(event_counts, w, cluster is not None, robust or competing is not None)
     _check_estimable(X, event, terms)
     comp = None if competing is None else np.asarray(competing, dtype=bool)
     strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts)
@@ -342,10 +347,10 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     model_se = np.sqrt(np.diag(covariance))
     _check_finite_maximum(beta, model_se, terms)
     robust = robust or cluster is not None
-    if robust:
-        covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster)
-    se = np.sqrt(np.diag(covariance)) if robust else model_se
     counted = event_counts is not None
+    if robust:
+        covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster, per_participant=counted)
+    se = np.sqrt(np.diag(covariance)) if robust else model_se
     if comp is None:
         ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)},
                       w if counted else None)
@@ -357,11 +362,19 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
                   ties=ties, robust=robust, ph_test=ph)
 
 
-def _pattern_events(event_counts: np.ndarray, w: np.ndarray, variant: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Events per pattern, and the share of each pattern with the event (for the PH test's Kaplan-Meier)."""
-    if variant:
-        raise InputError("a fit from pattern counts has no robust, clustered or Fine-Gray variant")
+def _pattern_events(event_counts: np.ndarray, w: np.ndarray, clustered: bool,
+                    needs_homogeneous: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Events per pattern, and the share of each pattern with the event (for the PH test's Kaplan-Meier).
+
+    Robust and Fine-Gray fits need each participant's own residual: exact from patterns only when
+    everyone in a pattern shares the outcome (group by the event status as well as time and covariates).
+    """
+    if clustered:
+        raise InputError("a fit from pattern counts has no clustered variant: its participants are the clusters")
     event_counts = np.asarray(event_counts, dtype=float)
+    if needs_homogeneous and not np.all((event_counts == 0) | (event_counts == w)):
+        raise InputError("a robust or Fine-Gray fit from pattern counts needs patterns in which all or none had "
+                         "the event: group the counts by the event status too")
     return event_counts, event_counts / w
 
 
@@ -411,9 +424,14 @@ def _check_finite_maximum(beta: np.ndarray, model_se: np.ndarray, terms: list[st
 
 
 def _sandwich(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], w: np.ndarray,
-              covariance: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
-    """The robust (sandwich) covariance from weighted score residuals, summed within clusters if given."""
-    weighted = _score_residuals(strata_data, beta, sums, len(w)) * w[:, None]
+              covariance: np.ndarray, cluster: np.ndarray | None, per_participant: bool = False) -> np.ndarray:
+    """The robust (sandwich) covariance from weighted score residuals, summed within clusters if given.
+
+    With ``per_participant`` each row is ``w`` participants sharing one residual, each their own cluster:
+    the sum of their outer products is ``w`` times the row's, hence the square root.
+    """
+    scale = np.sqrt(w) if per_participant else w
+    weighted = _score_residuals(strata_data, beta, sums, len(w)) * scale[:, None]
     if cluster is not None:
         cl = pd.factorize(np.asarray(cluster))[0]
         weighted = np.vstack([np.bincount(cl, weights=weighted[:, j]) for j in range(len(beta))]).T

@@ -8,6 +8,7 @@ jittered as lifelines' ``AalenJohansenFitter`` does). The variance is Gray's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ from scipy import stats
 
 from .counting import index_times, reverse_cumsum, step_at
 
-__all__ = ["CumulativeIncidenceCurve", "aalen_johansen", "gray_test"]
+__all__ = ["CumulativeIncidenceCurve", "aalen_johansen", "aalen_johansen_counts", "gray_test", "gray_test_counts"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,26 @@ def aalen_johansen(time: np.ndarray, status: np.ndarray) -> CumulativeIncidenceC
     removed = np.bincount(ix.inverse, minlength=U).astype(float)
     d1 = np.bincount(ix.inverse, weights=(status == 1).astype(float), minlength=U)
     d2 = np.bincount(ix.inverse, weights=(status == 2).astype(float), minlength=U)
+    return aalen_johansen_counts(ix.times, removed, d1, d2)
+
+
+def aalen_johansen_counts(times: np.ndarray, removed: np.ndarray, d1: np.ndarray,
+                          d2: np.ndarray) -> CumulativeIncidenceCurve:
+    """The same curve from counts per distinct time: participants removed, cause-1 and cause-2 exits.
+
+    All the estimator and its variance need: a count table (one site's, or pooled) gives the
+    row-level curve exactly.
+
+    Examples
+    --------
+    >>> c = aalen_johansen_counts(np.array([1, 2, 3, 4.0]), np.ones(4), np.array([1, 0, 1, 0.0]),
+    ...                           np.array([0, 1, 0, 0.0]))
+    >>> c.cif.tolist()
+    [0.25, 0.5]
+    """
+    keep = np.asarray(removed, dtype=float) > 0  # a time nobody left at (after pooling) adds nothing
+    times = np.asarray(times, dtype=float)[keep]
+    removed, d1, d2 = (np.asarray(a, dtype=float)[keep] for a in (removed, d1, d2))
     rs = reverse_cumsum(removed)
     nd = d1 + d2
     surv_after = np.cumprod(1 - nd / rs)
@@ -82,8 +103,8 @@ def aalen_johansen(time: np.ndarray, status: np.ndarray) -> CumulativeIncidenceC
     v3 = np.cumsum(inv_fkn**2 * t6c + inv_fkn**2 * t6k)
     variance = v1 + cif**2 * v3 - 2 * cif * v2
     jumps = d1 > 0
-    return CumulativeIncidenceCurve(time=ix.times[jumps], cif=cif[jumps], variance=variance[jumps],
-                                    last_time=float(ix.times[-1]) if U else 0.0)
+    return CumulativeIncidenceCurve(time=times[jumps], cif=cif[jumps], variance=variance[jumps],
+                                    last_time=float(times[-1]) if times.size else 0.0)
 
 
 def gray_test(time: np.ndarray, status: np.ndarray, group: np.ndarray, rho: float = 0.0,
@@ -96,29 +117,38 @@ def gray_test(time: np.ndarray, status: np.ndarray, group: np.ndarray, rho: floa
     status = np.asarray(status)
     group = np.asarray(group, dtype=bool)
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata))[0]
-    score, variance = 0.0, 0.0
+    per_stratum = []
     for k in range(codes.max() + 1):
         rows = codes == k
-        sc, va = _gray_stratum(time[rows], status[rows], group[rows], rho)
+        ix = index_times(time[rows])
+        U = len(ix.times)
+        columns = [[], [], []]
+        for members in (~group[rows], group[rows]):
+            inv, st = ix.inverse[members], status[rows][members]
+            columns[0].append(np.bincount(inv, minlength=U).astype(float))
+            columns[1].append(np.bincount(inv, weights=(st == 1).astype(float), minlength=U))
+            columns[2].append(np.bincount(inv, weights=(st == 2).astype(float), minlength=U))
+        per_stratum.append(tuple(np.column_stack(c) for c in columns))
+    return gray_test_counts(per_stratum, rho)
+
+
+def gray_test_counts(per_stratum: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                     rho: float = 0.0) -> tuple[float, float]:
+    """Gray's test from counts: per stratum, (removed, cause-1, cause-2) as (times, 2) arrays over its
+    distinct times in increasing order (first group in column 0). Equals :func:`gray_test` on the rows."""
+    score, variance = 0.0, 0.0
+    for removed, d1, d2 in per_stratum:
+        sc, va = _gray_stratum(np.asarray(removed, float), np.asarray(d1, float), np.asarray(d2, float), rho)
         score += sc
         variance += va
     statistic = score**2 / variance
     return float(statistic), float(stats.chi2.sf(statistic, 1))
 
 
-def _gray_stratum(time: np.ndarray, status: np.ndarray, group: np.ndarray, rho: float) -> tuple[float, float]:
-    ix = index_times(time)
-    U = len(ix.times)
-    # per group (columns 0 = first group, 1 = second): at risk, cause-1 and cause-2 events
-    rs = np.empty((U, 2))
-    d1 = np.empty((U, 2))
-    d2 = np.empty((U, 2))
-    for k, members in enumerate((~group, group)):
-        inv = ix.inverse[members]
-        st = status[members]
-        rs[:, k] = reverse_cumsum(np.bincount(inv, minlength=U))
-        d1[:, k] = np.bincount(inv, weights=(st == 1).astype(float), minlength=U)
-        d2[:, k] = np.bincount(inv, weights=(st == 2).astype(float), minlength=U)
+def _gray_stratum(removed: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float) -> tuple[float, float]:
+    keep = removed.sum(axis=1) > 0
+    removed, d1, d2 = removed[keep], d1[keep], d2[keep]
+    rs = reverse_cumsum(removed)  # at risk per group (columns 0 = first group, 1 = second)
     active = rs > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         skm = np.cumprod(np.where(active, 1 - (d1 + d2) / rs, 1.0), axis=0)
