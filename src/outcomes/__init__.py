@@ -42,6 +42,14 @@ from .data.asof import as_of
 from .data.cohort import Cohort
 from .data.counts import CountTable, pool, summarize
 from .data.scan import ScannedCohort, scan
+from .data.deidentify import (
+    DeidentifiedExtract,
+    ReidentificationRisk,
+    deidentify,
+    find_identifiers,
+    new_key,
+    reidentification_risk,
+)
 from .data.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
 from .data.scenario import SCENARIOS, Scenario
 from .data.synthetic import scenario_truth, synthetic_cohort
@@ -60,6 +68,8 @@ __all__ = [
     "SecondaryComparison",
     "Cohort",
     "CountTable",
+    "DeidentifiedExtract",
+    "ReidentificationRisk",
     "ConvergenceError",
     "Estimate",
     "IngestionReport",
@@ -90,6 +100,10 @@ __all__ = [
     "derive_relapse",
     "derive_retention",
     "cumulative_incidence",
+    "deidentify",
+    "find_identifiers",
+    "new_key",
+    "reidentification_risk",
     "scenario_truth",
     "scan",
     "schema",

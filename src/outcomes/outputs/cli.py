@@ -198,6 +198,37 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_deidentify(args: argparse.Namespace) -> int:
+    from ..data.deidentify import deidentify, new_key
+
+    if args.new_key:
+        print(f"wrote {new_key(args.new_key)} (keep it with the program, never with an extract; the same key links "
+              "every quarter's pseudonyms)")
+        if not args.extract:
+            return 0
+    if not args.extract or not args.out:
+        raise InputError("deidentify needs an EXTRACT and --out (or only --new-key FILE to make a key)")
+    if args.new_key and not args.key_file:
+        args.key_file = args.new_key
+    if not (args.key_env or args.key_file):
+        raise InputError("deidentify needs the pseudonym key: --key-file FILE or --key-env NAME (make one with "
+                         "--new-key FILE, and keep it with the program)")
+    key = f"env:{args.key_env}" if args.key_env else args.key_file
+    result = deidentify(args.extract, args.mapping, key=key, level=args.level, as_of=args.as_of,
+                        on_error=args.on_error)
+    path = result.write(args.out)
+    print(result.title)
+    print(result.actions[["column", "kind", "action", "rows"]].to_string(index=False))
+    print()
+    print(result.risk.table().to_string(index=False))
+    if len(result.risk.suggestions):
+        print(result.risk.suggestions.to_string(index=False))
+    for note in result.notes():
+        print(note)
+    print(f"wrote {path} and {path.with_name(path.stem + '.privacy.json')}")
+    return 0
+
+
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="a cohort file (written by 'outcomes synth' or Cohort.write), or "
                         "a raw program extract (CSV, XLSX, Parquet) read with --mapping")
@@ -229,6 +260,19 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--out", help="folder for the full problem list as CSV")
     val.add_argument("--cohort-out", dest="cohort_out", help="write the canonical cohort it would use (CSV/Parquet)")
     val.set_defaults(run=_cmd_validate)
+
+    de = sub.add_parser("deidentify", help="a de-identified extract that can leave the program, with its privacy report")
+    de.add_argument("extract", nargs="?", help="CSV, XLSX or Parquet export (never modified)")
+    de.add_argument("--mapping", help="TOML mapping: only the columns it names leave")
+    de.add_argument("--key-file", dest="key_file", help="file holding the pseudonym key (see --new-key)")
+    de.add_argument("--key-env", dest="key_env", help="environment variable holding the pseudonym key")
+    de.add_argument("--new-key", dest="new_key", metavar="FILE", help="create a new random key file first")
+    de.add_argument("--level", choices=["safe_harbor", "limited_data_set"], default="safe_harbor")
+    de.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (default: latest date)")
+    de.add_argument("--on-error", dest="on_error", choices=["raise", "exclude"], default="raise",
+                    help="stop at the first row problem (default), or leave problem rows out and count them")
+    de.add_argument("--out", help="the de-identified file (.csv or .parquet); its privacy report is written beside it")
+    de.set_defaults(run=_cmd_deidentify)
 
     analyze = sub.add_parser("analyze", help="compare the arms of a cohort file (Kaplan-Meier, log-rank, Cox, RMST)")
     _data_arguments(analyze)

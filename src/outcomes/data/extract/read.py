@@ -239,7 +239,10 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
     path = Path(path)
     raw = _read_raw(path)
     source = path.name
-    m = load_mapping(mapping) if mapping is not None else infer_mapping(list(raw.columns))
+    if isinstance(mapping, Mapping):
+        m = mapping
+    else:
+        m = load_mapping(mapping) if mapping is not None else infer_mapping(list(raw.columns))
     _check_mapping(raw, m, source)
     problems = _Problems(source, path.suffix.lower() in (".xlsx", ".xlsm"))
     col = {f: raw[c] for f, c in m.columns.items()}

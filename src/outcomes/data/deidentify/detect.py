@@ -1,0 +1,116 @@
+"""Identifiers found by what a column holds, not only by its name.
+
+A case-management export hides identifiers in innocently named columns: a "Notes"
+column with phone numbers, an "Alt contact" with e-mail addresses, a "Ref" column
+with Social Security numbers. :func:`find_identifiers` reads every value of every
+column and reports, per column, the kinds of HIPAA Safe Harbor identifiers it holds
+(by name and by content), how many rows, and the first row: the evidence a person
+needs to decide. Free text (notes, comments) is reported too: it cannot be checked
+value by value and never leaves the program.
+
+Each pattern is deliberately simple and errs towards finding too much: a false alarm
+costs a line in the mapping's drop list, a miss costs a breach.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..extract.privacy import identifier_kind
+
+__all__ = ["CONTENT_PATTERNS", "find_identifiers", "is_free_text"]
+
+_STREET = (r"st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|"
+           r"pkwy|parkway|hwy|highway|cir|circle|apt|suite")
+
+#: (kind, compiled pattern) searched in each value; the first kinds are the most specific
+CONTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("URL", re.compile(r"https?://|\bwww\.[\w-]+\.", re.IGNORECASE)),
+    ("IP address", re.compile(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b")),
+    ("Social Security number", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
+    ("phone number", re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")),
+    ("street address", re.compile(rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9.'-]+\s+){{1,4}}(?:{_STREET})\b\.?", re.IGNORECASE)),
+    ("medical record or account number",
+     re.compile(r"\b(?:mrn|acct|account|member|policy|record|chart)\s*[#:-]?\s*\w*\d{4,}|\b[A-Za-z]{0,4}-?\d{6,}\b",
+                re.IGNORECASE)),
+    ("date", re.compile(r"\b\d{1,2}/\d{1,2}/(?:\d{2}|\d{4})\b|\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b")),
+]
+
+
+def is_free_text(values: pd.Series) -> bool:
+    """Whether a column holds free text: sentences (five words or more) in at least a tenth of its
+    non-empty values, or any value of twelve words or more, and not a coded column (at least half of
+    its values distinct, or more than 50 distinct values).
+
+    >>> is_free_text(pd.Series(["called back, will come in on Monday after work", "", "no answer", "left a message"]))
+    True
+    >>> is_free_text(pd.Series(["Transferred to another provider in the county", "Completed program"] * 5))
+    False
+    >>> is_free_text(pd.Series(["Site A", "Site B", "Site A"]))
+    False
+    """
+    text = values.astype(str).str.strip()
+    text = text[(text != "") & (text.str.lower() != "nan")]
+    if text.empty:
+        return False
+    distinct = text.nunique()
+    if distinct <= 50 and distinct < 0.5 * len(text):
+        return False  # a few labels repeated: codes, however wordy
+    words = text.str.split().str.len()
+    return bool((words >= 5).mean() >= 0.1 or (words >= 12).any())
+
+
+def _non_empty_text(values: pd.Series) -> pd.Series:
+    text = values.astype(str).str.strip()
+    return text.where((text != "") & (text.str.lower() != "nan") & values.notna())
+
+
+def find_identifiers(raw: pd.DataFrame, exempt: Iterable[str] = ()) -> pd.DataFrame:
+    """Every column that holds identifiers or free text, with the evidence.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The export as read (text values).
+    exempt : column names
+        Columns whose content is expected to look like an identifier because it will be transformed
+        (the source id, which becomes a pseudonym; date columns, which become days).
+
+    Returns
+    -------
+    DataFrame
+        ``column, kind, found_by ("name" or "content"), rows, first_row`` (1-based data row), one row
+        per column and kind.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Client ID": ["C1", "C2"], "Notes": ["call 555-201-3344", ""], "Age": ["34", "51"]})
+    >>> find_identifiers(raw, exempt=["Client ID"])[["column", "kind", "found_by", "rows"]].values.tolist()
+    [['Notes', 'phone number', 'content', 1]]
+    """
+    exempt = set(exempt)
+    found = []
+    for column in raw.columns:
+        if column in exempt:
+            continue
+        by_name = identifier_kind(str(column))
+        text = _non_empty_text(raw[column])
+        present = text.notna().to_numpy()
+        if by_name:
+            found.append((column, by_name, "name", int(present.sum()), _first(present)))
+        for kind, pattern in CONTENT_PATTERNS:
+            hit = text.str.contains(pattern, na=False).to_numpy()
+            if hit.any() and kind != by_name:
+                found.append((column, kind, "content", int(hit.sum()), _first(hit)))
+        if is_free_text(raw[column]):
+            found.append((column, "free text", "content", int(present.sum()), _first(present)))
+    return pd.DataFrame(found, columns=["column", "kind", "found_by", "rows", "first_row"])
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0]) + 1 if mask.any() else 0
