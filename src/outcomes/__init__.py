@@ -23,6 +23,7 @@ from .analyses import power
 from .analyses.compare import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
 from .analyses.extrapolate import ParametricFits, fit_parametric
+from .analyses.twin import TwinReport, synthetic_twin, twin_report
 from .analyses.secondary import SecondaryComparison, compare_secondary
 from .analyses.weighting import Balance, EValue, PropensityWeights, balance, e_value, propensity_weights
 from .claims.reconcile import Reconciliation, reconcile
@@ -67,6 +68,7 @@ __all__ = [
     "CompetingRisks",
     "SecondaryComparison",
     "Cohort",
+    "TwinReport",
     "CountTable",
     "DeidentifiedExtract",
     "ReidentificationRisk",
@@ -109,6 +111,8 @@ __all__ = [
     "schema",
     "summarize",
     "synthetic_cohort",
+    "synthetic_twin",
+    "twin_report",
     "validate_extract",
     "__version__",
 ]

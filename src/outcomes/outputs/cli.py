@@ -237,6 +237,21 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (extracts only)")
 
 
+def _add_deidentify(sub: argparse._SubParsersAction) -> None:
+    de = sub.add_parser("deidentify", help="a de-identified extract that can leave the program, with its privacy report")
+    de.add_argument("extract", nargs="?", help="CSV, XLSX or Parquet export (never modified)")
+    de.add_argument("--mapping", help="TOML mapping: only the columns it names leave")
+    de.add_argument("--key-file", dest="key_file", help="file holding the pseudonym key (see --new-key)")
+    de.add_argument("--key-env", dest="key_env", help="environment variable holding the pseudonym key")
+    de.add_argument("--new-key", dest="new_key", metavar="FILE", help="create a new random key file first")
+    de.add_argument("--level", choices=["safe_harbor", "limited_data_set"], default="safe_harbor")
+    de.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (default: latest date)")
+    de.add_argument("--on-error", dest="on_error", choices=["raise", "exclude"], default="raise",
+                    help="stop at the first row problem (default), or leave problem rows out and count them")
+    de.add_argument("--out", help="the de-identified file (.csv or .parquet); its privacy report is written beside it")
+    de.set_defaults(run=_cmd_deidentify)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",
@@ -261,18 +276,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--cohort-out", dest="cohort_out", help="write the canonical cohort it would use (CSV/Parquet)")
     val.set_defaults(run=_cmd_validate)
 
-    de = sub.add_parser("deidentify", help="a de-identified extract that can leave the program, with its privacy report")
-    de.add_argument("extract", nargs="?", help="CSV, XLSX or Parquet export (never modified)")
-    de.add_argument("--mapping", help="TOML mapping: only the columns it names leave")
-    de.add_argument("--key-file", dest="key_file", help="file holding the pseudonym key (see --new-key)")
-    de.add_argument("--key-env", dest="key_env", help="environment variable holding the pseudonym key")
-    de.add_argument("--new-key", dest="new_key", metavar="FILE", help="create a new random key file first")
-    de.add_argument("--level", choices=["safe_harbor", "limited_data_set"], default="safe_harbor")
-    de.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (default: latest date)")
-    de.add_argument("--on-error", dest="on_error", choices=["raise", "exclude"], default="raise",
-                    help="stop at the first row problem (default), or leave problem rows out and count them")
-    de.add_argument("--out", help="the de-identified file (.csv or .parquet); its privacy report is written beside it")
-    de.set_defaults(run=_cmd_deidentify)
+    _add_deidentify(sub)
 
     analyze = sub.add_parser("analyze", help="compare the arms of a cohort file (Kaplan-Meier, log-rank, Cox, RMST)")
     _data_arguments(analyze)

@@ -310,10 +310,8 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
         (R's ``finegray`` + weighted ``coxph``). No PH test is computed then.
     event_counts : (n,) array, optional
         Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event: the exact fit
-        of their rows, Efron included (e.g. from a GROUP BY). With ``robust`` or ``competing`` (Fine-Gray)
-        each pattern must be homogeneous (all or none of its participants with the event); the robust
-        variance then treats every participant as its own cluster, as ``coxph(..., cluster = id)``.
-        Not with ``cluster``.
+        of their rows, Efron included (e.g. from a GROUP BY). Robust and Fine-Gray fits need homogeneous
+        patterns (all or none with the event) and treat each participant as a cluster; no ``cluster``.
 
     Raises
     ------
