@@ -14,9 +14,9 @@ LAYERS = [  # (package, what it holds), lowest first: each may import only those
     ("stats", "numpy kernels: counting · Kaplan-Meier · log-rank · Efron · Cox · competing risks\n"
               "RMST · logistic · one Newton solver   (arrays in, numbers out; no plotting)"),
     ("data", "schema · Cohort (validated once) · outcome registry · dates · as-of rule · extracts\n"
-             "synthetic cohorts · count tables (summarize, pool) · scan (DuckDB, Spark)"),
+             "synthetic cohorts · count tables · scan (DuckDB, Spark) · deidentify (pseudonyms, risk)"),
     ("analyses", "compare_arms (from counts | row level | IPTW) · cumulative_incidence\n"
-                 "compare_secondary (by registry kind) · weighting · parametric · power"),
+                 "compare_secondary (by registry kind) · weighting · parametric · power · synthetic twin"),
     ("claims", "the articles' figures: catalog · readings · consistency audit · reconcile"),
     ("present", "the quarter computed once · tables for people · summary · narrate (no small counts)"),
     ("outputs", "Report model → HTML, Word, PDF, Excel, notebook renderers · grant figures · command line"),
