@@ -86,6 +86,10 @@ def analyses(cohort: oc.Cohort) -> dict:
         "compare_arms iptw": lambda: oc.compare_arms(cohort, "relapse", adjust=adjust, weights="iptw",
                                                      bootstrap=50),
         "cumulative_incidence": lambda: oc.cumulative_incidence(cohort),
+        "cumulative_incidence from site counts": lambda: oc.cumulative_incidence(
+            oc.summarize(cohort, "retention", by="site")),
+        "synthetic_twin and twin_report": lambda: oc.twin_report(cohort, oc.synthetic_twin(cohort)),
+        "reidentification_risk": lambda: oc.reidentification_risk(cohort.df),
         "fit_parametric": lambda: oc.fit_parametric(cohort, horizon=365),
         "reconcile": lambda: oc.reconcile(cohort),
         "as_of": lambda: oc.as_of(cohort, "2026-03-31"),
