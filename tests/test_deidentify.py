@@ -181,3 +181,17 @@ def test_command_line(export, tmp_path, capsys):
     assert "pseudonymized" in printed and "smallest group (k)" in printed and out.exists()
     assert main(["deidentify", str(path), "--mapping", str(mapping), "--out", str(out)]) == 2
     assert "--key-file FILE or --key-env NAME" in capsys.readouterr().err
+
+
+def test_wrong_inputs_are_input_errors_and_names_cover_the_other_safe_harbor_kinds(export):
+    path, mapping, raw = export
+    with pytest.raises(oc.InputError, match="reads the export file"):
+        oc.deidentify(raw, mapping, key=KEY)
+    with pytest.raises(oc.InputError, match="measures a DataFrame"):
+        oc.reidentification_risk([1, 2])
+    pd.testing.assert_frame_equal(oc.find_identifiers(path), oc.find_identifiers(raw.astype(str)))
+    named = pd.DataFrame({"Medicaid ID": ["1"], "Fax": ["2"], "Website": ["3"], "Device serial no": ["4"],
+                          "Photo": ["5"], "Sessions": ["6"]})
+    kinds = oc.find_identifiers(named).set_index("column").kind.to_dict()
+    assert kinds == {"Medicaid ID": "health plan or account number", "Fax": "fax number", "Website": "web address",
+                     "Device serial no": "device identifier", "Photo": "photo or biometric"}

@@ -100,3 +100,8 @@ def test_a_twin_of_a_cohort_without_dates_or_covariates(rossi):
     assert len(twin) == len(rossi) and set(twin.df.columns) == set(rossi.df.columns)
     r = oc.compare_arms(rossi).hazard_ratio
     assert 0.3 < oc.compare_arms(twin).hazard_ratio.value < 1.5 and r.value < 1
+
+
+def test_a_bad_seed_is_an_input_error(real):
+    with pytest.raises(oc.InputError, match="seed must be a whole number"):
+        oc.synthetic_twin(real, seed="first")

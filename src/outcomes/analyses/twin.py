@@ -406,6 +406,8 @@ def synthetic_twin(cohort: Cohort, seed: int = 0) -> Cohort:
     """
     if not isinstance(cohort, Cohort):
         raise InputError(f"synthetic_twin mirrors a Cohort, not {type(cohort).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be a whole number >= 0, not {seed!r}")
     _check_mirrorable(cohort)
     rng = np.random.default_rng(seed)
     real = cohort.df

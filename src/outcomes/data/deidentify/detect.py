@@ -14,12 +14,15 @@ costs a line in the mapping's drop list, a miss costs a breach.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ...core.errors import InputError
 from ..extract.privacy import identifier_kind
 
 __all__ = ["CONTENT_PATTERNS", "find_identifiers", "is_free_text"]
@@ -70,13 +73,13 @@ def _non_empty_text(values: pd.Series) -> pd.Series:
     return text.where((text != "") & (text.str.lower() != "nan") & values.notna())
 
 
-def find_identifiers(raw: pd.DataFrame, exempt: Iterable[str] = ()) -> pd.DataFrame:
+def find_identifiers(raw: pd.DataFrame | str | os.PathLike, exempt: Iterable[str] = ()) -> pd.DataFrame:
     """Every column that holds identifiers or free text, with the evidence.
 
     Parameters
     ----------
-    raw : DataFrame
-        The export as read (text values).
+    raw : DataFrame or path
+        The export (a CSV, XLSX or Parquet file is read as text; it is not modified).
     exempt : column names
         Columns whose content is expected to look like an identifier because it will be transformed
         (the source id, which becomes a pseudonym; date columns, which become days).
@@ -93,6 +96,12 @@ def find_identifiers(raw: pd.DataFrame, exempt: Iterable[str] = ()) -> pd.DataFr
     >>> find_identifiers(raw, exempt=["Client ID"])[["column", "kind", "found_by", "rows"]].values.tolist()
     [['Notes', 'phone number', 'content', 1]]
     """
+    if isinstance(raw, (str, os.PathLike)):
+        from ..extract.read import _read_raw
+
+        raw = _read_raw(Path(raw))
+    if not isinstance(raw, pd.DataFrame):
+        raise InputError(f"find_identifiers reads a DataFrame or an export file, not {type(raw).__name__}")
     exempt = set(exempt)
     found = []
     for column in raw.columns:

@@ -193,6 +193,9 @@ def deidentify(source: str | os.PathLike, mapping: str | os.PathLike | MappingAB
     if level not in LEVELS:
         raise InputError(f"level must be one of {list(LEVELS)}, not {level!r}")
     secret = load_key(key)
+    if not isinstance(source, (str, os.PathLike)):
+        raise InputError(f"deidentify reads the export file (CSV, XLSX or Parquet), not a {type(source).__name__}: "
+                         "save it as a file first (the file is never modified)")
     path = Path(source)
     raw = _read_raw(path)
     m = load_mapping(mapping) if mapping is not None else infer_mapping(list(raw.columns))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ...core.errors import InputError
 from ...core.results import Result
 
 __all__ = ["QUASI_IDENTIFIERS", "ReidentificationRisk", "reidentification_risk"]
@@ -139,6 +140,8 @@ def reidentification_risk(df: pd.DataFrame) -> ReidentificationRisk:
     >>> risk.k, risk.unique  # 30-34 and 35-39 are one woman each; 50-54 holds both men
     (1, 2)
     """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"reidentification_risk measures a DataFrame (e.g. cohort.df), not {type(df).__name__}")
     qi = quasi_identifier_frame(df)
     k, unique, share = _measures(qi)
     rows = []

@@ -30,6 +30,15 @@ _PATTERNS = [
     ("medical record number", r"\bmrn\b|medical[\s_]*record"),
     ("date of birth", r"\bdob\b|date[\s_]*of[\s_]*birth|birth[\s_]*date|birthdate"),
     ("ZIP code", r"\bzip\b|zip[\s_]*code|postal"),
+    ("fax number", r"\bfax\b"),
+    ("health plan or account number", r"medicaid|medicare|insurance|health[\s_]*plan|member[\s_]*(id|number|no)\b|"
+                                      r"policy[\s_]*(id|number|no)\b|account|\bacct\b"),
+    ("license or certificate number", r"licen[cs]e|certificate|driver"),
+    ("vehicle identifier", r"\bvin\b|vehicle|plate[\s_]*(number|no)"),
+    ("device identifier", r"device|serial[\s_]*(number|no)"),
+    ("web address", r"\burl\b|website|web[\s_]*site|web[\s_]*page"),
+    ("IP address", r"\bip[\s_]*address|^ip$"),
+    ("photo or biometric", r"photo|picture|image|fingerprint|biometric|voice[\s_]*print"),
 ]
 
 
@@ -38,6 +47,8 @@ def identifier_kind(column: str) -> str | None:
 
     >>> identifier_kind("Client Name"), identifier_kind("Date of Birth"), identifier_kind("Age at Intake")
     ('name', 'date of birth', None)
+    >>> identifier_kind("Medicaid ID"), identifier_kind("Driver's license"), identifier_kind("Prior treatments")
+    ('health plan or account number', 'license or certificate number', None)
     """
     lowered = column.strip().lower()
     for kind, pattern in _PATTERNS:
