@@ -176,5 +176,7 @@ def test_count_tables_without_causes_or_with_covariates_are_refused(cohort):
                         counts=table.counts.drop(columns=["completed", "transferred"]))
     with pytest.raises(oc.InputError, match="no exits by cause"):
         oc.cumulative_incidence(old)
+    with pytest.raises(oc.InputError, match="takes a Cohort, a scanned cohort or a count table"):
+        oc.cumulative_incidence(cohort.df)
     with pytest.raises(oc.InputError, match="count table of retention"):
         oc.cumulative_incidence(oc.summarize(oc.synthetic_cohort(n=200, seed=1), "relapse"))

@@ -237,6 +237,9 @@ def cumulative_incidence(
     >>> abs(pooled.fine_gray.value - res.fine_gray.value) < 1e-12
     True
     """
+    if not isinstance(cohort, (Cohort, ScannedCohort, CountTable)):
+        raise InputError(f"cumulative_incidence takes a Cohort, a scanned cohort or a count table, not "
+                         f"{type(cohort).__name__}")
     _check_arguments(outcome, cause, alpha)
     adjust = column_names(adjust, "adjust")
     arms = cohort.arms
@@ -244,7 +247,6 @@ def cumulative_incidence(
     time, n = patterns["time"].to_numpy(float), patterns["n"].to_numpy(float)
     reason, arm = patterns[s.EXIT_REASON].to_numpy(str), patterns[s.ARM].to_numpy(str)
     status = exit_status(reason, cause)
-    treated = arm == arms[1]
     counts = pd.DataFrame([{"arm": a, "n": int(n[arm == a].sum()),
                             **{c: int(n[(arm == a) & (reason == c)].sum()) for c in _CAUSES}} for a in arms])
     for _, row in counts.iterrows():
