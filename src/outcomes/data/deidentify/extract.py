@@ -85,16 +85,13 @@ class DeidentifiedExtract(Result):
         return [f"{LEVELS[self.level]}.", *self.risk.notes()]
 
     def write(self, path: str | os.PathLike) -> Path:
-        """Write the rows (``.csv`` or ``.parquet``) and, beside them, ``<name>.privacy.json``: the level, the
-        actions and the risk. The key is in neither."""
+        """Write the rows (``.csv`` or ``.parquet``) as a cohort file (``oc.Cohort.read`` and ``outcomes report
+        --data`` read it back, with its ``.meta.json``) and, beside them, ``<name>.privacy.json``: the level,
+        the actions and the risk. The key is in none of them."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix.lower() == ".csv":
-            self.df.to_csv(path, index=False, lineterminator="\n")
-        elif path.suffix.lower() in (".parquet", ".pq"):
-            self.df.to_parquet(path, index=False)
-        else:
+        if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
             raise InputError(f"file '{path}': a de-identified extract is written as .csv or .parquet")
+        path = self.to_cohort().write(path)
         sidecar = {**self.metadata, "actions": self.actions.to_dict("records"),
                    "risk": {k: v for k, v in self.risk.to_dict().items() if k != "suggestions"}
                    | {"suggestions": self.risk.suggestions.to_dict("records")}}
