@@ -63,6 +63,11 @@ class DeidentifiedExtract(Result):
     level : {"safe_harbor", "limited_data_set"}
     metadata : dict
         Written beside the data: the level and what it permits, the source, the as-of date.
+
+    Notes
+    -----
+    ``actions`` and ``risk`` count rows of this very file (e.g. two ages grouped as 90): they travel with
+    the rows and disclose nothing the rows do not, so they are exact, not suppressed as a report's are.
     """
 
     df: pd.DataFrame = field(repr=False)
