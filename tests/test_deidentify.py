@@ -118,6 +118,8 @@ def test_the_key_is_required_and_never_written(export, tmp_path, monkeypatch):
     assert len(back) == len(from_file.df) and back.as_of == from_file.as_of
     assert back.df.participant_id.tolist() == from_file.df.participant_id.tolist()
     assert back.provenance["deidentified"] == "safe_harbor"
+    with pytest.raises(oc.InputError, match="keeps only the enrollment year: a limited data set"):
+        oc.report.quarterly(back, "2026Q3", tmp_path / "report", formats=["html"])
 
 
 def test_the_raw_export_is_never_modified(export):

@@ -123,7 +123,10 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
 
 def _view(cohort: Cohort, quarter: str, end: dt.date) -> Cohort:
     if s.ENROLL_DATE not in cohort.df.columns:
-        raise InputError("a quarterly report needs enrollment dates (enroll_date) to know who was enrolled when")
+        hint = ("; this looks like a Safe Harbor extract, which keeps only the enrollment year: a limited data set "
+                "(deidentify(..., level='limited_data_set'), under a data use agreement) keeps the dates"
+                if "enroll_year" in cohort.df.columns else "")
+        raise InputError(f"a quarterly report needs enrollment dates (enroll_date) to know who was enrolled when{hint}")
     if cohort.as_of is not None and end > cohort.as_of:
         raise InputError(f"quarter {quarter} ends on {end}, after this cohort's as-of date {cohort.as_of}: "
                          "choose an earlier quarter, or a newer extract")
