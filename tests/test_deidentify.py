@@ -200,3 +200,12 @@ def test_wrong_inputs_are_input_errors_and_names_cover_the_other_safe_harbor_kin
     kinds = oc.find_identifiers(named).set_index("column").kind.to_dict()
     assert kinds == {"Medicaid ID": "health plan or account number", "Fax": "fax number", "Website": "web address",
                      "Device serial no": "device identifier", "Photo": "photo or biometric"}
+
+
+def test_quasi_identifiers_are_found_whatever_the_case_and_dates_count_by_year():
+    df = pd.DataFrame({"Age": [30, 31, 52], "Race/Ethnicity": ["White", "White", "Asian"],
+                       "enroll_date": ["2025-01-03", "2025-11-30", "2026-02-01"]})
+    risk = oc.reidentification_risk(df)
+    assert risk.quasi_identifiers == ("age band", "race/ethnicity", "enrollment year")
+    assert (risk.k, risk.unique) == (1, 1)  # the two 30-34 White enrolled in 2025 share a group; the third is alone
+    assert risk.suggestions.empty  # three records cannot make groups of 11, whatever is generalized

@@ -45,18 +45,23 @@ def _age_band(age: pd.Series, width: int) -> pd.Series:
     return band.where(values.notna(), "missing")
 
 
+def _column_for(df: pd.DataFrame, name: str) -> str | None:
+    """The column a quasi-identifier is read from ("Race/Ethnicity" is race_ethnicity), or None."""
+    by_key = {str(c).strip().lower().replace(" ", "_").replace("/", "_"): c for c in df.columns}
+    return next((by_key[c] for c in QUASI_IDENTIFIERS[name] if c in by_key), None)
+
+
 def quasi_identifier_frame(df: pd.DataFrame) -> pd.DataFrame:
     """One text column per quasi-identifier present (ages in 5-year bands, enrollment as its year)."""
     out = {}
-    by_key = {str(c).strip().lower().replace(" ", "_").replace("/", "_"): c for c in df.columns}
-    for name, columns in QUASI_IDENTIFIERS.items():
-        column = next((by_key[c] for c in columns if c in by_key), None)
+    for name in QUASI_IDENTIFIERS:
+        column = _column_for(df, name)
         if column is None:
             continue
         values = df[column]
         if name == "age band":
             out[name] = _age_band(values, 5)
-        elif columns[-1] == "enroll_date" and column == by_key.get("enroll_date"):
+        elif name == "enrollment year" and str(column).strip().lower() != "enroll_year":  # a date: its year
             out[name] = pd.to_datetime(values, errors="coerce").dt.year.astype("Int64").astype(str)
         else:
             out[name] = values.astype(str).where(values.notna(), "missing")
@@ -74,9 +79,10 @@ def _measures(qi: pd.DataFrame) -> tuple[int, int, float]:
 def _generalizations(df: pd.DataFrame) -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
     """Ways to coarsen the quasi-identifiers present, each a function of the QI frame."""
     steps: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {}
-    if "age" in df.columns:
-        steps["10-year age bands"] = lambda q: q.assign(**{"age band": _age_band(df["age"], 10)})
-        steps["20-year age bands"] = lambda q: q.assign(**{"age band": _age_band(df["age"], 20)})
+    age = _column_for(df, "age band")
+    if age is not None:
+        steps["10-year age bands"] = lambda q: q.assign(**{"age band": _age_band(df[age], 10)})
+        steps["20-year age bands"] = lambda q: q.assign(**{"age band": _age_band(df[age], 20)})
     for name, label in (("ZIP3", "ZIP3 removed"), ("site", "sites merged"), ("race/ethnicity", "race/ethnicity removed"),
                         ("enrollment year", "enrollment year removed")):
         steps[label] = lambda q, name=name: q.drop(columns=[name], errors="ignore")
