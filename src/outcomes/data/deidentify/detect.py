@@ -25,7 +25,7 @@ import pandas as pd
 from ...core.errors import InputError
 from ..extract.privacy import identifier_kind
 
-__all__ = ["CONTENT_PATTERNS", "find_identifiers", "is_free_text"]
+__all__ = ["CONTENT_PATTERNS", "filled_rows", "find_identifiers", "is_free_text"]
 
 _STREET = (r"st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|"
            r"pkwy|parkway|hwy|highway|cir|circle|apt|suite")
@@ -57,8 +57,7 @@ def is_free_text(values: pd.Series) -> bool:
     >>> is_free_text(pd.Series(["Site A", "Site B", "Site A"]))
     False
     """
-    text = values.astype(str).str.strip()
-    text = text[(text != "") & (text.str.lower() != "nan")]
+    text = _non_empty_text(values).dropna()
     if text.empty:
         return False
     distinct = text.nunique()
@@ -71,6 +70,11 @@ def is_free_text(values: pd.Series) -> bool:
 def _non_empty_text(values: pd.Series) -> pd.Series:
     text = values.astype(str).str.strip()
     return text.where((text != "") & (text.str.lower() != "nan") & values.notna())
+
+
+def filled_rows(values: pd.Series) -> int:
+    """Rows with a value (not blank, not missing)."""
+    return int(_non_empty_text(values).notna().sum())
 
 
 def find_identifiers(raw: pd.DataFrame | str | os.PathLike, exempt: Iterable[str] = ()) -> pd.DataFrame:

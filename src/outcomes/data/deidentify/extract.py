@@ -30,9 +30,9 @@ from .. import schema as s
 from ..cohort import Cohort
 from ..extract.mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
 from ..extract.read import _ingest, _read_raw
-from .detect import find_identifiers
+from .detect import filled_rows, find_identifiers
 from .risk import ReidentificationRisk, reidentification_risk
-from .safe_harbor import RESTRICTED_ZIP3, load_key, pseudonyms
+from .safe_harbor import RESTRICTED_ZIP3, load_key, pseudonyms, restrict_zip3
 
 __all__ = ["DeidentifiedExtract", "LEVELS", "deidentify"]
 
@@ -142,7 +142,7 @@ def _dropped_actions(raw: pd.DataFrame, carried: set[str], m: Mapping, findings:
         found = findings[findings.column == column]
         kinds = ", ".join(f"{r.kind} ({r.found_by}, {r.rows} rows)" for r in found.itertuples())
         why = "dropped (the mapping drops it)" if column in m.drop else "dropped (not in the mapping)"
-        present = int((raw[column].astype(str).str.strip() != "").sum())
+        present = filled_rows(raw[column])
         rows.append({"column": column, "kind": ", ".join(found.kind) or "none found", "action": why,
                      "rows": present, "detail": kinds or "no identifier found; not needed by the analysis"})
     return rows
@@ -152,7 +152,7 @@ def _kept_actions(raw: pd.DataFrame, carried: set[str], transformed: set[str], m
     """Columns that leave as they are (coded values mapped); age has its own line (90 and over grouped)."""
     kept = carried - transformed - {m.columns.get("age")}
     return [{"column": c, "kind": "none found", "action": "kept",
-             "rows": int((raw[c].astype(str).str.strip() != "").sum()),
+             "rows": filled_rows(raw[c]),
              "detail": "no identifier found by name or content"} for c in raw.columns if c in kept]
 
 
@@ -241,7 +241,7 @@ def _transform(frame: pd.DataFrame, raw: pd.DataFrame, m: Mapping, secret: bytes
     for column, how in m.transform.items():
         if how == "zip3":
             restricted = frame["zip3"].isin(RESTRICTED_ZIP3).to_numpy()
-            frame["zip3"] = frame["zip3"].where(~restricted, "000")
+            frame["zip3"] = restrict_zip3(frame["zip3"])
             actions.append({"column": column, "kind": "ZIP code", "action": "transformed", "rows": n,
                             "detail": f"first three digits; {int(restricted.sum())} rows in restricted areas "
                                       "(20,000 people or fewer) set to 000"})

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from ...core.errors import InputError
+from ..extract.privacy import zip3
 
-__all__ = ["RESTRICTED_ZIP3", "load_key", "new_key", "pseudonyms", "safe_zip3"]
+__all__ = ["RESTRICTED_ZIP3", "load_key", "new_key", "pseudonyms", "restrict_zip3", "safe_zip3"]
 
 #: three-digit ZIP areas of 20,000 people or fewer (HHS de-identification guidance, 2000 Census): "000"
 RESTRICTED_ZIP3 = frozenset({"036", "059", "063", "102", "203", "556", "692", "790", "821", "823", "830", "831",
@@ -36,15 +37,22 @@ PSEUDONYM_PREFIX = "P-"
 _PSEUDONYM_HEX = 20  # 80 bits: no collision to expect among millions of participants
 
 
+def restrict_zip3(zip3: pd.Series) -> pd.Series:
+    """Three-digit ZIP codes with the restricted areas (20,000 people or fewer) as ``"000"``.
+
+    >>> restrict_zip3(pd.Series(["036", "100", None])).tolist()
+    ['000', '100', None]
+    """
+    return zip3.where(~zip3.isin(RESTRICTED_ZIP3), "000")
+
+
 def safe_zip3(values: pd.Series) -> pd.Series:
     """First three digits of each ZIP code, ``"000"`` for the restricted areas; missing stays missing.
 
     >>> safe_zip3(pd.Series(["03601", "10027-1234", "", "8931"])).tolist()
     ['000', '100', None, '000']
     """
-    text = values.astype("string").str.extract(r"^\s*(\d{3})", expand=False)
-    text = text.where(~text.isin(RESTRICTED_ZIP3), "000")
-    return text.astype(object).where(text.notna(), None)
+    return restrict_zip3(zip3(values))
 
 
 def load_key(key: bytes | str | os.PathLike) -> bytes:
