@@ -193,11 +193,10 @@ def _count_in_engine(scanned: ScannedCohort, outcome: str, by: str | None) -> Co
     keys = [by] if by else []
     if outcome == "retention":  # exits by cause: one more key, pivoted here (a few rows per day and arm)
         by_reason = scanned.group_counts(outcome, [*keys, s.EXIT_REASON])
-        frame = by_reason.groupby(["time", s.ARM, *keys], sort=True)[["removed", "events"]].sum()
-        for cause in OTHER_EXITS:
-            frame[cause] = (by_reason.removed.where(by_reason[s.EXIT_REASON] == cause, 0)
-                            .groupby([by_reason.time, by_reason[s.ARM], *(by_reason[k] for k in keys)]).sum())
-        frame = frame.reset_index()
+        by_reason = by_reason.assign(**{c: by_reason.removed.where(by_reason[s.EXIT_REASON] == c, 0)
+                                        for c in OTHER_EXITS})
+        counted = ["removed", "events", *OTHER_EXITS]
+        frame = by_reason.groupby(["time", s.ARM, *keys], sort=True)[counted].sum().reset_index()
     else:
         frame = scanned.group_counts(outcome, keys)
     frame["stratum"] = frame[by].astype(str) if by else "all"
