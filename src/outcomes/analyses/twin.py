@@ -374,6 +374,22 @@ class _Outcomes:
         return out
 
 
+MAX_FIRST_COPIES = 0.05  # share of first draws equal to a real record above which redrawing would bias outcomes
+
+
+def _refuse_coarse(real: pd.DataFrame, twin: pd.DataFrame) -> None:
+    """Redrawing the twin records that equal a real one is harmless while they are rare. When many are
+    (ages and a common censoring week are all an outsider could know), redrawing keeps only the outcomes no
+    real record has, e.g. relapses: the twin would stop mirroring the program, so it is refused."""
+    share = float(copied_records(real, twin).mean())
+    if share > MAX_FIRST_COPIES:
+        columns = [_MATCH_LABELS.get(c, c) for c in _MATCH_COLUMNS if c in real.columns and c in twin.columns]
+        raise NotEstimableError(
+            f"{100 * share:.0f}% of drawn twin records equal a real record on {', '.join(columns)}: these columns "
+            "are too coarse for a twin that is both faithful and unlike every real record (redrawing so many "
+            "would favour outcomes no real record has). Share counts (oc.summarize) or a de-identified extract")
+
+
 def synthetic_twin(cohort: Cohort, seed: int = 0) -> Cohort:
     """A synthetic cohort mirroring ``cohort``: fitted models, not copied rows (see the module notes).
 
@@ -394,7 +410,8 @@ def synthetic_twin(cohort: Cohort, seed: int = 0) -> Cohort:
     Raises
     ------
     NotEstimableError
-        A cohort too small to mirror safely, with the reason.
+        A cohort too small to mirror safely, or whose quasi-identifiers and times are so coarse that more
+        than 5% of drawn records equal a real one, with the reason.
 
     Examples
     --------
@@ -415,6 +432,7 @@ def synthetic_twin(cohort: Cohort, seed: int = 0) -> Cohort:
     outcomes = _Outcomes.fit(cohort)
     arms = np.concatenate([np.full(int((real[s.ARM] == a).sum()), a, dtype=object) for a in cohort.arms])
     twin = outcomes.draw(people.draw(arms, rng), rng)
+    _refuse_coarse(real, twin)
     redrawn = 0
     for _ in range(20):  # a twin record equal to a real one on everything an outsider could know: a new person
         copied = copied_records(real, twin)
