@@ -20,12 +20,12 @@ import pandas as pd
 from scipy import stats
 
 from ..core.errors import ConvergenceError, NotEstimableError
-from .counting import TimeIndex, index_times, reverse_cumsum, step_at
+from .counting import TimeIndex, index_times, product_limit, reverse_cumsum, step_at
 from .efron import efron_sums
 from .newton import maximize
 from .score_test import score_test
 from .kaplan_meier import KaplanMeier, km_from_counts
-from .logrank import LogRankStatistic, logrank_terms
+from .logrank import LogRankStatistic, logrank_statistic, logrank_terms
 
 __all__ = ["ArmTable", "arm_table", "km_from_table", "logrank_from_table", "cox_from_table"]
 
@@ -67,12 +67,7 @@ def logrank_from_table(table: ArmTable | list[ArmTable]) -> LogRankStatistic:
         deaths = one.events.sum(axis=1)
         terms = logrank_terms(at_risk.sum(axis=1), at_risk[:, 1], deaths, one.events[:, 1])
         o1, e1, variance, total = o1 + terms[0], e1 + terms[1], variance + terms[2], total + deaths.sum()
-    if not variance > 0:
-        raise NotEstimableError("the log-rank test is not defined: no event time has participants of both arms "
-                                "at risk")
-    statistic = float((o1 - e1) ** 2 / variance)
-    return LogRankStatistic(statistic=statistic, p_value=float(stats.chi2.sf(statistic, 1)),
-                            observed=np.array([total - o1, o1]), expected=np.array([total - e1, e1]))
+    return logrank_statistic(float(o1), float(e1), float(variance), float(total))
 
 
 @dataclass(frozen=True)
@@ -129,7 +124,7 @@ def cox_from_table(table: ArmTable, ties: str = "efron", max_iter: int = 30, tol
 
 def ph_test_from_table(fit: TableCox, table: ArmTable, term: str) -> pd.DataFrame:
     """R's cox.zph (transform = "km") for the one-covariate model: same statistic as the general code."""
-    surv = np.cumprod(1 - table.events.sum(axis=1) / reverse_cumsum(table.removed.sum(axis=1)))
+    surv = product_limit(reverse_cumsum(table.removed.sum(axis=1)), table.events.sum(axis=1))
     g = 1 - step_at(table.times, surv, fit.death_times, before=1.0, left_limit=True)
     u = np.array([0.0, float((g * fit.score).sum())])
     info = np.array([[fit.info.sum(), (g * fit.info).sum()], [(g * fit.info).sum(), (g * g * fit.info).sum()]])

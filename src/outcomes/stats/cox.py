@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.inference import wald
-from .counting import index_times, reverse_cumsum, step_at
+from .counting import index_times, product_limit, reverse_cumsum, step_at
 from .efron import efron_sums
 from .newton import maximize, solve_information
 from .score_test import score_test
@@ -61,10 +61,14 @@ class _Stratum:
     tail_rows: np.ndarray | None = None  # positions (within stratum)
     tail_row_weight: np.ndarray | None = None  # (len(tail_rows),)
     tail_scale: np.ndarray | None = None  # (U,)
+    # delayed entry: rows not yet at risk at the first ``late_index[i] + 1`` distinct times (entry >= those times)
+    late_rows: np.ndarray | None = None  # positions (within stratum)
+    late_index: np.ndarray | None = None  # (len(late_rows),) last time position at or before the row's entry
 
 
 def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
-             competing: np.ndarray | None = None, event_counts: np.ndarray | None = None) -> _Stratum:
+             competing: np.ndarray | None = None, event_counts: np.ndarray | None = None,
+             entry: np.ndarray | None = None) -> _Stratum:
     """Sort one stratum by time and precompute its deaths.
 
     With ``event_counts`` each row is a pattern of participants (``weights`` of them, identical in time and
@@ -94,13 +98,24 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     death_weight = np.add.reduceat(dead_w, dead_starts) if groups.size else np.zeros(0)
     wx_dead = (np.add.reduceat(dead_w[:, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
                else np.zeros((0, X.shape[1])))
-    tail = {}
+    tail = {} if entry is None else _late_entries(ix.times, entry[rows])
     if competing is not None:  # a pattern row counts its participants in the censoring distribution too
         participants = ws if event_counts is not None else np.ones(len(rows))
         tail = _fine_gray_tail(ix.times, inverse, ev, competing[rows], participants)
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
                     dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
                     ix.times, **tail)
+
+
+def _late_entries(times: np.ndarray, entry: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows that enter after the first distinct time, and the last time position at or before each entry.
+
+    A row is at risk at ``t`` when ``entry < t <= stop`` (R's rule), so it is left out of the risk sets of
+    the times ``<= entry``.
+    """
+    position = np.searchsorted(times, entry, side="right")
+    late_rows = np.flatnonzero(position > 0)
+    return {"late_rows": late_rows, "late_index": position[late_rows] - 1}
 
 
 def _pair_plan(Xs: np.ndarray) -> list:
@@ -136,8 +151,7 @@ def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, event: np.ndarray, c
     c = np.bincount(inverse[censored], weights=participants[censored], minlength=U)
     n_after = (reverse_cumsum(np.bincount(inverse, weights=participants, minlength=U))
                - np.bincount(inverse, weights=participants * ~censored, minlength=U))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g_after = np.cumprod(np.where(c > 0, 1 - c / n_after, 1.0))
+    g_after = product_limit(n_after, c)
     g_before = np.concatenate([[1.0], g_after[:-1]])  # G(t-) at each distinct time
     tail_rows = np.flatnonzero(competing)
     return {"tail_rows": tail_rows, "tail_row_weight": 1.0 / g_before[inverse[tail_rows]], "tail_scale": g_before}
@@ -184,6 +198,9 @@ def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.nd
             tail = np.bincount(st.inverse[st.tail_rows], weights=buf[st.tail_rows] * st.tail_row_weight,
                                minlength=st.n_times)
             at_risk = at_risk + st.tail_scale * (np.cumsum(tail) - tail)
+        if st.late_rows is not None:  # rows not yet entered at a time are not in its risk set
+            at_risk = at_risk - reverse_cumsum(np.bincount(st.late_index, weights=buf[st.late_rows],
+                                                           minlength=st.n_times))
         risk[:, col] = at_risk[st.groups]
         if G:
             dead[:, col] = np.add.reduceat(buf_dead, st.dead_starts)
@@ -283,7 +300,7 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
             term_columns: dict[str, list[int]] | None = None, strata: np.ndarray | None = None,
             weights: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
             cluster: np.ndarray | None = None, competing: np.ndarray | None = None, max_iter: int = 30,
-            tol: float = 1e-10, event_counts: np.ndarray | None = None) -> CoxFit:
+            tol: float = 1e-10, event_counts: np.ndarray | None = None, entry: np.ndarray | None = None) -> CoxFit:
     """Fit a Cox model by Newton-Raphson, as R's ``coxph``.
 
     Parameters
@@ -291,6 +308,7 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     X : (n, p) array
         Design matrix (no intercept); rows are complete cases.
     time, event : (n,) arrays
+        End of each row's interval (or follow-up) and whether it ends in the event.
     terms : list of str
         Column names of ``X`` (R style, e.g. ``"armpeer_clinical"``).
     term_columns : dict, optional
@@ -312,6 +330,11 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
         Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event: the exact fit
         of their rows, Efron included (e.g. from a GROUP BY). Robust and Fine-Gray fits need homogeneous
         patterns (all or none with the event) and treat each participant as a cluster; no ``cluster``.
+    entry : (n,) array, optional
+        Start of each row's interval: (start, stop] rows, as R's ``Surv(tstart, tstop, event)``. A row is at
+        risk at ``t`` when ``entry < t <= time``. Several rows of one participant (a covariate that changes,
+        repeated events) need ``cluster=`` for a robust variance that counts the participant once; the
+        score residuals then use the hazard over each row's own interval, H(stop) - H(entry).
 
     Raises
     ------
@@ -334,11 +357,13 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    if entry is not None:
+        entry = _checked_entry(entry, time, competing is not None or event_counts is not None)
     if event_counts is not None:
         event_counts, event = _pattern_events(event_counts, w, cluster is not None, robust or competing is not None)
     _check_estimable(X, event, terms)
     comp = None if competing is None else np.asarray(competing, dtype=bool)
-    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts)
+    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts, entry)
     beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
         lambda b: _evaluate(strata_data, b), np.zeros(p), max_iter=max_iter, tol=tol)
     covariance = solve_information(info, np.eye(p))
@@ -351,13 +376,29 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     se = np.sqrt(np.diag(covariance)) if robust else model_se
     if comp is None:
         ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)},
-                      w if counted else None)
+                      w if counted else None, entry)
     else:
         ph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
     return CoxFit(terms=list(terms), coef=beta, se=se, model_se=model_se, covariance=covariance, loglik=loglik,
                   loglik_null=loglik_null, n=int(round(w.sum())) if counted else n,
                   events=int(round(event_counts.sum())) if counted else int(event.sum()), iterations=iterations,
                   ties=ties, robust=robust, ph_test=ph)
+
+
+def _checked_entry(entry: np.ndarray, time: np.ndarray, unsupported: bool) -> np.ndarray:
+    """Entry times as floats, each before its row's stop (R: "Stop time must be > start time")."""
+    if unsupported:
+        raise InputError("entry times are not supported with competing= (Fine-Gray) or event_counts=: fit the "
+                         "(start, stop] rows themselves")
+    entry = np.asarray(entry, dtype=float)
+    if entry.shape != time.shape:
+        raise InputError(f"entry has {entry.size} values for {time.size} rows; give one start time per row")
+    bad = np.flatnonzero(~np.isfinite(entry) | ~(entry < time))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"row {i}: its interval ({entry[i]:g}, {time[i]:g}] does not end after it starts; "
+                         f"{bad.size} row(s) like it. Each row's start must be before its stop")
+    return entry
 
 
 def _pattern_events(event_counts: np.ndarray, w: np.ndarray, clustered: bool,
@@ -377,10 +418,11 @@ def _pattern_events(event_counts: np.ndarray, w: np.ndarray, clustered: bool,
 
 
 def _strata(X: np.ndarray, time: np.ndarray, event: np.ndarray, w: np.ndarray, strata: np.ndarray | None,
-            efron: bool, competing: np.ndarray | None, event_counts: np.ndarray | None = None) -> list[_Stratum]:
+            efron: bool, competing: np.ndarray | None, event_counts: np.ndarray | None = None,
+            entry: np.ndarray | None = None) -> list[_Stratum]:
     """The data of each stratum (with at least one event), sorted and indexed once for all iterations."""
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
-    prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing, event_counts)
+    prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing, event_counts, entry)
                 for k in range(codes.max() + 1)]
     return [st for st in prepared if st.groups.size]
 
@@ -458,6 +500,9 @@ def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_
         H, HX = np.cumsum(H), np.cumsum(HX, axis=0)
         k = st.inverse
         resid = -risk[:, None] * (Xs * H[k][:, None] - HX[k])
+        if st.late_rows is not None:  # the hazard over the row's own interval: H(stop) - H(entry)
+            late, e = st.late_rows, st.late_index
+            resid[late] += risk[late][:, None] * (Xs[late] * H[e][:, None] - HX[e])
         # deaths: their own term, and Efron's partial presence in their own risk set
         dead = st.event_rows
         group_index = np.searchsorted(st.groups, k[dead])
@@ -487,9 +532,10 @@ def _ph_test(
     info: np.ndarray,
     term_columns: dict[str, list[int]],
     pattern_weights: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    # g(t) = 1 - KM(t-) of the pooled participants (pattern rows count their participants)
-    km = kaplan_meier(time, event, weights=pattern_weights)
+    # g(t) = 1 - KM(t-) of the pooled rows (pattern rows count their participants; delayed entry as R's survfitKM)
+    km = kaplan_meier(time, event, weights=pattern_weights, entry=entry)
     p = info.shape[0]
     u_theta = np.zeros(p)
     i_bt = np.zeros((p, p))

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .counting import index_times, reverse_cumsum, step_at
+from ..core.inference import normal_quantile
+from .counting import index_times, not_yet_entered, product_limit, reverse_cumsum, step_at
 
 __all__ = ["CumulativeIncidenceCurve", "aalen_johansen", "aalen_johansen_counts", "gray_test", "gray_test_counts"]
 
@@ -39,7 +40,7 @@ class CumulativeIncidenceCurve:
 
 def _loglog_interval(cif: np.ndarray, var: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """``F^exp(-/+ z se / (F log F))``: stays within (0, 1); NaN where F is 0 or 1."""
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         inside = (cif > 0) & (cif < 1)
         f = np.where(inside, cif, np.nan)
@@ -47,8 +48,10 @@ def _loglog_interval(cif: np.ndarray, var: np.ndarray, alpha: float) -> tuple[np
         return f ** np.exp(-half), f ** np.exp(half)
 
 
-def aalen_johansen(time: np.ndarray, status: np.ndarray) -> CumulativeIncidenceCurve:
+def aalen_johansen(time: np.ndarray, status: np.ndarray, entry: np.ndarray | None = None) -> CumulativeIncidenceCurve:
     """Cumulative incidence of cause 1 (``status`` 0 censored, 1 cause of interest, 2 competing).
+
+    ``entry`` gives delayed entry: a row is at risk at ``t`` when ``entry < t <= time``.
 
     Examples
     --------
@@ -63,15 +66,17 @@ def aalen_johansen(time: np.ndarray, status: np.ndarray) -> CumulativeIncidenceC
     removed = np.bincount(ix.inverse, minlength=U).astype(float)
     d1 = np.bincount(ix.inverse, weights=(status == 1).astype(float), minlength=U)
     d2 = np.bincount(ix.inverse, weights=(status == 2).astype(float), minlength=U)
-    return aalen_johansen_counts(ix.times, removed, d1, d2)
+    n_risk = None if entry is None else reverse_cumsum(removed) - not_yet_entered(ix.times, entry)
+    return aalen_johansen_counts(ix.times, removed, d1, d2, n_risk=n_risk)
 
 
-def aalen_johansen_counts(times: np.ndarray, removed: np.ndarray, d1: np.ndarray,
-                          d2: np.ndarray) -> CumulativeIncidenceCurve:
+def aalen_johansen_counts(times: np.ndarray, removed: np.ndarray, d1: np.ndarray, d2: np.ndarray,
+                          n_risk: np.ndarray | None = None) -> CumulativeIncidenceCurve:
     """The same curve from counts per distinct time: participants removed, cause-1 and cause-2 exits.
 
     All the estimator and its variance need: a count table (one site's, or pooled) gives the
-    row-level curve exactly.
+    row-level curve exactly. ``n_risk`` (at risk just before each time) defaults to everyone not yet
+    removed; give it for delayed entry.
 
     Examples
     --------
@@ -82,10 +87,10 @@ def aalen_johansen_counts(times: np.ndarray, removed: np.ndarray, d1: np.ndarray
     """
     keep = np.asarray(removed, dtype=float) > 0  # a time nobody left at (after pooling) adds nothing
     times = np.asarray(times, dtype=float)[keep]
+    rs = reverse_cumsum(np.asarray(removed, dtype=float))[keep] if n_risk is None else np.asarray(n_risk, float)[keep]
     removed, d1, d2 = (np.asarray(a, dtype=float)[keep] for a in (removed, d1, d2))
-    rs = reverse_cumsum(removed)
     nd = d1 + d2
-    surv_after = np.cumprod(1 - nd / rs)
+    surv_after = product_limit(rs, nd)
     fk = np.concatenate([[1.0], surv_after[:-1]])  # all-cause KM just before each time
     fkn = surv_after
     cif = np.cumsum(fk * d1 / rs)
@@ -151,7 +156,7 @@ def _gray_stratum(removed: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: floa
     rs = reverse_cumsum(removed)  # at risk per group (columns 0 = first group, 1 = second)
     active = rs > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        skm = np.cumprod(np.where(active, 1 - (d1 + d2) / rs, 1.0), axis=0)
+        skm = product_limit(rs, d1 + d2, axis=0)
         skmm = np.vstack([np.ones((1, 2)), skm[:-1]])
         f1 = np.cumsum(np.where(active, skmm * d1 / rs, 0.0), axis=0)
         f1m = np.vstack([np.zeros((1, 2)), f1[:-1]])

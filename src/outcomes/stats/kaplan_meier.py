@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
-from .counting import risk_table, step_at
+from ..core.inference import normal_quantile
+from .counting import product_limit, risk_table, step_at
 
 __all__ = ["KaplanMeier", "kaplan_meier", "km_from_counts", "median_follow_up"]
 
@@ -105,7 +104,8 @@ def _find_quantile(x: np.ndarray, cdf: np.ndarray, p: float, xmax: float, tol: f
 
 
 def kaplan_meier(
-    time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None, alpha: float = 0.05
+    time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None, alpha: float = 0.05,
+    entry: np.ndarray | None = None,
 ) -> KaplanMeier:
     """Kaplan-Meier estimate with Greenwood standard errors and log(-log) intervals.
 
@@ -117,24 +117,32 @@ def kaplan_meier(
         Case weights; counts become weighted sums.
     alpha : float
         One minus the confidence level.
+    entry : array, optional
+        Delayed entry: a row is at risk at ``t`` when ``entry < t <= time`` (R's ``Surv(start, stop,
+        event)``). Counts at risk are those of the distinct ``time`` values.
 
     Examples
     --------
     >>> km = kaplan_meier(np.array([1, 2, 2, 3.0]), np.array([1, 1, 0, 0]))
     >>> km.survival.round(4).tolist()
     [0.75, 0.5, 0.5]
+
+    The third participant joins on day 2, so day 3's risk set is theirs alone:
+
+    >>> kaplan_meier(np.array([1, 2, 3.0]), np.array([1, 0, 1]), entry=np.array([0, 0, 2.0])).survival.tolist()
+    [0.5, 0.5, 0.0]
     """
-    rt = risk_table(time, event, weights)
+    rt = risk_table(time, event, weights, entry=entry)
     return km_from_counts(rt.times, rt.n_risk, rt.events, rt.censored, alpha)
 
 
 def km_from_counts(times: np.ndarray, n: np.ndarray, d: np.ndarray, censored: np.ndarray, alpha: float) -> KaplanMeier:
     """Kaplan-Meier, Greenwood standard errors and R's log(-log) interval from per-time counts."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - d / n)
+        survival = product_limit(n, d)
         increments = np.where(d > 0, d / (n * (n - d)), 0.0)
         std_err = np.sqrt(np.cumsum(increments))
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = normal_quantile(alpha)
         interior = (survival > 0) & (survival < 1)
         s = np.where(interior, survival, np.nan)
         log_s = np.log(s)
