@@ -117,7 +117,7 @@ def bench_construction(repeats: int) -> list[Row]:
 def bench_adjusted(repeats: int) -> list[Row]:
     from lifelines import CoxPHFitter
 
-    from outcomes.analyses.design import design_matrix
+    from outcomes.model.design_matrix import design_matrix
     from outcomes.stats import fit_cox
 
     cohort = oc.synthetic_cohort(n=1_000_000, seed=3)

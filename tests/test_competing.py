@@ -83,7 +83,7 @@ def test_gray_test_matches(result):
 @pytest.mark.parametrize("adjust, key", [((), "finegray_unadjusted"), (("age", "co_occurring_mh"), "finegray_adjusted")])
 def test_fine_gray_matches_finegray_coxph(cohort, adjust, key, tmp_path):
     # coxph(Surv(fgstart, fgstop, fgstatus) ~ arm (+ age + co_occurring_mh), weight = fgwt, cluster = id)
-    from outcomes.analyses.design import design_matrix
+    from outcomes.model.design_matrix import design_matrix
     from outcomes.stats import fit_cox
 
     ref = REF[key]

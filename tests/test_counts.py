@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.data.counts import RESTRICTED
+from outcomes.sources.counts import RESTRICTED
 
 
 @pytest.fixture(scope="module")

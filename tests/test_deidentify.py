@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.data.deidentify import RESTRICTED_ZIP3
-from outcomes.data.extract.example import EXAMPLE_MAPPING, HIDDEN_IDENTIFIERS, messy_export
+from outcomes.privacy import RESTRICTED_ZIP3
+from outcomes.sources.extract.example import EXAMPLE_MAPPING, HIDDEN_IDENTIFIERS, messy_export
 from outcomes.outputs.cli import main
 
 KEY = b"program key: 32 bytes of secret!"

@@ -342,7 +342,7 @@ def test_validate_command(capsys):
 
 
 def test_example_extract_regenerates_byte_for_byte(tmp_path):
-    from outcomes.data.extract.example import EXAMPLE_MAPPING, example_extract
+    from outcomes.sources.extract.example import EXAMPLE_MAPPING, example_extract
 
     example_extract(oc.synthetic_cohort(n=300, seed=42)).to_csv(tmp_path / "x.csv", index=False, lineterminator="\n")
     assert (tmp_path / "x.csv").read_bytes() == (EXAMPLE / "program_extract.csv").read_bytes()

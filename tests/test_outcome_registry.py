@@ -9,8 +9,8 @@ import pytest
 
 import outcomes as oc
 from outcomes.claims.reconcile import _Estimator, estimand_info
-from outcomes.data.data_dictionary import data_dictionary
-from outcomes.data.outcomes import SECONDARY_OUTCOMES, Column, Exposure, SecondaryOutcome, secondary_outcome
+from outcomes.present.data_dictionary import data_dictionary
+from outcomes.model.outcome_registry import SECONDARY_OUTCOMES, Column, Exposure, SecondaryOutcome, secondary_outcome
 
 TRUE_RATE_RATIO = 0.6
 # a few synthetic participants have zero follow-up (no exposure): the comparison warns that it leaves them out

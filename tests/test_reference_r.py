@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import outcomes as oc
-from outcomes.data.outcomes import outcome_arrays
-from outcomes.analyses.design import design_matrix
+from outcomes.model.outcome_registry import outcome_arrays
+from outcomes.model.design_matrix import design_matrix
 from outcomes.stats import fit_cox
 
 from .conftest import load_reference

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.data.asof import previous_quarter, quarter_bounds
+from outcomes.model.asof import previous_quarter, quarter_bounds
 from outcomes.outputs.cli import main
 from outcomes.core.disclosure import suppress_table
 from outcomes.outputs.report import build

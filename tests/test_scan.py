@@ -114,7 +114,7 @@ def test_adjusted_cox_of_a_scanned_cohort_equals_in_memory(cohort, tmp_path):
 
 def test_pattern_counts_fit_equals_the_rows_with_heavy_ties(cohort):
     # months instead of days: many tied deaths within a pattern, where Efron must count deaths, not rows
-    from outcomes.analyses.design import design_matrix
+    from outcomes.model.design_matrix import design_matrix
     from outcomes.stats import fit_cox
 
     df = cohort.df.assign(t=np.ceil(cohort.df.relapse_days / 30) * 30)
@@ -135,7 +135,7 @@ def test_pattern_counts_fit_equals_the_rows_with_heavy_ties(cohort):
 
 
 def test_in_memory_fit_from_patterns_equals_the_row_fit(cohort, monkeypatch):
-    import outcomes.analyses.compare as compare
+    import outcomes.analyses.compare_arms as compare
 
     adjust = ["age", "sex", "co_occurring_mh", "primary_substance"]
     by_rows = oc.compare_arms(cohort, adjust=adjust, strata="site")

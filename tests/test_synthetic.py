@@ -183,7 +183,7 @@ def test_bundled_cohort_regenerates_byte_for_byte(tmp_path):
 
 
 def test_data_dictionary_covers_every_column():
-    from outcomes.data.data_dictionary import data_dictionary
+    from outcomes.present.data_dictionary import data_dictionary
 
     cohort = oc.Cohort.read(REPO / "data" / "synthetic" / "cohort.csv")
     assert data_dictionary()["name"].tolist() == cohort.df.columns.tolist()

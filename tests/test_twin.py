@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
-from outcomes.analyses.twin import closest_distances
+from outcomes.analyses.twin_report import closest_distances
 
 from .conftest import REPO
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from outcomes.data import _unique_text
-from outcomes.data._unique_text import first_repeat
+from outcomes.model import _unique_text
+from outcomes.model._unique_text import first_repeat
 
 
 def expected(values: list[str]) -> tuple[int, int] | None:

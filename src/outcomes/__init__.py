@@ -20,12 +20,14 @@ from typing import Any
 
 from . import claims
 from .analyses import power
-from .analyses.compare import ArmComparison, compare_arms
+from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
 from .analyses.extrapolate import ParametricFits, fit_parametric
-from .analyses.twin import TwinReport, synthetic_twin, twin_report
+from .analyses.twin_report import TwinReport, twin_report
+from .synthetic.twin import synthetic_twin
 from .analyses.secondary import SecondaryComparison, compare_secondary
-from .analyses.weighting import Balance, EValue, PropensityWeights, balance, e_value, propensity_weights
+from .analyses.evalue import EValue, e_value
+from .analyses.propensity import Balance, PropensityWeights, balance, propensity_weights
 from .claims.reconcile import Reconciliation, reconcile
 from .core import disclosure
 from .core.errors import (
@@ -38,12 +40,12 @@ from .core.errors import (
     StatisticalWarning,
 )
 from .core.results import Estimate
-from .data import schema
-from .data.asof import as_of
-from .data.cohort import Cohort
-from .data.counts import CountTable, pool, summarize
-from .data.scan import ScannedCohort, scan
-from .data.deidentify import (
+from .model import schema
+from .model.asof import as_of
+from .model.cohort import Cohort
+from .sources.counts import CountTable, pool, summarize
+from .sources.scan import ScannedCohort, scan
+from .privacy import (
     DeidentifiedExtract,
     ReidentificationRisk,
     deidentify,
@@ -51,9 +53,9 @@ from .data.deidentify import (
     new_key,
     reidentification_risk,
 )
-from .data.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
-from .data.scenario import SCENARIOS, Scenario
-from .data.synthetic import scenario_truth, synthetic_cohort
+from .sources.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
+from .synthetic.scenario import SCENARIOS, Scenario
+from .synthetic.cohorts import scenario_truth, synthetic_cohort
 from .present.narrate import narrate
 
 __version__ = "0.1.0"

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data import schema as s
-from ..data.cohort import Cohort
-from ..data.counts import OTHER_EXITS, CountTable
-from ..data.outcomes import exit_status
-from ..data.scan import ScannedCohort
-from .design import column_names, design_matrix
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..sources.counts import OTHER_EXITS, CountTable
+from ..model.outcome_registry import exit_status
+from ..sources.scan import ScannedCohort
+from ..model.design_matrix import column_names, design_matrix
 from ..core.errors import InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate, Result
 from ..core.style import ARM_COLORS, new_axes

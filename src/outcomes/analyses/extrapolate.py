@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import schema as s
-from ..data.cohort import Cohort
-from ..data.outcomes import outcome_arrays
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.outcome_registry import outcome_arrays
 from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Result
 from ..core.style import ARM_COLORS, new_axes

@@ -129,7 +129,7 @@ class Design:
         >>> Design.from_scenario().baseline_risk
         0.5
         """
-        from ..data.scenario import get_scenario
+        from ..synthetic.scenario import get_scenario
 
         sc = get_scenario(scenario, **overrides)
         return cls(baseline_risk=sc.relapse_risk_12m_clinical, horizon=365.0,

@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..data import schema as s
-from ..data.cohort import Cohort
+from ..model import schema as s
+from ..model.cohort import Cohort
 from ..core.inference import wald
-from ..data.outcomes import SecondaryOutcome, secondary_outcome
-from .design import column_names, design_matrix
-from .weighting import propensity_weights
+from ..model.outcome_registry import SecondaryOutcome, secondary_outcome
+from ..model.design_matrix import column_names, design_matrix
+from .propensity import propensity_weights
 from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
 from ..core.disclosure import show_count
 from ..core.results import Estimate, Result, adjustment_phrase
@@ -311,7 +311,7 @@ def compare_secondary(
     ----------
     cohort : Cohort
     outcome : str
-        A secondary outcome of :data:`outcomes.data.outcomes.SECONDARY_OUTCOMES` (``aftercare_engaged``,
+        A secondary outcome of :data:`outcomes.model.outcome_registry.SECONDARY_OUTCOMES` (``aftercare_engaged``,
         ``sessions_attended``, ``ed_visits_12m``, ``mh_admissions_12m``, ``mh_score``, ``use_days``), or
         one of its columns.
     adjust : str or sequence of str

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from . import catalog
-from ..data.cohort import Cohort
-from ..data.outcomes import SECONDARY_OUTCOMES, SecondaryOutcome
+from ..model.cohort import Cohort
+from ..model.outcome_registry import SECONDARY_OUTCOMES, SecondaryOutcome
 from ..core.inference import normal_quantile
 from ..core.errors import NotEstimableError, OutcomesError, OutcomesWarning
 from ..core.results import Result
@@ -146,7 +146,7 @@ class _Estimator:
         return value
 
     def _km_at(self, day: float) -> pd.DataFrame:
-        from ..analyses.compare import compare_arms
+        from ..analyses.compare_arms import compare_arms
 
         if "relapse" not in self.cohort.outcomes:
             raise _NotEstimable("this cohort has no relapse outcome")

@@ -1,2 +1,5 @@
-"""Data: the canonical schema, the validated :class:`~outcomes.Cohort`, the outcome registry, as-of views,
-program extracts and synthetic cohorts. Imports only ``core`` and ``stats``."""
+"""Former home of the data model, sources, privacy and generation; kept so that documented paths still import.
+
+New code imports from :mod:`outcomes.model`, :mod:`outcomes.sources`, :mod:`outcomes.privacy` and
+:mod:`outcomes.synthetic`. Nothing inside the package imports this one.
+"""

@@ -16,8 +16,8 @@ __all__ = ["main"]
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from ..data.data_dictionary import data_dictionary
-    from ..data.synthetic import synthetic_cohort
+    from ..present.data_dictionary import data_dictionary
+    from ..synthetic.cohorts import synthetic_cohort
 
     overrides = {"randomized": True} if args.randomized else {}
     cohort = synthetic_cohort(n=args.n, scenario=args.scenario, seed=args.seed, **overrides)
@@ -32,8 +32,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace):
     """The cohort behind --data: a cohort file, or a raw program extract read with --mapping (and --as-of)."""
-    from ..data.cohort import Cohort
-    from ..data.extract import read_extract
+    from ..model.cohort import Cohort
+    from ..sources.extract import read_extract
 
     path = Path(args.data)
     if not path.exists():
@@ -70,7 +70,7 @@ def _is_cohort_file(path: Path) -> bool:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import warnings
 
-    from ..analyses.compare import compare_arms
+    from ..analyses.compare_arms import compare_arms
 
     cohort = _load(args)
     adjust = [c for c in args.adjust.split(",") if c] if args.adjust else []
@@ -162,7 +162,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
         audit.pairs.to_csv(out / "claims_audit.csv", index=False)
         audit.plot().figure.savefig(out / "claims_implied_hr.png", dpi=300)
         if args.data:
-            from ..data.cohort import Cohort
+            from ..model.cohort import Cohort
             from ..claims.reconcile import reconcile
 
             rec = reconcile(Cohort.read(args.data))
@@ -174,11 +174,11 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..data.extract import validate_extract
+    from ..sources.extract import validate_extract
 
     report = validate_extract(args.extract, mapping=args.mapping, as_of=args.as_of)
     if args.cohort_out:
-        from ..data.extract import read_extract
+        from ..sources.extract import read_extract
 
         cohort = read_extract(args.extract, mapping=args.mapping, as_of=args.as_of, on_error="exclude")
         print(f"wrote {cohort.write(args.cohort_out)} (the canonical cohort: {len(cohort)} participants)")
@@ -199,7 +199,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_deidentify(args: argparse.Namespace) -> int:
-    from ..data.deidentify import deidentify, new_key
+    from ..privacy import deidentify, new_key
 
     if args.new_key:
         print(f"wrote {new_key(args.new_key)} (keep it with the program, never with an extract; the same key links "

@@ -10,11 +10,11 @@ import functools
 
 import numpy as np
 
-from ..data import schema as s
-from ..data.outcomes import secondary_outcome
+from ..model import schema as s
+from ..model.outcome_registry import secondary_outcome
 from ..claims.catalog import SOURCES
 from ..claims.consistency import ClaimsAudit
-from ..analyses.compare import ArmComparison
+from ..analyses.compare_arms import ArmComparison
 from ..analyses.competing import CompetingRisks
 from ..core.disclosure import is_small
 from ..core.errors import InputError, NotEstimableError

@@ -19,19 +19,19 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ..analyses.comparison import ArmComparison
-from ..analyses.compare import compare_arms
+from ..analyses.arm_comparison import ArmComparison
+from ..analyses.compare_arms import compare_arms
 from ..analyses.competing import CompetingRisks, cumulative_incidence
 from ..analyses.secondary import SecondaryComparison, compare_secondary
-from ..analyses.weighting import Balance, balance
+from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
 from ..core.disclosure import is_small
 from ..core.errors import InputError, OutcomesError, OutcomesWarning
 from ..core.results import Estimate
-from ..data import schema as s
-from ..data.asof import as_of, previous_quarter, quarter_bounds
-from ..data.cohort import Cohort
-from ..data.outcomes import SECONDARY_OUTCOMES, exit_status
+from ..model import schema as s
+from ..model.asof import as_of, previous_quarter, quarter_bounds
+from ..model.cohort import Cohort
+from ..model.outcome_registry import SECONDARY_OUTCOMES, exit_status
 from . import tables as t
 from .summary import summary_sentences
 

@@ -16,8 +16,8 @@ import pandas as pd
 from ..core import formatting as fmt
 from ..core.disclosure import is_small, share
 from ..core.errors import OutcomesError
-from ..data import schema as s
-from ..data.cohort import Cohort
+from ..model import schema as s
+from ..model.cohort import Cohort
 
 __all__ = ["summary_sentences"]
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..analyses.comparison import ArmComparison
+from ..analyses.arm_comparison import ArmComparison
 from ..analyses.competing import CompetingRisks
 from ..analyses.secondary import SecondaryComparison
 from ..claims.catalog import SOURCES, registry
@@ -24,9 +24,9 @@ from ..core import formatting as fmt
 from ..core.disclosure import is_small, share, suppress_table
 from ..core.errors import OutcomesError
 from ..core.results import Estimate
-from ..data import schema as s
-from ..data.cohort import Cohort
-from ..data.outcomes import secondary_outcome
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.outcome_registry import secondary_outcome
 
 __all__ = ["SUPRT_TARGET", "change_table", "claims_table", "data_quality_table", "enrollment_table",
            "follow_up_table", "relapse_table", "retention_table", "secondary_table"]

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ..core.errors import ConvergenceError, NotEstimableError
+from ..core.errors import ConvergenceError
 from .counting import TimeIndex, index_times, product_limit, reverse_cumsum, step_at
 from .efron import efron_sums
 from .newton import maximize

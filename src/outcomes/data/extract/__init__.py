@@ -1,8 +1,4 @@
-"""Program extracts: mappings, privacy at the door, as-of censoring, drug-screen rules, row-level reports."""
+"""Program extracts, at the path the README has documented: they live in :mod:`outcomes.sources.extract`."""
 
-from .mapping import Mapping, infer_mapping, load_mapping
-from .read import IngestionReport, read_extract, validate_extract
-from .screens import derive_relapse, derive_retention
-
-__all__ = ["IngestionReport", "Mapping", "derive_relapse", "derive_retention", "infer_mapping", "load_mapping",
-           "read_extract", "validate_extract"]
+from ...sources.extract import *  # noqa: F401,F403
+from ...sources.extract import __all__  # noqa: F401

@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 
 from ...core.errors import InputError
-from ...data.asof import quarter_bounds
-from ...data.cohort import Cohort
+from ...model.asof import quarter_bounds
+from ...model.cohort import Cohort
 from ...present.quarter import QuarterlyResults, compute_quarter
 from . import figures
 from .document import methods_lines, quarterly_document

@@ -12,15 +12,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ...data import schema as s
-from ...data.cohort import Cohort
-from ...analyses.compare import ArmComparison
+from ...model import schema as s
+from ...model.cohort import Cohort
+from ...analyses.compare_arms import ArmComparison
 from ...analyses.competing import CompetingRisks
 from ...core.disclosure import is_small, show_count
 from ...claims.reconcile import Reconciliation
-from ...data.outcomes import SECONDARY_OUTCOMES
+from ...model.outcome_registry import SECONDARY_OUTCOMES
 from ...core.results import Estimate
-from ...analyses.weighting import Balance
+from ...analyses.propensity import Balance
 from ...core.style import ARM_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style
 
 __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",

@@ -10,9 +10,9 @@ import pandas as pd
 
 from ...core.errors import InputError, OutcomesError
 from ...core.style import DOUBLE, SINGLE
-from ...data import schema as s
-from ...data.asof import previous_quarter, quarter_bounds
-from ...data.cohort import Cohort
+from ...model import schema as s
+from ...model.asof import previous_quarter, quarter_bounds
+from ...model.cohort import Cohort
 from ...present.quarter import compute_quarter
 from .document import quarterly_document
 

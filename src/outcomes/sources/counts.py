@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
-from . import schema as s
-from .cohort import Cohort
-from .outcomes import outcome_arrays
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.outcome_registry import outcome_arrays
 from .scan import ScannedCohort
 
 __all__ = ["CountTable", "OTHER_EXITS", "RESTRICTED", "pattern_counts", "pool", "summarize"]

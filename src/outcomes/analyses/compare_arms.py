@@ -1,13 +1,13 @@
 """``compare_arms``: Kaplan-Meier, log-rank, Cox and RMST comparison of the two arms.
 
-Three estimators give the same :class:`~outcomes.analyses.comparison.ArmComparison`:
+Three estimators give the same :class:`~outcomes.analyses.arm_comparison.ArmComparison`:
 
 - **from counts** (no covariates, strata or robust SEs): everything depends on the
   data only through the number removed and the events per (time, arm), so one
   counting pass gives a table and the rest costs O(distinct times);
 - **row level** (adjusted, stratified or robust): Kaplan-Meier and log-rank per
   arm, and the Cox model on the design matrix;
-- **weighted** (``weights="iptw"``): see :mod:`outcomes.analyses.iptw`.
+- **weighted** (``weights="iptw"``): see :mod:`outcomes.analyses.weighted_comparison`.
 
 Every number agrees with R's ``survival`` package (3.5): see ``tests/reference/``.
 """
@@ -23,11 +23,11 @@ import pandas as pd
 
 from ..core.errors import InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate
-from ..data import schema as s
-from ..data.cohort import Cohort
-from ..data.counts import CountTable, pattern_counts, summarize
-from ..data.scan import ScannedCohort
-from ..data.outcomes import outcome_arrays
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..sources.counts import CountTable, pattern_counts, summarize
+from ..sources.scan import ScannedCohort
+from ..model.outcome_registry import outcome_arrays
 from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
 from ..stats.cox import cox_table
 from ..stats.aggregated import (
@@ -38,7 +38,7 @@ from ..stats.aggregated import (
     logrank_from_table,
     ph_test_from_table,
 )
-from .comparison import (
+from .arm_comparison import (
     ArmComparison,
     LogRankTest,
     choose_horizon,
@@ -47,7 +47,7 @@ from .comparison import (
     require_events,
     rmst_tables,
 )
-from .design import column_names, design_matrix, strata_values
+from ..model.design_matrix import column_names, design_matrix, strata_values
 
 __all__ = ["ArmComparison", "compare_arms"]
 
@@ -124,7 +124,7 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
     if weights == "iptw":
         if strata_columns:
             raise InputError("strata are not used with weights='iptw': put the stratifying column in adjust instead")
-        from .iptw import compare_weighted
+        from .weighted_comparison import compare_weighted
 
         return compare_weighted(cohort, outcome, adjust, horizon=horizon, alpha=alpha, trim=trim,
                                 bootstrap=bootstrap, seed=seed)

@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import InputError
-from . import schema as s
-from .validation import two_arms, where
+from ..model import schema as s
+from ..model.validation import two_arms, where
 
 __all__ = ["group_counts", "map_and_validate"]
 
@@ -86,7 +86,7 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
 
 
 def _as_of(mapped: Any, cutoff: dt.date, relapse: bool, retention: bool) -> Any:
-    """What was known on ``cutoff``: the rule of :func:`outcomes.data.asof.censor_event` and ``censor_exit``."""
+    """What was known on ``cutoff``: the rule of :func:`outcomes.model.asof.censor_event` and ``censor_exit``."""
     from pyspark.sql import functions as F
 
     horizon = F.datediff(F.lit(cutoff), F.col(s.ENROLL_DATE)).cast("double")

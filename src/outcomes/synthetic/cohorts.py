@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from . import schema as s
-from .cohort import Cohort
+from ..model import schema as s
+from ..model.cohort import Cohort
 from ..core.errors import InputError
-from .outcomes import SECONDARY_OUTCOMES, secondary_columns
+from ..model.outcome_registry import SECONDARY_OUTCOMES, secondary_columns
 from .scenario import Scenario, get_scenario
 
 __all__ = ["synthetic_cohort", "scenario_truth"]
@@ -360,7 +360,7 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     provenance = {"source": "synthetic_cohort", "n": n,
                   "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
-                  scenario=sc, truth=cal.truth, provenance=provenance, copy=False)
+                  scenario=sc.to_dict(), truth=cal.truth, provenance=provenance, copy=False)
 
 
 def _relapse(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,

@@ -2,7 +2,7 @@
 that link quarters, and the re-identification risk that remains."""
 
 from .detect import find_identifiers
-from .extract import LEVELS, DeidentifiedExtract, deidentify
+from .deidentify import LEVELS, DeidentifiedExtract, deidentify
 from .risk import ReidentificationRisk, reidentification_risk
 from .safe_harbor import RESTRICTED_ZIP3, load_key, new_key, pseudonyms, safe_zip3
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...core.errors import InputError
-from ..extract.privacy import zip3
+from ..core.errors import InputError
+from ..sources.extract.identifiers import zip3
 
 __all__ = ["RESTRICTED_ZIP3", "load_key", "new_key", "pseudonyms", "restrict_zip3", "safe_zip3"]
 

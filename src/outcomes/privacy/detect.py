@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...core.errors import InputError
-from ..extract.privacy import identifier_kind
+from ..core.errors import InputError
+from ..sources.extract.identifiers import identifier_kind
 
 __all__ = ["CONTENT_PATTERNS", "filled_rows", "find_identifiers", "is_free_text"]
 
@@ -101,7 +101,7 @@ def find_identifiers(raw: pd.DataFrame | str | os.PathLike, exempt: Iterable[str
     [['Notes', 'phone number', 'content', 1]]
     """
     if isinstance(raw, (str, os.PathLike)):
-        from ..extract.read import _read_raw
+        from ..sources.extract.read import _read_raw
 
         raw = _read_raw(Path(raw))
     if not isinstance(raw, pd.DataFrame):

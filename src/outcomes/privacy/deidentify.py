@@ -24,12 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from ...core.errors import InputError
-from ...core.results import Result
-from .. import schema as s
-from ..cohort import Cohort
-from ..extract.mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
-from ..extract.read import _ingest, _read_raw
+from ..core.errors import InputError
+from ..core.results import Result
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..sources.extract.mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
+from ..sources.extract.read import _ingest, _read_raw
 from .detect import filled_rows, find_identifiers
 from .risk import ReidentificationRisk, reidentification_risk
 from .safe_harbor import RESTRICTED_ZIP3, load_key, pseudonyms, restrict_zip3

@@ -55,7 +55,7 @@ STANDARD_COVARIATES = (
 #: Days from enrollment to last contact (the as-of date, or loss to follow-up); the exposure of 12-month counts.
 FOLLOWUP_DAYS = "followup_days"
 
-# The outcomes themselves (time-to-event and secondary) are described in outcomes.data.outcomes.
+# The outcomes themselves (time-to-event and secondary) are described in outcomes.model.outcome_registry.
 
 
 def arm_label(arm: str) -> str:

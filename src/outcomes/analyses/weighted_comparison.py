@@ -24,15 +24,15 @@ from scipy import special, stats
 
 from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate
-from ..data import schema as s
-from ..data.cohort import Cohort
-from ..data.outcomes import outcome_arrays
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.outcome_registry import outcome_arrays
 from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_terms, logrank_test, restricted_mean
 from ..stats.counting import index_times, reverse_cumsum, risk_table, step_at
 from ..stats.logistic import logistic_fit
-from .comparison import ArmComparison, LogRankTest, choose_horizon, km_frame, median_frame, require_events
-from .design import design_matrix
-from .weighting import PropensityWeights, propensity_weights, stabilized_weights, truncate_weights
+from .arm_comparison import ArmComparison, LogRankTest, choose_horizon, km_frame, median_frame, require_events
+from ..model.design_matrix import design_matrix
+from .propensity import PropensityWeights, propensity_weights, stabilized_weights, truncate_weights
 
 __all__ = ["compare_weighted"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .outcomes import SECONDARY_OUTCOMES
-from .scenario import Scenario
+from ..model.outcome_registry import SECONDARY_OUTCOMES
+from ..synthetic.scenario import Scenario
 
 __all__ = ["data_dictionary"]
 

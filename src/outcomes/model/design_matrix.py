@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import schema as s
+from . import schema as s
 from ..core.errors import InputError, NotEstimableError
 
 __all__ = ["DesignMatrix", "column_names", "design_matrix", "strata_values"]

@@ -6,7 +6,7 @@ them in the engine, with the same messages as :class:`~outcomes.Cohort` (the
 column, the first offending row, the fix). Nothing is loaded into memory: the
 unadjusted comparison needs only counts per arm and day, which the engine computes
 (:func:`summarize` pushes a ``GROUP BY`` down), and ``compare_arms`` turns them into
-the same :class:`~outcomes.analyses.comparison.ArmComparison` as in memory.
+the same :class:`~outcomes.analyses.arm_comparison.ArmComparison` as in memory.
 
 Adjusted and stratified Cox models come from counts per (day, stratum, covariate
 pattern), exactly, and so do competing risks (per day, arm and exit reason:
@@ -34,10 +34,10 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import InputError
-from . import schema as s
-from .cohort import Cohort
-from .dates import parse_date
-from .validation import two_arms, where
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.dates import parse_date
+from ..model.validation import two_arms, where
 
 __all__ = ["ScannedCohort", "quote", "scan"]
 
@@ -218,7 +218,7 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
 
 
 def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, relapse: bool, retention: bool) -> Any:
-    """What was known on ``cutoff``, by the rule of :func:`outcomes.data.asof.censor_event` and ``censor_exit``."""
+    """What was known on ``cutoff``, by the rule of :func:`outcomes.model.asof.censor_event` and ``censor_exit``."""
     if enroll_date is None:
         raise InputError("as_of needs the enrollment date column: pass enroll_date=...")
     day = f"DATE '{cutoff.isoformat()}'"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from . import schema as s
 from ..core.disclosure import show_count
 from ..core.errors import InputError
 from .dates import parse_date
-from .outcomes import TIME_TO_EVENT, secondary_columns
+from .outcome_registry import TIME_TO_EVENT, secondary_columns
 from .validation import (
     check_binary,
     check_counts,
@@ -35,9 +35,6 @@ from .validation import (
     where,
 )
 
-if TYPE_CHECKING:
-    from .scenario import Scenario
-
 __all__ = ["Cohort"]
 
 _SIDECAR_FORMAT = "outcomes-cohort/1"
@@ -49,7 +46,7 @@ class Cohort:
     Build one with :func:`outcomes.synthetic_cohort`, :func:`outcomes.read_extract`,
     :meth:`Cohort.from_frame` (analysis-ready data with any column names) or
     :meth:`Cohort.read` (a file written by :meth:`Cohort.write`). The constructor
-    takes a frame already in the canonical schema (``outcomes.data.schema``; README, "What is in it").
+    takes a frame already in the canonical schema (``outcomes.model.schema``; README, "What is in it").
 
     Parameters
     ----------
@@ -64,7 +61,8 @@ class Cohort:
     covariates : sequence of str
         Columns that analyses may adjust for.
     scenario, truth, provenance
-        Set by :func:`outcomes.synthetic_cohort` and readers; kept by ``write``/``read``.
+        Set by :func:`outcomes.synthetic_cohort` and readers; kept by ``write``/``read``. ``scenario`` is the
+        generator's record (its parameters as a dict, ``name`` among them): a cohort does not know its generator.
     source : str, optional
         File name used in error messages.
     arms : (reference, treatment), optional
@@ -102,7 +100,7 @@ class Cohort:
         reference: Any,
         as_of: dt.date | str | None = None,
         covariates: Iterable[str] = (),
-        scenario: Scenario | None = None,
+        scenario: Mapping[str, Any] | None = None,
         truth: Mapping[str, Any] | None = None,
         provenance: Mapping[str, Any] | None = None,
         source: str | None = None,
@@ -115,7 +113,7 @@ class Cohort:
         self._covariates = tuple(covariates)
         self._declared_arms = arms
         self._df, self._arms = self._validate(df, reference, source, copy)
-        self._scenario = scenario
+        self._scenario = None if scenario is None else dict(scenario)
         self._truth = dict(truth or {})
         self._provenance = dict(provenance or {})
 
@@ -336,9 +334,12 @@ class Cohort:
         return self._covariates
 
     @property
-    def scenario(self) -> Scenario | None:
-        """The synthetic scenario that generated the cohort, if any."""
-        return self._scenario
+    def scenario(self) -> dict[str, Any] | None:
+        """The parameters of the synthetic scenario that generated the cohort, if any.
+
+        ``oc.Scenario.from_dict(cohort.scenario)`` gives the scenario itself.
+        """
+        return None if self._scenario is None else dict(self._scenario)
 
     @property
     def truth(self) -> dict[str, Any]:
@@ -389,7 +390,7 @@ class Cohort:
         if self._as_of:
             head += f", as of {self._as_of.isoformat()}"
         if self._scenario is not None:
-            head += f" (synthetic, scenario '{self._scenario.name}')"
+            head += f" (synthetic, scenario '{self._scenario.get('name')}')"
         return f"<div><strong>{html.escape(head)}</strong>{table.to_html(index=False, border=0)}</div>"
 
     def __repr__(self) -> str:
@@ -407,7 +408,7 @@ class Cohort:
             "arms": list(self._arms),
             "as_of": self._as_of.isoformat() if self._as_of else None,
             "covariates": list(self._covariates),
-            "scenario": self._scenario.to_dict() if self._scenario is not None else None,
+            "scenario": self._scenario,
             "truth": plain(self._truth),
             "provenance": plain(self._provenance),
         }
@@ -437,8 +438,6 @@ class Cohort:
         Without a sidecar, the reference arm is ``clinical`` and the covariates
         are the standard ones present in the file.
         """
-        from .scenario import Scenario
-
         path = Path(path)
         fmt = _file_format(path)
         if not path.exists():
@@ -471,7 +470,7 @@ class Cohort:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
             if meta.get("format") != _SIDECAR_FORMAT:
                 raise InputError(f"file '{sidecar}': not an outcomes cohort sidecar (format {meta.get('format')!r})")
-            scenario = Scenario.from_dict(meta["scenario"]) if meta.get("scenario") else None
+            scenario = meta.get("scenario") or None
             return cls(
                 df,
                 reference=meta["reference"],

@@ -18,7 +18,7 @@ import pandas as pd
 from . import schema as s
 from .cohort import Cohort
 from .dates import parse_date
-from .outcomes import SECONDARY_OUTCOMES
+from .outcome_registry import SECONDARY_OUTCOMES
 from ..core.errors import InputError
 
 __all__ = ["as_of", "censor_event", "censor_exit", "quarter_bounds", "previous_quarter"]

@@ -21,15 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import schema as s
-from ..asof import censor_event, censor_exit
-from ..cohort import Cohort
-from ..dates import parse_date
+from ...model import schema as s
+from ...model.asof import censor_event, censor_exit
+from ...model.cohort import Cohort
+from ...model.dates import parse_date
 from ...core.errors import InputError
 from ...core.results import Result
 from ...core.style import CAUSE_COLORS, new_axes
 from .mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
-from .privacy import age_from_dob, check_identifiers, group_ages_90, zip3
+from .identifiers import age_from_dob, check_identifiers, group_ages_90, zip3
 
 __all__ = ["IngestionReport", "read_extract", "validate_extract"]
 

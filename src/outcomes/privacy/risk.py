@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ...core.errors import InputError
-from ...core.results import Result
+from ..core.errors import InputError
+from ..core.results import Result
 
 __all__ = ["QUASI_IDENTIFIERS", "ReidentificationRisk", "reidentification_risk"]
 

@@ -18,13 +18,13 @@ from ..core.disclosure import show_count
 from ..core.errors import InputError, NotEstimableError
 from ..core.results import Estimate, Result, adjustment_phrase
 from ..core.style import ARM_COLORS, new_axes
-from ..data import schema as s
+from ..model import schema as s
 from ..stats import KaplanMeier, LogRankStatistic, restricted_mean
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .weighting import PropensityWeights
+    from .propensity import PropensityWeights
 
 __all__ = ["ArmComparison", "LogRankTest", "choose_horizon", "km_frame", "median_frame", "require_events",
            "rmst_tables"]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.errors import InputError
-from ..validation import check_binary, check_nonnegative_times, require_columns
+from ...model.validation import check_binary, check_nonnegative_times, require_columns
 
 __all__ = ["derive_relapse", "derive_retention"]
 
