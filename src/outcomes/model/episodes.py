@@ -1,0 +1,227 @@
+"""Episodes: (start, stop] rows per participant, built from one row per person and long tables of events.
+
+A participant's follow-up ``(0, end]`` is cut wherever something changes: a covariate that switches on
+(peer support starts on day 23) or an event (a relapse on day 40, another on day 95). Each piece is a row
+``(start, stop]`` carrying the covariates in force during it and whether it ends in an event. This is the
+shape exposures that start after enrollment and repeated relapses need, and it is how R's
+``survival::tmerge`` builds it, tie rules included:
+
+- a change dated ``t`` applies to the interval that starts at ``t`` (a participant is at risk at ``t`` with
+  the value they had before); a change at or before day 0 applies from the start; a change at or after
+  the end of follow-up never applies (counted in ``ignored``);
+- an event at ``t`` inside ``(0, end)`` ends an interval at ``t``; an event at ``end`` marks the last
+  interval; an event outside ``(0, end]`` is counted in ``ignored`` and left out;
+- the episode number of a row is one plus the events before it (R's ``cumtdc(tstart)`` when only events
+  cut the follow-up), the stratum of Prentice-Williams-Peterson models.
+
+:meth:`Episodes.response` hands the rows to every kernel as a :class:`~outcomes.stats.response.SurvivalResponse`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import InputError
+from ..stats.response import SurvivalResponse
+
+__all__ = ["Episodes", "build_episodes"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Episodes:
+    """(start, stop] rows per participant and what was left out building them.
+
+    Attributes
+    ----------
+    df : DataFrame
+        The participant id, the carried columns, ``start``, ``stop``, each event column, each change column
+        and (if asked) the episode number, sorted by participant (in the people table's order) and start.
+    id_column, start, stop : str
+        Column names.
+    event_columns, change_columns : tuple of str
+    ignored : DataFrame
+        ``what, rows``: changes after the end of follow-up, events outside it.
+    """
+
+    df: pd.DataFrame
+    id_column: str
+    start: str
+    stop: str
+    event_columns: tuple[str, ...]
+    change_columns: tuple[str, ...]
+    ignored: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def response(self, event: str | None = None, strata: str | None = None) -> SurvivalResponse:
+        """The rows as a survival response for ``event`` (default: the only event column)."""
+        if event is None:
+            if len(self.event_columns) != 1:
+                raise InputError(f"these episodes have event columns {list(self.event_columns)}: name one")
+            event = self.event_columns[0]
+        if event not in self.event_columns:
+            raise InputError(f"{event!r} is not an event column of these episodes ({list(self.event_columns)})")
+        df = self.df
+        return SurvivalResponse(df[self.stop].to_numpy(float), df[event].to_numpy(float),
+                                entry=df[self.start].to_numpy(float), participant=df[self.id_column].to_numpy(),
+                                strata=None if strata is None else df[strata].to_numpy())
+
+
+def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | None = None,
+                   changes: Mapping[str, str] | None = None, events: pd.DataFrame | None = None,
+                   event_time: str = "day", event_name: str = "event", episode: str | None = None,
+                   carry: Sequence[str] | None = None, start: str = "tstart", stop: str = "tstop") -> Episodes:
+    """Cut each participant's follow-up into (start, stop] rows, as R's ``tmerge``.
+
+    Parameters
+    ----------
+    people : DataFrame
+        One row per participant.
+    id, end : str
+        The participant id column, and the column with the end of follow-up (days > 0).
+    end_event : str, optional
+        A 0/1 column: the event at the end of follow-up (R's ``event(futime, death)``); it names the event
+        column of the result.
+    changes : dict, optional
+        ``{new column: column of people}``: the day a 0/1 covariate switches on (blank = never; R's ``tdc``).
+    events : DataFrame, optional
+        Long table, one row per event: ``id`` and ``event_time`` columns; gives the event column
+        ``event_name`` (R's ``event(day)``). Two events of one participant on one day are refused.
+    episode : str, optional
+        Name of a column numbering each participant's episodes (1 + events before the row).
+    carry : sequence of str, optional
+        Columns of ``people`` copied to each row; default every column not named above.
+    start, stop : str
+        Names of the interval columns.
+
+    Raises
+    ------
+    InputError
+        Missing columns, repeated participant ids, an end of follow-up that is not a number > 0, a change
+        before day 0, an event of an unknown participant, a missing or repeated event day; naming the row.
+
+    Examples
+    --------
+    Peer support starts on day 23 for the first participant, never for the second:
+
+    >>> people = pd.DataFrame({"pid": ["a", "b"], "futime": [100.0, 50.0], "relapse": [1, 0],
+    ...                        "peer_day": [23.0, None]})
+    >>> ep = build_episodes(people, id="pid", end="futime", end_event="relapse", changes={"peer": "peer_day"})
+    >>> ep.df[["pid", "tstart", "tstop", "relapse", "peer"]].values.tolist()
+    [['a', 0.0, 23.0, 0, 0], ['a', 23.0, 100.0, 1, 1], ['b', 0.0, 50.0, 0, 0]]
+    """
+    changes = dict(changes or {})
+    follow_up = _checked_people(people, id, end, end_event, changes)
+    event_pos, event_day = (np.zeros(0, np.int64), np.zeros(0)) if events is None else _checked_events(
+        events, people[id], event_time, id)
+    inside = (event_day > 0) & (event_day <= follow_up[event_pos])
+    ignored = {"events outside follow-up": int((~inside).sum())}
+    event_pos, event_day = event_pos[inside], event_day[inside]
+    switch = {name: pd.to_numeric(people[col], errors="coerce").to_numpy(float) for name, col in changes.items()}
+    for name, days in switch.items():
+        ignored[f"{name}: change at or after the end of follow-up"] = int((days >= follow_up).sum())
+    pos, lo, hi = _intervals(follow_up, event_pos, event_day, switch)
+    used = {id, end, *(changes.values()), *([end_event] if end_event else [])}
+    carry = [c for c in people.columns if c not in used] if carry is None else list(carry)
+    df = people[[id, *carry]].iloc[pos].reset_index(drop=True)
+    df[start], df[stop] = lo, hi
+    names = []
+    if end_event is not None:
+        flag = pd.to_numeric(people[end_event], errors="coerce").fillna(0).to_numpy()
+        df[end_event] = ((hi == follow_up[pos]) & (flag[pos] == 1)).astype(np.int64)
+        names.append(end_event)
+    if events is not None:
+        df[event_name] = _marks(pos, hi, event_pos, event_day)
+        names.append(event_name)
+    for name, days in switch.items():
+        df[name] = (days[pos] <= lo).astype(np.int64)  # NaN (never) compares False
+    if episode is not None:
+        counted = df[event_name] if events is not None else df[names[0]] if names else pd.Series(0, index=df.index)
+        df[episode] = 1 + counted.groupby(pos).cumsum().to_numpy() - counted.to_numpy()
+    return Episodes(df=df, id_column=id, start=start, stop=stop, event_columns=tuple(names),
+                    change_columns=tuple(switch), ignored=pd.DataFrame(list(ignored.items()), columns=["what", "rows"]))
+
+
+def _checked_people(people: pd.DataFrame, id: str, end: str, end_event: str | None,
+                    changes: Mapping[str, str]) -> np.ndarray:
+    """The end of follow-up of each participant, after checking the columns the cuts need."""
+    if not isinstance(people, pd.DataFrame):
+        raise InputError(f"people must be a DataFrame with one row per participant, not {type(people).__name__}")
+    needed = [id, end, *changes.values(), *([end_event] if end_event else [])]
+    missing = [c for c in needed if c not in people.columns]
+    if missing:
+        raise InputError(f"people has no column(s) {missing}; its columns: {list(people.columns)}")
+    repeated = np.flatnonzero(people[id].duplicated().to_numpy())
+    if repeated.size:
+        raise InputError(f"people row {int(repeated[0])}: participant {people[id].iloc[repeated[0]]!r} appears "
+                         "twice; give one row per participant")
+    follow_up = pd.to_numeric(people[end], errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~(follow_up > 0) | ~np.isfinite(follow_up))
+    if bad.size:
+        raise InputError(f"people row {int(bad[0])}, column {end!r}: end of follow-up "
+                         f"{_shown(people[end].iloc[bad[0]])} is not a number of days > 0")
+    for col in changes.values():
+        days = pd.to_numeric(people[col], errors="coerce").to_numpy(float)
+        early = np.flatnonzero(days < 0)
+        if early.size:
+            raise InputError(f"people row {int(early[0])}, column {col!r}: day {days[early[0]]:g} is before "
+                             "enrollment (day 0); correct the date or leave it blank")
+    return follow_up
+
+
+def _checked_events(events: pd.DataFrame, ids: pd.Series, event_time: str, id: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's participant (position in people) and day; unknown ids, missing and repeated days refused."""
+    missing = [c for c in (id, event_time) if c not in events.columns]
+    if missing:
+        raise InputError(f"the events table has no column(s) {missing}; its columns: {list(events.columns)}")
+    lookup = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    pos = events[id].map(lookup)
+    unknown = np.flatnonzero(pos.isna().to_numpy())
+    if unknown.size:
+        raise InputError(f"events row {int(unknown[0])}: participant {events[id].iloc[unknown[0]]!r} is not in "
+                         "the people table")
+    day = pd.to_numeric(events[event_time], errors="coerce").to_numpy(float)
+    blank = np.flatnonzero(~np.isfinite(day))
+    if blank.size:
+        raise InputError(f"events row {int(blank[0])}, column {event_time!r}: "
+                         f"{_shown(events[event_time].iloc[blank[0]])} is not a day")
+    twice = np.flatnonzero(pd.DataFrame({"p": pos.to_numpy(), "d": day}).duplicated().to_numpy())
+    if twice.size:
+        raise InputError(f"events row {int(twice[0])}: participant {events[id].iloc[twice[0]]!r} has two events "
+                         f"on day {day[twice[0]]:g}; keep one")
+    return pos.to_numpy(np.int64), day
+
+
+def _shown(value: object) -> str:
+    """A cell as a person reads it: 'blank' for a missing value, plain text otherwise (no numpy reprs)."""
+    if pd.isna(value):  # type: ignore[arg-type]
+        return "blank"
+    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
+
+
+def _intervals(follow_up: np.ndarray, event_pos: np.ndarray, event_day: np.ndarray,
+               switch: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Participant position, start and stop of every interval: follow-up cut at inner events and changes."""
+    n = len(follow_up)
+    cut_pos = [np.arange(n), np.arange(n), event_pos]
+    cut_day = [np.zeros(n), follow_up, event_day]
+    for days in switch.values():
+        inner = (days > 0) & (days < follow_up)
+        cut_pos.append(np.flatnonzero(inner))
+        cut_day.append(days[inner])
+    cuts = pd.DataFrame({"p": np.concatenate(cut_pos), "d": np.concatenate(cut_day)})
+    cuts = cuts.drop_duplicates().sort_values(["p", "d"], kind="stable").to_numpy()
+    same = cuts[1:, 0] == cuts[:-1, 0]
+    return cuts[:-1, 0][same].astype(np.int64), cuts[:-1, 1][same], cuts[1:, 1][same]
+
+
+def _marks(pos: np.ndarray, stop: np.ndarray, event_pos: np.ndarray, event_day: np.ndarray) -> np.ndarray:
+    """1 where an interval ends on one of its participant's event days."""
+    rows = pd.MultiIndex.from_arrays([pos, stop])
+    marked = pd.MultiIndex.from_arrays([event_pos, event_day])
+    return rows.isin(marked).astype(np.int64)
