@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..core.disclosure import show_count
 from ..core.errors import InputError, NotEstimableError
-from ..core.results import Estimate, Result, adjustment_phrase
+from ..core.results import ChiSquareTest, Estimate, Result, adjustment_phrase
 from ..core.style import ARM_COLORS, new_axes
 from ..model import schema as s
 from ..stats import KaplanMeier, LogRankStatistic, restricted_mean
@@ -31,30 +31,21 @@ __all__ = ["ArmComparison", "LogRankTest", "choose_horizon", "km_frame", "median
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class LogRankTest(Result):
-    """A chi-square test of equal hazards in the two arms.
+class LogRankTest(ChiSquareTest):
+    """The log-rank test of equal hazards in the two arms: a :class:`~outcomes.core.results.ChiSquareTest` with
+    the observed and expected events per arm.
 
     Attributes
     ----------
-    statistic : float
-        Chi-square statistic (1 df).
-    df : int
-    p_value : float
     per_arm : DataFrame
         ``arm, observed, expected`` events.
     strata : str or None
         The stratifying column, if any.
-    method : str
-        ``"log-rank"``, or the test that goes with a weighted comparison (the robust Wald test of the
-        IPTW-weighted Cox model).
     """
 
-    statistic: float
-    df: int
-    p_value: float
+    name: str = "log-rank"
     per_arm: pd.DataFrame
     strata: str | None = None
-    method: str = "log-rank"
 
     @classmethod
     def from_statistic(cls, result: LogRankStatistic, arms: tuple[str, str], strata: str | None = None) -> LogRankTest:
@@ -64,10 +55,7 @@ class LogRankTest(Result):
 
     @property
     def title(self) -> str:
-        if self.method != "log-rank":
-            kind = f"{self.method[0].upper()}{self.method[1:]}"
-        else:
-            kind = f"Log-rank test stratified by {self.strata}" if self.strata else "Log-rank test"
+        kind = f"Log-rank test stratified by {self.strata}" if self.strata else "Log-rank test"
         return f"{kind}: chi-square {self.statistic:.3f} on {self.df} df, p = {self.p_value:.3g}"
 
     def table(self) -> pd.DataFrame:
@@ -104,7 +92,7 @@ class ArmComparison(Result):
         ``arm, median, ci_lower, ci_upper`` (NaN where the curve, or a band, never reaches 0.5).
     logrank : LogRankTest
         The (unweighted) log-rank test, stratified when ``strata`` was given.
-    test : LogRankTest
+    test : ChiSquareTest
         The test that goes with the hazard ratio: the log-rank test, or under IPTW the robust Wald
         test of the weighted Cox model.
     cox : DataFrame
@@ -141,7 +129,7 @@ class ArmComparison(Result):
     km: pd.DataFrame
     median: pd.DataFrame
     logrank: LogRankTest
-    test: LogRankTest
+    test: ChiSquareTest
     cox: pd.DataFrame
     hazard_ratio: Estimate
     ph_test: pd.DataFrame
@@ -230,6 +218,11 @@ class ArmComparison(Result):
         for col in ("rmst", "rmst_se", "rmst_ci_lower", "rmst_ci_upper"):
             table[col] = [f"{v:.1f}" for v in table[col]]
         return table
+
+    @property
+    def effect(self) -> Estimate:
+        """The headline effect: :attr:`hazard_ratio`."""
+        return self.hazard_ratio
 
     def to_markdown(self) -> str:
         """Summary table with small counts suppressed, then the tests."""

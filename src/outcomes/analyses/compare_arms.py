@@ -25,18 +25,16 @@ from ..core.errors import InputError, NotEstimableError, StatisticalWarning
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
-from ..sources.counts import CountTable, pattern_counts, summarize
+from ..sources.counts import CountTable, count_row_patterns, pattern_counts, summarize
 from ..sources.scan import ScannedCohort
 from ..model.outcome_registry import outcome_arrays
-from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
-from ..stats.cox import cox_table
+from ..stats import CoxFit, KaplanMeier, fit_cox, kaplan_meier, logrank_test
 from ..stats.aggregated import (
     ArmTable,
     arm_table,
-    cox_from_table,
+    cox_of_table,
     km_from_table,
     logrank_from_table,
-    ph_test_from_table,
 )
 from .arm_comparison import (
     ArmComparison,
@@ -221,11 +219,9 @@ def _from_arm_table(table: ArmTable, arms: tuple[str, str], event_name: str, alp
     require_events(counts, event_name)
     curves = {arm: km_from_table(table, k, alpha) for k, arm in enumerate(arms)}
     logrank = LogRankTest.from_statistic(logrank_from_table(table), arms)
-    term = f"{s.ARM}{arms[1]}"
-    fit = cox_from_table(table, term=term)
-    cox = cox_table([term], np.array([fit.coef]), np.array([fit.se]), alpha)
-    return _Fit(counts=counts, curves=curves, logrank=logrank, cox=cox, ph_test=ph_test_from_table(fit, table, term),
-                cox_n=int(table.removed.sum()), cox_events=int(table.events.sum()), n_excluded=0)
+    fit = cox_of_table(table, term=f"{s.ARM}{arms[1]}")
+    return _Fit(counts=counts, curves=curves, logrank=logrank, cox=fit.frame(alpha), ph_test=fit.ph_test,
+                cox_n=fit.n, cox_events=fit.events, n_excluded=0)
 
 
 #: From this many rows on, an in-memory Cox model is fitted from counts per (day, stratum, covariate pattern),
@@ -235,22 +231,11 @@ PATTERN_FIT_ROWS = 1_000_000
 
 
 def _fit_cox_by_patterns(X: np.ndarray, time: np.ndarray, event: np.ndarray, stratum: np.ndarray | None,
-                         terms: list[str], term_columns: dict[str, list[int]]):
-    """The Cox model of the rows, fitted from their counts per (day, stratum, covariate pattern) (DuckDB)."""
-    import duckdb
-
-    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
-    frame["t"], frame["e"] = time, event
-    keys = ["t", *frame.columns[:X.shape[1]]]
-    if stratum is not None:
-        frame["s"] = pd.factorize(stratum, sort=True)[0]
-        keys.append("s")
-    patterns = duckdb.connect().from_df(frame).aggregate(
-        f"{', '.join(keys)}, count(*) AS removed, sum(e) AS events", ", ".join(keys)).df()
-    return fit_cox(patterns[frame.columns[:X.shape[1]]].to_numpy(float), patterns["t"].to_numpy(float),
-                   np.zeros(len(patterns)), terms=terms, term_columns=term_columns,
-                   strata=None if stratum is None else patterns["s"].to_numpy(),
-                   weights=patterns["removed"].to_numpy(float), event_counts=patterns["events"].to_numpy(float))
+                         terms: list[str], term_columns: dict[str, list[int]]) -> CoxFit:
+    """The Cox model of the rows, fitted from their counts per (day, stratum, covariate pattern)."""
+    patterns = count_row_patterns(X, time, event, stratum)
+    return fit_cox(patterns.X, patterns.time, np.zeros(len(patterns.time)), terms=terms, term_columns=term_columns,
+                   strata=patterns.stratum, weights=patterns.removed, event_counts=patterns.events)
 
 
 def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: str, adjust: tuple[str, ...],

@@ -108,6 +108,11 @@ class CompetingRisks(Result):
         times = [t for t in (30, 90, 180) if t <= horizon] or [horizon]
         return self.cif_at(times)
 
+    @property
+    def effect(self) -> Estimate:
+        """The headline effect: :attr:`fine_gray`, the subdistribution hazard ratio of the cause."""
+        return self.fine_gray
+
     def notes(self) -> list[str]:
         fg = self.fine_gray
         return [

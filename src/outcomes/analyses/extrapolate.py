@@ -9,6 +9,7 @@ rests entirely on the model's shape, and a ``StatisticalWarning`` says so.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,10 @@ class ParametricFits(Result):
     last_follow_up: dict[str, float]
     extrapolated: bool
     curves: dict[tuple[str, str], object]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain values, except ``curves`` (lifelines fitters: refit them from the cohort)."""
+        return {k: v for k, v in super().to_dict().items() if k != "curves"}
 
     @property
     def title(self) -> str:

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..core.inference import normal_quantile
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.results import Result
-from ..stats.aggregated import ArmTable, cox_from_table
+from ..stats.aggregated import ArmTable, cox_of_table
 from ..stats.counting import reverse_cumsum
 from ..stats.logrank import logrank_terms
 from ..core.style import ESTIMATE_COLOR, OKABE_ITO, new_axes
@@ -63,7 +64,7 @@ def events_needed(hazard_ratio: float, power: float = 0.8, alpha: float = 0.05, 
     175
     """
     _check(hazard_ratio, power, alpha, allocation)
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = normal_quantile(alpha) + stats.norm.ppf(power)
     if method == "schoenfeld":
         d = z**2 / (allocation * (1 - allocation) * math.log(hazard_ratio) ** 2)
     elif method == "freedman":
@@ -213,7 +214,7 @@ def _power(hazard_ratio: float, n: int | None, events: float | None, design: Des
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     d = design.expected_events(n, hazard_ratio) if n is not None else float(events)
     a = design.allocation
-    z_a = stats.norm.ppf(1 - alpha / 2)
+    z_a = normal_quantile(alpha)
     if method == "schoenfeld":
         signal = math.sqrt(d * a * (1 - a)) * abs(math.log(hazard_ratio))
     elif method == "freedman":
@@ -338,10 +339,10 @@ def _cox_wald_many(time: np.ndarray, event: np.ndarray, treated: np.ndarray) -> 
     for r in range(len(time)):
         keep = removed[r].sum(axis=1) > 0
         try:
-            fit = cox_from_table(ArmTable(days[keep], removed[r][keep], deaths[r][keep]))
+            fit = cox_of_table(ArmTable(days[keep], removed[r][keep], deaths[r][keep]), ph_test=False)
         except (ConvergenceError, NotEstimableError):
             continue
-        chi2[r] = (fit.coef / fit.se) ** 2
+        chi2[r] = (fit.coef[0] / fit.se[0]) ** 2
     return chi2
 
 

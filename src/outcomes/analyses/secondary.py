@@ -89,6 +89,11 @@ class SecondaryComparison(Result):
         adj = adjustment_phrase(self.adjust, self.weights)
         return f"{self.outcome}: {self.measure}, {s.arm_label(self.arms[1])} vs {s.arm_label(self.arms[0])}{adj}"
 
+    @property
+    def effect(self) -> Estimate:
+        """The headline effect: :attr:`estimate` (risk ratio, rate ratio or adjusted mean difference)."""
+        return self.estimate
+
     def table(self) -> pd.DataFrame:
         main = self.estimate.table()
         return pd.concat([main, self.secondary_estimates], ignore_index=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..core.errors import InputError, NotEstimableError
 from ..core.results import Result
+from ..core.style import OKABE_ITO, new_axes
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..synthetic.twin import MATCH_COLUMNS, MATCH_LABELS, copied_records
@@ -97,6 +98,20 @@ class TwinReport(Result):
 
     def table(self) -> pd.DataFrame:
         return self.utility
+
+    def plot(self, ax=None):
+        """Each utility measure: the real estimate with its interval, and the twin's estimate beside it."""
+        ax = new_axes(ax, figsize=(6.0, max(2.5, 0.45 * len(self.utility) + 1)))
+        u = self.utility
+        y = np.arange(len(u))
+        ax.hlines(y, u.real_ci_lower, u.real_ci_upper, color=OKABE_ITO[5], linewidth=2, label="real (95% CI)")
+        ax.plot(u.real, y, "o", color=OKABE_ITO[5])
+        ax.plot(u.twin, y, "D", color=OKABE_ITO[0], label="twin")
+        ax.set_yticks(y, u.measure.tolist(), fontsize="small")
+        ax.invert_yaxis()
+        ax.set_title(self.title, fontsize="medium")
+        ax.legend(frameon=False, fontsize="small")
+        return ax
 
     def notes(self) -> list[str]:
         inside = int(self.utility.twin_inside_real_ci.sum())

@@ -23,12 +23,12 @@ import pandas as pd
 from scipy import special, stats
 
 from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
-from ..core.results import Estimate
+from ..core.results import ChiSquareTest, Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import outcome_arrays
-from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_terms, logrank_test, restricted_mean
-from ..stats.counting import index_times, reverse_cumsum, risk_table, step_at
+from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test, restricted_mean
+from ..stats.counting import risk_table, step_at
 from ..stats.logistic import logistic_fit
 from .arm_comparison import ArmComparison, LogRankTest, choose_horizon, km_frame, median_frame, require_events
 from ..model.design_matrix import design_matrix
@@ -73,9 +73,8 @@ def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, h
     cox = fit.frame(alpha)
     row = cox.iloc[0]
     z2 = float((row.coef / row.se) ** 2)
-    test = LogRankTest(statistic=z2, df=1, p_value=float(stats.chi2.sf(z2, 1)),
-                       per_arm=_weighted_observed_expected(t, e, treated, w, arms),
-                       method="robust Wald test of the IPTW-weighted Cox model")
+    test = ChiSquareTest(name="robust Wald test of the IPTW-weighted Cox model", statistic=z2, df=1,
+                         p_value=float(stats.chi2.sf(z2, 1)))
     logrank = LogRankTest.from_statistic(logrank_test(t, e, treated), arms)
     return ArmComparison(
         outcome=outcome, event=event_name, arms=arms, alpha=alpha, km=km_frame(curves, arms),
@@ -161,16 +160,4 @@ def _bootstrap_rmst(weighted: dict[str, KaplanMeier], arms: tuple[str, str], tau
 
 def _weighted_cox(t: np.ndarray, e: np.ndarray, treated: np.ndarray, w: np.ndarray, treatment: str):
     """The marginal Cox model: the arm only, IPTW weights, robust SEs."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatisticalWarning)  # non-integer weights are intended here
-        return fit_cox(treated[:, None].astype(float), t, e, terms=[f"{s.ARM}{treatment}"], weights=w, robust=True)
-
-
-def _weighted_observed_expected(t, e, treated, w, arms) -> pd.DataFrame:
-    """Weighted observed and expected events per arm (the log-rank's O and E on the weighted data)."""
-    ix = index_times(t)
-    count = lambda v: np.bincount(ix.inverse, weights=v, minlength=len(ix.times))  # noqa: E731
-    o1, e1, _ = logrank_terms(reverse_cumsum(count(w)), reverse_cumsum(count(w * treated)), count(w * e),
-                              count(w * e * treated))
-    total = float((w * e).sum())
-    return pd.DataFrame({"arm": list(arms), "observed": [total - o1, float(o1)], "expected": [total - e1, float(e1)]})
+    return fit_cox(treated[:, None].astype(float), t, e, terms=[f"{s.ARM}{treatment}"], weights=w, robust=True)

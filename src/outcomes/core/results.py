@@ -12,15 +12,17 @@ all offer the same methods, provided here by :class:`Result`:
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import html
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from .disclosure import suppress_table
 from .inference import wald
 from .style import new_axes
 
@@ -62,38 +64,71 @@ def adjustment_phrase(adjust: tuple[str, ...], weights: str | None) -> str:
     return f", adjusted for {', '.join(adjust)}" if adjust else ""
 
 
-class Result:
-    """Mixin giving a result dataclass ``to_markdown``, ``to_dict`` and ``_repr_html_``.
+class Result(abc.ABC):
+    """The protocol every public result implements, checked: a subclass that leaves out ``title``, ``table``
+    or ``plot`` cannot be instantiated, and ``tests/test_result_protocol.py`` calls every method of every
+    public result class on a real instance.
 
-    Subclasses define ``table()`` and a ``title`` property.
+    Subclasses define ``title``, ``table()`` and ``plot(ax=None)``. They may define ``effect`` (the headline
+    :class:`Estimate`, beside its descriptive name such as ``hazard_ratio``), ``notes()`` (sentences under the
+    table) and ``count_columns`` (columns of ``table()`` that count people: every display shows a count from
+    1 to 10 in them as ``"<11"``, through :func:`outcomes.core.disclosure.suppress_table`, the one place that
+    rule is applied). ``table()`` itself stays exact, for analysis.
     """
 
-    title: str
+    #: Columns of ``table()`` holding counts of people, suppressed from 1 to 10 in every display.
+    count_columns: ClassVar[tuple[str, ...]] = ()
 
-    def table(self) -> pd.DataFrame:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    @property
+    @abc.abstractmethod
+    def title(self) -> str:
+        """One line saying what the result is."""
+
+    @abc.abstractmethod
+    def table(self) -> pd.DataFrame:
+        """A tidy DataFrame with stable column names (exact numbers)."""
+
+    @abc.abstractmethod
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The result drawn on ``ax`` (a new figure when None); returns the Axes."""
+
+    @property
+    def effect(self) -> Estimate | None:
+        """The headline effect (hazard ratio, risk ratio, ...) as an :class:`Estimate`; None for descriptive results."""
+        return None
+
+    def notes(self) -> list[str]:
+        """Sentences printed under the table (assumptions, rows dropped, ...)."""
+        return []
+
+    def display_table(self) -> pd.DataFrame:
+        """``table()`` as people may see it: counts from 1 to 10 in ``count_columns`` shown as ``"<11"``, and
+        a value that is not defined (NaN) left blank instead of printed as ``nan``."""
+        table = self.table()
+        columns = [c for c in self.count_columns if c in table.columns]
+        shown = suppress_table(table, columns) if columns else table.copy()
+        for column in shown.columns:
+            if shown[column].isna().any():
+                shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+        return shown
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain Python values (DataFrames as lists of records)."""
         return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
     def to_markdown(self) -> str:
-        """The title and ``table()`` as a Markdown section."""
-        body = self.table().to_markdown(index=False, floatfmt=".4g")
-        notes = "".join(f"\n\n{n}" for n in self.notes()) if self.notes() else ""
+        """The title and the display table as a Markdown section, then the notes."""
+        body = self.display_table().to_markdown(index=False, floatfmt=".4g")
+        notes = "".join(f"\n\n{n}" for n in self.notes())
         return f"**{self.title}**\n\n{body}{notes}\n"
 
-    def notes(self) -> list[str]:
-        """Sentences printed under the table (assumptions, rows dropped, ...)."""
-        return []
-
     def _repr_html_(self) -> str:
-        table = self.table().to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0)
+        table = self.display_table().to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0)
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes())
         return f"<div><strong>{html.escape(self.title)}</strong>{table}{notes}</div>"
 
     def __repr__(self) -> str:
-        return f"{self.title}\n{self.table().to_string(index=False)}"
+        return f"{self.title}\n{self.display_table().to_string(index=False)}"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -145,6 +180,11 @@ class Estimate(Result):
                    se=float(se))
 
     @property
+    def effect(self) -> Estimate:
+        """An estimate is its own headline."""
+        return self
+
+    @property
     def interval(self) -> tuple[float, float]:
         """``(ci_lower, ci_upper)``."""
         return self.ci_lower, self.ci_upper
@@ -181,6 +221,11 @@ class ChiSquareTest(Result):
     statistic: float
     df: int
     p_value: float
+
+    @property
+    def method(self) -> str:
+        """The test's name, under the name earlier versions used (``"log-rank"``, ``"robust Wald test ..."``)."""
+        return self.name
 
     @property
     def title(self) -> str:

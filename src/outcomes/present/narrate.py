@@ -99,7 +99,7 @@ def _(result: ArmComparison) -> str:
     parts.append(
         f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in "
         f"{_the_arm(trt)}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
-        f"{hr.ci_upper:.2f}; {'log-rank' if result.test.method == 'log-rank' else 'robust Wald test'} "
+        f"{hr.ci_upper:.2f}; {'log-rank' if result.test.name == 'log-rank' else 'robust Wald test'} "
         f"{_p(result.test.p_value)})."
     )
     d = result.rmst_difference

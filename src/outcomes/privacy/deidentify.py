@@ -89,6 +89,10 @@ class DeidentifiedExtract(Result):
     def notes(self) -> list[str]:
         return [f"{LEVELS[self.level]}.", *self.risk.notes()]
 
+    def plot(self, ax=None):
+        """How identifiable the file still is: :meth:`ReidentificationRisk.plot`."""
+        return self.risk.plot(ax=ax)
+
     def write(self, path: str | os.PathLike) -> Path:
         """Write the rows (``.csv`` or ``.parquet``) as a cohort file (``oc.Cohort.read`` and ``outcomes report
         --data`` read it back, with its ``.meta.json``) and, beside them, ``<name>.privacy.json``: the level,

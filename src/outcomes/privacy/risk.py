@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..core.results import Result
+from ..core.style import OKABE_ITO, new_axes
 
 __all__ = ["QUASI_IDENTIFIERS", "ReidentificationRisk", "reidentification_risk"]
 
@@ -123,6 +124,19 @@ class ReidentificationRisk(Result):
                                          "share of records in groups under 11"],
                              "value": [str(self.records), str(self.k), str(self.unique),
                                        f"{100 * self.share_below_11:.1f}%"]})
+
+    def plot(self, ax=None):
+        """The smallest group (k) as the file is, then after each suggested generalization, against 11."""
+        ax = new_axes(ax)
+        steps = ["as it is", *[f"+ {g}" for g in self.suggestions.get("generalization", [])]]
+        ks = [self.k, *self.suggestions.get("k", [])]
+        ax.bar(range(len(ks)), ks, color=OKABE_ITO[0])
+        ax.axhline(SMALL_GROUP, color="grey", linestyle="--", linewidth=0.8, label=f"groups of {SMALL_GROUP}")
+        ax.set_xticks(range(len(ks)), steps, rotation=20, ha="right", fontsize="small")
+        ax.set_ylabel("smallest group sharing the quasi-identifiers (k)")
+        ax.set_title(self.title, fontsize="medium")
+        ax.legend(frameon=False)
+        return ax
 
     def notes(self) -> list[str]:
         if self.k >= SMALL_GROUP:

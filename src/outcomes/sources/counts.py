@@ -29,7 +29,8 @@ from ..model.cohort import Cohort
 from ..model.outcome_registry import outcome_arrays
 from .scan import ScannedCohort
 
-__all__ = ["CountTable", "OTHER_EXITS", "RESTRICTED", "pattern_counts", "pool", "summarize"]
+__all__ = ["CountTable", "OTHER_EXITS", "RESTRICTED", "RowPatterns", "count_row_patterns", "pattern_counts", "pool",
+           "summarize"]
 
 RESTRICTED = ("RESTRICTED DATA: counts of participants per arm and day, including cells of 1-10. "
               "Share only under a data use agreement; never publish unsuppressed.")
@@ -213,6 +214,45 @@ def pattern_counts(scanned: ScannedCohort, outcome: str, columns: Sequence[str])
     Columns: ``time``, ``arm``, the covariates, ``removed``, ``events``.
     """
     return scanned.group_counts(outcome, list(columns))
+
+
+@dataclass(frozen=True)
+class RowPatterns:
+    """Rows counted per (time, covariate pattern[, stratum]): how many were removed and how many had the event."""
+
+    X: np.ndarray
+    time: np.ndarray
+    stratum: np.ndarray | None
+    removed: np.ndarray
+    events: np.ndarray
+
+
+def count_row_patterns(X: np.ndarray, time: np.ndarray, event: np.ndarray,
+                       stratum: np.ndarray | None = None) -> RowPatterns:
+    """Count in-memory rows per (time, covariate pattern, stratum) with DuckDB's GROUP BY.
+
+    At 10M rows sharing few patterns the Cox model fitted from these counts equals the row fit (count-aware
+    Efron) in a fraction of its time (BENCHMARKS.md); DuckDB groups a wide float key faster than pandas.
+
+    >>> p = count_row_patterns(np.array([[0.0], [0.0], [1.0]]), np.array([5.0, 5.0, 5.0]), np.array([1.0, 0.0, 1.0]))
+    >>> sorted(zip(p.X[:, 0].tolist(), p.removed.tolist(), p.events.tolist()))
+    [(0.0, 2.0, 1.0), (1.0, 1.0, 1.0)]
+    """
+    import duckdb
+
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    covariates = list(frame.columns)
+    frame["t"], frame["e"] = time, event
+    keys = ["t", *covariates]
+    if stratum is not None:
+        frame["s"] = pd.factorize(stratum, sort=True)[0]
+        keys.append("s")
+    with duckdb.connect() as connection:
+        counted = connection.from_df(frame).aggregate(
+            f"{', '.join(keys)}, count(*) AS removed, sum(e) AS events", ", ".join(keys)).df()
+    return RowPatterns(X=counted[covariates].to_numpy(float), time=counted["t"].to_numpy(float),
+                       stratum=None if stratum is None else counted["s"].to_numpy(),
+                       removed=counted["removed"].to_numpy(float), events=counted["events"].to_numpy(float))
 
 
 def pool(tables: Sequence[CountTable]) -> CountTable:

@@ -6,9 +6,8 @@ events per distinct time and arm. One counting pass over the rows (``bincount``)
 gives that table; everything after it costs O(distinct times), so 10 million
 rows of whole-day times cost little more than the counting.
 
-Efron's sums over tied deaths come from :func:`outcomes.stats.efron.efron_sums`, shared with
-:func:`outcomes.stats.fit_cox`. Results equal :func:`outcomes.stats.fit_cox` (tested to 1e-10) and
-R's ``coxph`` (through the reference tests).
+The Cox model is :func:`outcomes.stats.fit_cox` on the table's (time, arm) patterns, and the curves and
+the test are the package's one Kaplan-Meier and one log-rank assembly: nothing is computed here twice.
 """
 
 from __future__ import annotations
@@ -16,17 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from ..core.errors import ConvergenceError
-from .counting import TimeIndex, index_times, product_limit, reverse_cumsum, step_at
-from .efron import efron_sums
-from .newton import maximize
-from .score_test import score_test
+from .counting import TimeIndex, index_times, reverse_cumsum
+from .cox import CoxFit, fit_cox
 from .kaplan_meier import KaplanMeier, km_from_counts
 from .logrank import LogRankStatistic, logrank_statistic, logrank_terms
 
-__all__ = ["ArmTable", "arm_table", "km_from_table", "logrank_from_table", "cox_from_table"]
+__all__ = ["ArmTable", "arm_table", "cox_of_table", "km_from_table", "logrank_from_table"]
 
 @dataclass(frozen=True)
 class ArmTable:
@@ -69,64 +64,15 @@ def logrank_from_table(table: ArmTable | list[ArmTable]) -> LogRankStatistic:
     return logrank_statistic(float(o1), float(e1), float(variance), float(total))
 
 
-@dataclass(frozen=True)
-class TableCox:
-    coef: float
-    se: float
-    loglik: float
-    loglik_null: float
-    iterations: int
-    death_times: np.ndarray
-    score: np.ndarray  # per death time, at the estimate
-    info: np.ndarray  # per death time
+def cox_of_table(table: ArmTable, term: str = "arm", *, ph_test: bool = True) -> CoxFit:
+    """The Cox model with the arm as only covariate, fitted by :func:`fit_cox` from the table's counts.
 
-
-def cox_from_table(table: ArmTable, ties: str = "efron", max_iter: int = 30, tol: float = 1e-10,
-                   term: str = "arm") -> TableCox:
-    """Cox model with the arm as only covariate, from the table (Newton-Raphson from 0, as R)."""
-    n_risk = table.at_risk
-    deaths = table.events
-    d = deaths.sum(axis=1)
-    keep = d > 0
-    n0, n1 = n_risk[keep, 0], n_risk[keep, 1]
-    d0, d1 = deaths[keep, 0], deaths[keep, 1]
-    d = d[keep]
-    efron = ties == "efron"
-
-    def evaluate(beta: float):
-        r = np.exp(beta)
-        a = n0 + n1 * r  # S0
-        s1 = n1 * r  # S1 = S2 for a 0/1 covariate
-        b = d0 + d1 * r  # D0
-        dd1 = d1 * r  # D1 = D2
-        logs, c1, cf, c2, cf2, cff2 = efron_sums(a, b, d, efron)
-        wx_dead = d1
-        score = wx_dead - (s1 * c1 - dd1 * cf)
-        info = (s1 * c1 - dd1 * cf) - (s1 * s1 * c2 - 2 * s1 * dd1 * cf2 + dd1 * dd1 * cff2)
-        loglik = float(np.sum(d1 * beta) - np.sum(logs))
-        return loglik, score, info
-
-    def newton_terms(b: np.ndarray):
-        loglik, score, info = evaluate(float(b[0]))
-        return loglik, np.array([score.sum()]), np.array([[info.sum()]]), (score, info)
-
-    estimate, (loglik, _, _, (score, info)), (loglik_null, _, _, _), iteration = maximize(
-        newton_terms, np.zeros(1), max_iter=max_iter, tol=tol)
-    beta = float(estimate[0])
-    se = float(1 / np.sqrt(info.sum()))
-    if abs(beta) > 5 and se > 10 * abs(beta):
-        raise ConvergenceError(f"the Cox coefficient of {term!r} is drifting to infinity (monotone likelihood): one "
-                               "arm has no events while the other is still at risk; its hazard ratio is not estimable")
-    return TableCox(coef=float(beta), se=se, loglik=loglik, loglik_null=loglik_null, iterations=iteration,
-                    death_times=table.times[keep], score=score, info=info)
-
-
-def ph_test_from_table(fit: TableCox, table: ArmTable, term: str) -> pd.DataFrame:
-    """R's cox.zph (transform = "km") for the one-covariate model: same statistic as the general code."""
-    surv = product_limit(reverse_cumsum(table.removed.sum(axis=1)), table.events.sum(axis=1))
-    g = 1 - step_at(table.times, surv, fit.death_times, before=1.0, left_limit=True)
-    u = np.array([0.0, float((g * fit.score).sum())])
-    info = np.array([[fit.info.sum(), (g * fit.info).sum()], [(g * fit.info).sum(), (g * g * fit.info).sum()]])
-    found = score_test(u, info, 1)
-    rows = [] if found is None else [(term, found[0], 1, found[1]), ("GLOBAL", found[0], 1, found[1])]
-    return pd.DataFrame(rows, columns=["term", "statistic", "df", "p_value"])
+    Each (time, arm) cell with participants is one pattern row of ``removed`` participants of whom
+    ``events`` had the event: the exact Efron fit of their rows (tested against R's ``coxph``).
+    ``ph_test=False`` skips R's ``cox.zph`` test when only the coefficient is needed (power simulations).
+    """
+    keep = table.removed.ravel() > 0
+    arm = np.tile([0.0, 1.0], len(table.times))[keep][:, None]
+    time = np.repeat(table.times, 2)[keep]
+    return fit_cox(arm, time, np.zeros(len(time)), terms=[term], weights=table.removed.ravel()[keep],
+                   event_counts=table.events.ravel()[keep], ph_test=ph_test)

@@ -33,6 +33,8 @@ from .kaplan_meier import kaplan_meier
 
 __all__ = ["CoxFit", "cox_table", "fit_cox"]
 
+_NO_PH_TEST = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+
 
 @dataclass(frozen=True)
 class _Stratum:
@@ -300,41 +302,35 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
             term_columns: dict[str, list[int]] | None = None, strata: np.ndarray | None = None,
             weights: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
             cluster: np.ndarray | None = None, competing: np.ndarray | None = None, max_iter: int = 30,
-            tol: float = 1e-10, event_counts: np.ndarray | None = None, entry: np.ndarray | None = None) -> CoxFit:
+            tol: float = 1e-10, event_counts: np.ndarray | None = None, entry: np.ndarray | None = None,
+            ph_test: bool = True) -> CoxFit:
     """Fit a Cox model by Newton-Raphson, as R's ``coxph``.
 
     Parameters
     ----------
     X : (n, p) array
-        Design matrix (no intercept); rows are complete cases.
+        Design matrix (no intercept) of complete cases; ``terms`` names its columns (R style, ``armpeer_clinical``).
     time, event : (n,) arrays
         End of each row's interval (or follow-up) and whether it ends in the event.
-    terms : list of str
-        Column names of ``X`` (R style, e.g. ``"armpeer_clinical"``).
     term_columns : dict, optional
-        Term name -> columns of ``X`` (a factor term spans several); used by the
-        PH test, which tests a whole term at once as R does. Default: one term per column.
-    strata : (n,) array, optional
-        Separate baseline hazard per stratum.
-    weights : (n,) array, optional
-        Case weights.
+        Term -> columns of ``X`` (a factor spans several): the PH test tests a whole term, as R does.
+    strata, weights : (n,) arrays, optional
+        A separate baseline hazard per stratum; case weights.
     ties : {"efron", "breslow"}
-    robust : bool
-        Report the sandwich standard errors (``se``); ``model_se`` keeps the model-based ones.
-    cluster : (n,) array, optional
-        Cluster ids for the robust variance (implies ``robust``).
+    robust, cluster : bool, (n,) array
+        Sandwich SEs in ``se`` (``model_se`` keeps the model's), summed within clusters if given.
     competing : (n,) bool array, optional
-        Competing failures: fits the Fine-Gray subdistribution model instead
-        (R's ``finegray`` + weighted ``coxph``). No PH test is computed then.
+        Competing failures: the Fine-Gray subdistribution model (R's ``finegray`` + ``coxph``); no PH test.
     event_counts : (n,) array, optional
-        Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event: the exact fit
-        of their rows, Efron included (e.g. from a GROUP BY). Robust and Fine-Gray fits need homogeneous
-        patterns (all or none with the event) and treat each participant as a cluster; no ``cluster``.
+        Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event (e.g. a GROUP
+        BY): the exact fit of their rows. Robust and Fine-Gray fits need patterns all or none of whom had the
+        event, and count each participant as a cluster.
     entry : (n,) array, optional
-        Start of each row's interval: (start, stop] rows, as R's ``Surv(tstart, tstop, event)``. A row is at
-        risk at ``t`` when ``entry < t <= time``. Several rows of one participant (a covariate that changes,
-        repeated events) need ``cluster=`` for a robust variance that counts the participant once; the
-        score residuals then use the hazard over each row's own interval, H(stop) - H(entry).
+        (start, stop] rows, as ``Surv(tstart, tstop, event)``: at risk at ``t`` when ``entry < t <= time``.
+        With ``cluster=`` (one id per participant) the robust variance counts a participant once, each
+        row's residual using the hazard over its own interval, H(stop) - H(entry).
+    ph_test : bool
+        Compute R's ``cox.zph(transform = "km")`` test (skip it when only the coefficients are needed).
 
     Raises
     ------
@@ -345,16 +341,12 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     --------
     Risk sets {x=1, x=0, x=1} then {x=0, x=1}: the score equation gives exp(beta) = 1/sqrt(2).
 
-    >>> X = np.array([[1.0], [0.0], [1.0]])
-    >>> fit = fit_cox(X, np.array([1, 2, 3.0]), np.array([1, 1, 0]), terms=["x"])
+    >>> fit = fit_cox(np.array([[1.0], [0.0], [1.0]]), np.array([1, 2, 3.0]), np.array([1, 1, 0]), terms=["x"])
     >>> round(float(fit.coef[0]), 6)
     -0.346574
     """
-    X = np.asarray(X, dtype=float)
-    n, p = X.shape
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=float)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    X, time, event, w = (np.asarray(a, dtype=float) for a in (X, time, event, np.ones(len(time)) if weights is None
+                                                                else weights))
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     if entry is not None:
@@ -365,24 +357,22 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     comp = None if competing is None else np.asarray(competing, dtype=bool)
     strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts, entry)
     beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
-        lambda b: _evaluate(strata_data, b), np.zeros(p), max_iter=max_iter, tol=tol)
-    covariance = solve_information(info, np.eye(p))
+        lambda b: _evaluate(strata_data, b), np.zeros(X.shape[1]), max_iter=max_iter, tol=tol)
+    covariance = solve_information(info, np.eye(X.shape[1]))
     model_se = np.sqrt(np.diag(covariance))
     _check_finite_maximum(beta, model_se, terms)
-    robust = robust or cluster is not None
     counted = event_counts is not None
-    if robust:
+    if robust or cluster is not None:
         covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster, per_participant=counted)
-    se = np.sqrt(np.diag(covariance)) if robust else model_se
-    if comp is None:
+    ph = _NO_PH_TEST.copy()  # a copy of an empty frame costs 1/30 of building one (power simulations fit thousands)
+    if comp is None and ph_test:
         ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)},
                       w if counted else None, entry)
-    else:
-        ph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
-    return CoxFit(terms=list(terms), coef=beta, se=se, model_se=model_se, covariance=covariance, loglik=loglik,
-                  loglik_null=loglik_null, n=int(round(w.sum())) if counted else n,
-                  events=int(round(event_counts.sum())) if counted else int(event.sum()), iterations=iterations,
-                  ties=ties, robust=robust, ph_test=ph)
+    return CoxFit(terms=list(terms), coef=beta, se=np.sqrt(np.diag(covariance)), model_se=model_se,
+                  covariance=covariance, loglik=loglik, loglik_null=loglik_null,
+                  n=int(round(w.sum())) if counted else len(time),
+                  events=int(round(event_counts.sum())) if event_counts is not None else int(event.sum()),
+                  iterations=iterations, ties=ties, robust=robust or cluster is not None, ph_test=ph)
 
 
 def _checked_entry(entry: np.ndarray, time: np.ndarray, unsupported: bool) -> np.ndarray:

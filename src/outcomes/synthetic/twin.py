@@ -36,7 +36,7 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import secondary_columns
 from ..stats import fit_cox
-from ..stats.counting import index_times, reverse_cumsum
+from ..stats.baseline_hazard import discrete_baseline_hazard
 from ..model.design_matrix import design_matrix
 
 __all__ = ["MATCH_COLUMNS", "MATCH_LABELS", "MIN_ARM", "copied_records", "synthetic_twin"]
@@ -139,23 +139,6 @@ class _HazardModel:
         return out
 
 
-def _breslow(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Event times and the cumulative discrete hazard -sum log(1 - d / sum of risk at risk).
-
-    Read as a discrete-time model (probability ``1 - (1 - alpha)^exp(lp)`` of an event at each jump),
-    not as exp(-H): a day on which nearly everyone still in treatment completes the program keeps
-    its near-certain jump (with covariates at their mean it is the Kaplan-Meier curve).
-    """
-    ix = index_times(time)
-    U = len(ix.times)
-    deaths = np.bincount(ix.inverse, weights=event, minlength=U)
-    at_risk = reverse_cumsum(np.bincount(ix.inverse, weights=risk, minlength=U))
-    jumps = deaths > 0
-    alpha = np.minimum(deaths[jumps] / at_risk[jumps], 1.0)
-    with np.errstate(divide="ignore"):
-        return ix.times[jumps], np.cumsum(-np.log1p(-alpha))
-
-
 def _hazard_model(X: np.ndarray, terms: list[str], time: np.ndarray, event: np.ndarray, arm: np.ndarray,
                   arms: tuple[str, str]) -> _HazardModel:
     """Covariate effects from a Cox model stratified by arm (none if it cannot be fitted), baselines per arm."""
@@ -169,7 +152,7 @@ def _hazard_model(X: np.ndarray, terms: list[str], time: np.ndarray, event: np.n
     times, cumulative = {}, {}
     for a in arms:
         rows = arm == a
-        times[a], cumulative[a] = _breslow(time[rows], event[rows], risk[rows])
+        times[a], cumulative[a] = discrete_baseline_hazard(time[rows], event[rows], risk[rows])
     return _HazardModel(beta, times, cumulative)
 
 

@@ -41,6 +41,9 @@ EXCLUDED_AFTER_AS_OF = "enrolled after the as-of date (not yet known then)"
 class IngestionReport(Result):
     """What happened to every row of an extract.
 
+    Its counts are exact in every display: they describe the evaluator's own file, row by row, so that it can
+    be fixed (a report's data-quality table suppresses them as every report table does).
+
     Attributes
     ----------
     source : str
