@@ -120,6 +120,8 @@ class ArmComparison(Result):
         Bootstrap replicates behind the Kaplan-Meier, median and RMST intervals under IPTW (0 otherwise).
     bootstrap_failed : int
         Replicates left out because their propensity model could not be fitted.
+    caveats : tuple of str
+        What a reader must know (participants left out, extreme weights): each was also warned once.
     """
 
     outcome: str
@@ -149,6 +151,7 @@ class ArmComparison(Result):
     propensity: PropensityWeights | None = field(default=None, repr=False)
     bootstrap: int = 0
     bootstrap_failed: int = 0
+    caveats: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

@@ -14,14 +14,15 @@ Every number agrees with R's ``survival`` package (3.5): see ``tests/reference/`
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..core.errors import InputError, NotEstimableError, StatisticalWarning
+from ..core.caveats import caveat
+from ..core.disclosure import show_count
+from ..core.errors import InputError, NotEstimableError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
@@ -62,6 +63,7 @@ class _Fit:
     cox_n: int
     cox_events: int
     n_excluded: int
+    caveats: tuple[str, ...] = ()
 
 
 def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
@@ -173,10 +175,9 @@ def _cox_from_patterns(patterns: pd.DataFrame, table: CountTable, adjust: tuple[
     used = design.complete
     removed, events = patterns["removed"].to_numpy(float), patterns["events"].to_numpy(float)
     n_excluded = int(removed[~used].sum())
-    if n_excluded:
-        warnings.warn(f"{n_excluded} of {int(removed.sum())} participants have a missing covariate and are left "
-                      "out of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank use everyone",
-                      StatisticalWarning, stacklevel=4)
+    caveats = (caveat(f"{show_count(n_excluded)} of {show_count(removed.sum())} participants have a missing covariate "
+                      "and are left out of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank "
+                      "use everyone", stacklevel=4),) if n_excluded else ()
     treated = design.X[:, 0] == 1
     for arm, mask in zip(table.arms, (~treated, treated)):
         if not events[used][mask].any():
@@ -193,7 +194,7 @@ def _cox_from_patterns(patterns: pd.DataFrame, table: CountTable, adjust: tuple[
         logrank = LogRankTest.from_statistic(logrank_from_table(per_stratum), table.arms, strata)
     return _Fit(counts=unadjusted.counts, curves=unadjusted.curves, logrank=logrank, cox=fit.frame(alpha),
                 ph_test=fit.ph_test.replace({"term": {s.ARM: design.terms[0]}}), cox_n=fit.n, cox_events=fit.events,
-                n_excluded=n_excluded)
+                n_excluded=n_excluded, caveats=caveats)
 
 
 def _result(fit: _Fit, outcome: str, event_name: str, arms: tuple[str, str], adjust: tuple[str, ...],
@@ -208,7 +209,7 @@ def _result(fit: _Fit, outcome: str, event_name: str, arms: tuple[str, str], adj
         hazard_ratio=Estimate.from_wald("hazard ratio", arm_row.coef, arm_row.se, alpha, ratio=True),
         ph_test=fit.ph_test, rmst=rmst, rmst_difference=rmst_difference, horizon=tau, horizon_rule=rule,
         counts=pd.DataFrame(fit.counts), adjust=adjust, strata=", ".join(strata_columns) or None, robust=robust,
-        cox_n=fit.cox_n, cox_events=fit.cox_events, n_excluded=fit.n_excluded, curves=fit.curves,
+        cox_n=fit.cox_n, cox_events=fit.cox_events, n_excluded=fit.n_excluded, curves=fit.curves, caveats=fit.caveats,
     )
 
 
@@ -251,13 +252,12 @@ def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: 
     logrank = LogRankTest.from_statistic(logrank_test(time, event, arm_codes == 1, strata=strata), cohort.arms,
                                          ", ".join(strata_columns) or None)
     design = design_matrix(df, cohort.treatment, adjust)
+    caveats: tuple[str, ...] = ()
     if design.n_missing:
-        detail = ", ".join(f"{c}: {k}" for c, k in design.missing_by_column.items() if k)
-        warnings.warn(
-            f"{design.n_missing} of {len(df)} participants have a missing covariate ({detail}) and are left out "
-            "of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank use everyone",
-            StatisticalWarning, stacklevel=3,
-        )
+        detail = ", ".join(f"{c}: {show_count(k)}" for c, k in design.missing_by_column.items() if k)
+        caveats = (caveat(f"{show_count(design.n_missing)} of {show_count(len(df))} participants have a missing "
+                          f"covariate ({detail}) and are left out of the Cox model (complete cases, as R does); "
+                          "Kaplan-Meier and log-rank use everyone", stacklevel=3),)
     used = design.complete
     for k, arm in enumerate(cohort.arms):
         if not (event[used] * (arm_codes[used] == k)).any():
@@ -271,5 +271,5 @@ def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: 
                       strata=stratum, robust=robust)
     return _Fit(counts=counts, curves=curves, logrank=logrank, cox=fit.frame(alpha),
                 ph_test=fit.ph_test.replace({"term": {s.ARM: design.terms[0]}}), cox_n=fit.n,
-                cox_events=fit.events, n_excluded=design.n_missing)
+                cox_events=fit.events, n_excluded=design.n_missing, caveats=caveats)
 

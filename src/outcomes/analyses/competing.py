@@ -32,9 +32,14 @@ from ..core.errors import InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate, Result
 from ..core.style import ARM_COLORS, new_axes
 from ..stats import fit_cox
-from ..stats.cumulative_incidence import CumulativeIncidenceCurve, aalen_johansen_counts, gray_test_counts
+from ..stats.cumulative_incidence import (
+    CumulativeIncidenceCurve,
+    aalen_johansen,
+    aalen_johansen_counts,
+    gray_test_counts,
+)
 
-__all__ = ["CompetingRisks", "cumulative_incidence", "exit_patterns"]
+__all__ = ["CompetingRisks", "cumulative_incidence", "exit_patterns", "retention_everyone"]
 
 _CAUSES = ("dropout", "completed", "transferred")
 
@@ -302,3 +307,28 @@ def _models(patterns: pd.DataFrame, treatment: str, adjust: tuple[str, ...], sta
     cause_specific = pd.concat(cs_frames, ignore_index=True)[
         ["cause", "term", "coef", "se", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]]
     return fine_gray, cause_specific
+
+
+def retention_everyone(cohort: Cohort, day: float, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Retention (not dropped out) at ``day`` of everyone, both arms pooled: one minus the cumulative incidence of
+    dropout, completion and transfer competing; with its ``1 - alpha`` interval. The trend of a report reads it.
+
+    Raises
+    ------
+    NotEstimableError
+        When follow-up ends before ``day``.
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> value, lower, upper = retention_everyone(oc.synthetic_cohort(n=400, seed=1), 90)
+    >>> lower < value < upper
+    True
+    """
+    df = cohort.df
+    status = exit_status(df[s.EXIT_REASON].astype(str).to_numpy(), "dropout")
+    curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
+    if curve.last_time < day:
+        raise NotEstimableError(f"follow-up ends at day {curve.last_time:g}, before day {day:g}")
+    at = curve.at(np.array([float(day)]), alpha=alpha)
+    return float(1 - at.cif.iloc[0]), float(1 - at.ci_upper.iloc[0]), float(1 - at.ci_lower.iloc[0])

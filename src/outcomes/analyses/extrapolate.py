@@ -18,7 +18,8 @@ import pandas as pd
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import outcome_arrays
-from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
+from ..core.caveats import caveat
+from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.results import Result
 from ..core.style import ARM_COLORS, new_axes
 
@@ -54,6 +55,7 @@ class ParametricFits(Result):
     last_follow_up: dict[str, float]
     extrapolated: bool
     curves: dict[tuple[str, str], object]
+    caveats: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain values, except ``curves`` (lifelines fitters: refit them from the cohort)."""
@@ -139,11 +141,8 @@ def fit_parametric(cohort: Cohort, outcome: str = "relapse", *, horizon: float =
     fits = pd.DataFrame(rows)
     fits["best"] = fits.groupby("arm")["aic"].transform("min") == fits["aic"]
     extrapolated = horizon > min(last.values())
-    if extrapolated:
-        warnings.warn(
-            f"day {horizon:g} is past the follow-up ({', '.join(f'{a}: {v:g}' for a, v in last.items())}); "
-            "survival there is an extrapolation from the model's shape, not an observation",
-            StatisticalWarning, stacklevel=2,
-        )
+    caveats = (caveat(f"day {horizon:g} is past the follow-up ({', '.join(f'{a}: {v:g}' for a, v in last.items())}); "
+                      "survival there is an extrapolation from the model's shape, not an observation"),
+               ) if extrapolated else ()
     return ParametricFits(outcome=outcome, arms=cohort.arms, horizon=float(horizon), fits=fits, last_follow_up=last,
-                          extrapolated=extrapolated, curves=curves)
+                          extrapolated=extrapolated, curves=curves, caveats=caveats)

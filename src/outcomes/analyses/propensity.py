@@ -26,7 +26,9 @@ import pandas as pd
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.design_matrix import DesignMatrix, design_matrix
-from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
+from ..core.caveats import caveat, quiet_caveats
+from ..core.disclosure import show_count
+from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.results import Result
 from ..core.style import ARM_COLORS, OKABE_ITO, new_axes
 
@@ -71,7 +73,11 @@ class PropensityWeights(Result):
     trim : float or None
         Weights truncated at the ``trim`` and ``1 - trim`` quantiles.
     n_truncated, n_excluded : int
+    caveats : tuple of str
+        Positivity and missing covariates, as warned.
     """
+
+    count_columns = ("n", "outside_bounds")
 
     covariates: tuple[str, ...]
     score: np.ndarray
@@ -85,6 +91,7 @@ class PropensityWeights(Result):
     n_excluded: int
     arms: tuple[str, str]
     treated: np.ndarray  # True for the treatment arm, aligned with ``rows``
+    caveats: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -97,9 +104,11 @@ class PropensityWeights(Result):
     def notes(self) -> list[str]:
         out = []
         if self.n_truncated:
-            out.append(f"{self.n_truncated} weights were truncated at the {self.trim:g} and {1 - self.trim:g} quantiles.")
+            out.append(f"{show_count(self.n_truncated)} weights were truncated at the {self.trim:g} and "
+                       f"{1 - self.trim:g} quantiles.")
         if self.n_excluded:
-            out.append(f"{self.n_excluded} participants with a missing covariate have no weight and are left out.")
+            out.append(f"{show_count(self.n_excluded)} participants with a missing covariate have no weight and are "
+                       "left out.")
         return out
 
     def plot(self, ax=None):
@@ -216,18 +225,17 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
                            "effective_n": float(w.sum() ** 2 / (w**2).sum())})
     positivity = pd.DataFrame(positivity)
     outside = int(positivity.outside_bounds.sum())
+    caveats = []
     if outside:
-        warnings.warn(
-            f"positivity: {outside} participants have a propensity score outside [{lo}, {hi}] (almost certain to "
-            "be in one arm); their weights are extreme. Consider trim=0.01, or restricting the cohort",
-            StatisticalWarning, stacklevel=2,
-        )
+        caveats.append(caveat(
+            f"positivity: {show_count(outside)} participants have a propensity score outside [{lo}, {hi}] (almost "
+            "certain to be in one arm); their weights are extreme. Consider trim=0.01, or restricting the cohort"))
     if design.n_missing:
-        warnings.warn(f"{design.n_missing} participants have a missing covariate and get no weight (left out)",
-                      StatisticalWarning, stacklevel=2)
+        caveats.append(caveat(f"{show_count(design.n_missing)} participants have a missing covariate and get no "
+                              "weight (left out)"))
     return PropensityWeights(covariates=covariates, score=score, weights=weights, rows=rows, model=model,
                              positivity=positivity, stabilized=stabilized, trim=trim, n_truncated=n_truncated,
-                             n_excluded=design.n_missing, arms=cohort.arms, treated=treated)
+                             n_excluded=design.n_missing, arms=cohort.arms, treated=treated, caveats=tuple(caveats))
 
 
 # ------------------------------------------------------------------------------------------ balance
@@ -298,8 +306,7 @@ def balance(cohort: Cohort, covariates: Sequence[str], weights: str | None = Non
     design = design_matrix(cohort.df, cohort.treatment, covariates)
     treated = design.X[:, 0] == 1
     if weights == "iptw":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StatisticalWarning)
+        with quiet_caveats():  # balance shows the weights' effect; propensity_weights' own caveats are its own
             w = propensity_weights(cohort, covariates, trim=trim).weights
     else:
         w = np.ones(len(treated))

@@ -34,7 +34,8 @@ from ..core.inference import wald
 from ..model.outcome_registry import SecondaryOutcome, secondary_outcome
 from ..model.design_matrix import column_names, design_matrix
 from .propensity import propensity_weights
-from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
+from ..core.errors import ConvergenceError, InputError, NotEstimableError
+from ..core.caveats import caveat
 from ..core.disclosure import show_count
 from ..core.results import Estimate, Result, adjustment_phrase
 from ..core.style import ARM_COLORS, new_axes
@@ -83,6 +84,7 @@ class SecondaryComparison(Result):
     alpha: float
     weights: str | None = None
     method_notes: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -132,6 +134,7 @@ class _Data:
     exposure: np.ndarray | None
     exposure_text: str
     n_excluded: int
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,10 +196,9 @@ def _prepare(cohort: Cohort, spec: SecondaryOutcome, adjust: tuple[str, ...], we
         iptw[pw.rows] = pw.weights
         design = design_matrix(df, cohort.treatment, ())  # marginal model: the arm only
     n_excluded = int((~usable).sum())
-    if n_excluded:
-        warnings.warn(f"{show_count(n_excluded)} of {show_count(len(df))} participants have no usable value of "
+    caveats = (caveat(f"{show_count(n_excluded)} of {show_count(len(df))} participants have no usable value of "
                       f"{spec.words} (missing value, zero exposure or missing covariate) and are left out",
-                      StatisticalWarning, stacklevel=3)
+                      stacklevel=3),) if n_excluded else ()
     rows = design.X[usable[design.complete]]
     treated = rows[:, 0] == 1
     for arm, mask in zip(cohort.arms, (~treated, treated)):
@@ -205,7 +207,7 @@ def _prepare(cohort: Cohort, spec: SecondaryOutcome, adjust: tuple[str, ...], we
     X = sm.add_constant(rows, has_constant="add")
     return _Data(spec=spec, frame=df.loc[usable], X=X, terms=["(intercept)", *design.terms], treated=treated,
                  weights=iptw[usable], exposure=None if exposure is None else exposure[usable],
-                 exposure_text=exposure_text, n_excluded=n_excluded)
+                 exposure_text=exposure_text, n_excluded=n_excluded, caveats=caveats)
 
 
 def _binary(d: _Data, arms: tuple[str, str], alpha: float) -> _Model:
@@ -366,7 +368,7 @@ def compare_secondary(
         outcome=spec.name, measure=fit.measure, estimate=fit.estimate, per_arm=fit.per_arm,
         secondary_estimates=fit.extra, model=fit.model, n_used=len(data.frame), n_excluded=data.n_excluded,
         exposure=data.exposure_text, adjust=adjust, arms=cohort.arms, alpha=alpha, weights=weights,
-        method_notes=fit.notes,
+        method_notes=fit.notes, caveats=data.caveats,
     )
 
 

@@ -15,14 +15,14 @@ counted and left out; when more than a tenth fail, the intervals are not estimab
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ..core.errors import ConvergenceError, InputError, NotEstimableError, StatisticalWarning
+from ..core.caveats import caveat
+from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
@@ -47,6 +47,7 @@ class _Draws:
     curves: dict[str, np.ndarray]  # arm -> (B, len(times))
     rmst: np.ndarray  # (B, 2)
     failed: int
+    caveats: tuple[str, ...] = ()
 
 
 def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, horizon: float | None,
@@ -84,7 +85,7 @@ def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, h
         rmst_difference=rmst_difference, horizon=tau, horizon_rule=rule, counts=pd.DataFrame(counts),
         adjust=tuple(adjust), strata=None, robust=True, cox_n=fit.n, cox_events=fit.events,
         n_excluded=pw.n_excluded, curves=curves, weights="iptw", propensity=pw, bootstrap=bootstrap - draws.failed,
-        bootstrap_failed=draws.failed,
+        bootstrap_failed=draws.failed, caveats=(*pw.caveats, *draws.caveats),
     )
 
 
@@ -123,10 +124,9 @@ def _bootstrap(cohort: Cohort, adjust: tuple[str, ...], pw: PropensityWeights, t
             f"{replicates} bootstrap resamples (a covariate level predicts the arm perfectly in many resamples); "
             "adjust for fewer or coarser covariates"
         )
-    if failed:
-        warnings.warn(f"{failed} of {replicates} bootstrap replicates could not refit the propensity model and "
-                      "were left out of the IPTW intervals", StatisticalWarning, stacklevel=4)
-    return _Draws(curves=curves, rmst=rmst, failed=failed)
+    caveats = (caveat(f"{failed} of {replicates} bootstrap replicates could not refit the propensity model and "
+                      "were left out of the IPTW intervals", stacklevel=4),) if failed else ()
+    return _Draws(curves=curves, rmst=rmst, failed=failed, caveats=caveats)
 
 
 def _banded_curve(km_w: KaplanMeier, t: np.ndarray, e: np.ndarray, draws: np.ndarray, alpha: float) -> KaplanMeier:

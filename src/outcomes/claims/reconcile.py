@@ -16,8 +16,7 @@ verdict text starts with one of:
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,8 @@ from . import catalog
 from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES, SecondaryOutcome
 from ..core.inference import normal_quantile
-from ..core.errors import NotEstimableError, OutcomesError, OutcomesWarning
+from ..core.caveats import quiet_caveats
+from ..core.errors import InputError, NotEstimableError, OutcomesError
 from ..core.results import Result
 from ..core.style import CLAIM_COLOR, ESTIMATE_COLOR, new_axes
 
@@ -126,17 +126,24 @@ class Reconciliation(Result):
 class _Estimator:
     """Computes each estimand once, from the analyses of one cohort."""
 
-    def __init__(self, cohort: Cohort, program_days: float, alpha: float) -> None:
+    def __init__(self, cohort: Cohort, program_days: float, alpha: float,
+                 known: Mapping[str, object] | None = None) -> None:
         self.cohort = cohort
         self.L = program_days
         self.alpha = alpha
         self._cache: dict[str, object] = {}
+        for key, value in (known or {}).items():
+            if isinstance(value, OutcomesError):
+                self._cache[key] = _NotEstimable(str(value))
+            elif value is not None:
+                if getattr(value, "alpha", alpha) != alpha:
+                    raise InputError(f"results[{key!r}] was computed with alpha={value.alpha}, not {alpha}")
+                self._cache[key] = value
 
     def _get(self, key: str, fn: Callable[[], object]) -> object:
         if key not in self._cache:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", OutcomesWarning)  # a verdict needs the estimate, not the caveat
+                with quiet_caveats():  # a verdict needs the estimate; the caveats stay on the result
                     self._cache[key] = fn()
             except OutcomesError as exc:
                 self._cache[key] = _NotEstimable(str(exc))
@@ -322,7 +329,8 @@ def _fmt(estimand: str, value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float = 0.05) -> Reconciliation:
+def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float = 0.05,
+              results: Mapping[str, object] | None = None) -> Reconciliation:
     """Test every claim in the registry that this cohort can test.
 
     Parameters
@@ -332,6 +340,11 @@ def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float
         Planned program length for the retention claims; default: the synthetic
         scenario's (``cohort.truth["program_days"]``), else 180 days.
     alpha : float
+    results : dict, optional
+        Analyses of this very cohort already run, so that nothing is computed twice: ``"relapse"``
+        (``compare_arms(cohort, "relapse")``), ``"competing"`` (``cumulative_incidence(cohort)``) and
+        ``"secondary:<outcome>"`` (``compare_secondary``); a value may be the ``OutcomesError`` that analysis
+        raised. Anything not given is computed here.
 
     Examples
     --------
@@ -342,7 +355,7 @@ def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float
     """
     if program_days is None:
         program_days = float(cohort.truth.get("program_days", 180))
-    estimator = _Estimator(cohort, float(program_days), alpha)
+    estimator = _Estimator(cohort, float(program_days), alpha, results)
     registry = catalog.registry().set_index("claim_id")
     rows = []
     for r in catalog.readings().itertuples():

@@ -68,19 +68,17 @@ def _is_cohort_file(path: Path) -> bool:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    import warnings
-
     from ..analyses.compare_arms import compare_arms
+    from ..core.caveats import quiet_caveats
 
     cohort = _load(args)
     adjust = [c for c in args.adjust.split(",") if c] if args.adjust else []
     outcomes = [args.outcome] if args.outcome else list(cohort.outcomes)
     sections = []
     for outcome in outcomes:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with quiet_caveats():  # printed below, from the result
             res = compare_arms(cohort, outcome, adjust=adjust)
-        sections.append(res.to_markdown() + "".join(f"\nNote: {w.message}\n" for w in caught))
+        sections.append(res.to_markdown() + "".join(f"\nNote: {c}\n" for c in res.caveats))
     text = "\n".join(sections)
     print(text)
     if args.out:

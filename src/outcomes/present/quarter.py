@@ -11,8 +11,7 @@ renders these and nothing else.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,17 +20,18 @@ import pandas as pd
 
 from ..analyses.arm_comparison import ArmComparison
 from ..analyses.compare_arms import compare_arms
-from ..analyses.competing import CompetingRisks, cumulative_incidence
+from ..analyses.competing import CompetingRisks, cumulative_incidence, retention_everyone
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
 from ..core.disclosure import is_small
-from ..core.errors import InputError, OutcomesError, OutcomesWarning
+from ..core.caveats import quiet_caveats
+from ..core.errors import InputError, NotEstimableError, OutcomesError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.asof import as_of, previous_quarter, quarter_bounds
 from ..model.cohort import Cohort
-from ..model.outcome_registry import SECONDARY_OUTCOMES, exit_status
+from ..model.outcome_registry import SECONDARY_OUTCOMES
 from . import tables as t
 from .summary import summary_sentences
 
@@ -41,15 +41,15 @@ T = TypeVar("T")
 
 
 def attempt(fn: Callable[[], T], what: str, notes: list[str], reasons: dict[str, str]) -> T | None:
-    """Run one analysis: its result, or None with the reason kept in ``reasons[what]``; caveats go to ``notes``."""
+    """Run one analysis: its result, or None with the reason kept in ``reasons[what]``; the caveats the result
+    carries go to ``notes`` (read from the result, not caught as warnings)."""
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", OutcomesWarning)
+        with quiet_caveats():
             result = fn()
     except OutcomesError as exc:
         reasons[what] = str(exc)
         return None
-    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, OutcomesWarning)):
+    for message in dict.fromkeys(getattr(result, "caveats", ())):
         notes.append(f"{what}: {message}")
     return result
 
@@ -112,10 +112,12 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     notes: list[str] = []
     reasons: dict[str, str] = {}
     results = _analyses(view, notes, reasons, bootstrap, seed)
-    before = _key_numbers(previous, _quiet_relapse(previous)) if previous is not None else None
+    previous_relapse = _quiet_relapse(previous)
+    before = _key_numbers(previous, previous_relapse) if previous is not None else None
     now = _key_numbers(view, results["relapse"])
     tables = _tables(view, start, results, now, before)
-    trend_table = trend(cohort, quarter, quarters=trend_quarters)
+    known_relapse = {quarter: results["relapse"], previous_quarter(quarter): previous_relapse}
+    trend_table = trend(cohort, quarter, quarters=trend_quarters, known=known_relapse)
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
                             not_estimable=reasons, tables=tables, trend=trend_table,
                             summary=summary_sentences(quarter, view, start, results, now, before), **results)
@@ -153,10 +155,13 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         return attempt(fn, what, notes, reasons) if needs else None
 
     relapse = run("relapse", lambda: compare_arms(view, "relapse"), "relapse" in has)
+    competing = run("leaving treatment", lambda: cumulative_incidence(view), "retention" in has)
     secondary = {}
+    known: dict[str, object] = {"relapse": relapse, "competing": competing}
     for name, spec in SECONDARY_OUTCOMES.items():
         if all(c in view.df.columns and view.df[c].notna().any() for c in spec.column_names):
             res = run(spec.words, lambda name=name: compare_secondary(view, name))
+            known[f"secondary:{name}"] = res if res is not None else NotEstimableError(reasons[spec.words])
             if res is not None:
                 secondary[name] = res
     iptw = run("IPTW relapse", lambda: compare_arms(view, "relapse", adjust=confounders, weights="iptw",
@@ -168,9 +173,9 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
                              relapse is not None and bool(confounders)),
         relapse_iptw=iptw,
         retention=run("retention", lambda: compare_arms(view, "retention"), "retention" in has),
-        competing=run("leaving treatment", lambda: cumulative_incidence(view), "retention" in has),
+        competing=competing,
         secondary=secondary,
-        reconciliation=run("claims", lambda: reconcile(view)),
+        reconciliation=run("claims", lambda: reconcile(view, results=known)),
         balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
         confounders=confounders,
     )
@@ -217,9 +222,13 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
     return tables
 
 
-def trend(cohort: Cohort, quarter: str, *, quarters: int = 8) -> pd.DataFrame:
+def trend(cohort: Cohort, quarter: str, *, quarters: int = 8,
+          known: Mapping[str, ArmComparison | None] | None = None) -> pd.DataFrame:
     """The last ``quarters`` quarters up to ``quarter``, each as known at its own end: participants enrolled,
     90-day retention and the relapse hazard ratio with their intervals (NaN where not estimable).
+
+    ``known`` maps a quarter to its relapse comparison already computed (as :func:`compute_quarter` does
+    for this quarter and the last), so it is not computed again.
 
     Columns: ``quarter, as_of, enrolled, retained_90, retained_90_lower, retained_90_upper, hazard_ratio,
     hr_lower, hr_upper``. Quarters before the first enrollment are left out.
@@ -229,39 +238,25 @@ def trend(cohort: Cohort, quarter: str, *, quarters: int = 8) -> pd.DataFrame:
     for _ in range(quarters):
         end = quarter_bounds(q)[1]
         if (cohort.df[s.ENROLL_DATE] <= pd.Timestamp(end)).any() and (cohort.as_of is None or end <= cohort.as_of):
-            rows.append(_trend_row(as_of(cohort, end), q, end))
+            rows.append(_trend_row(as_of(cohort, end), q, end, (known or {}).get(q)))
         q = previous_quarter(q)
     columns = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
                "hazard_ratio", "hr_lower", "hr_upper"]
     return pd.DataFrame(rows[::-1], columns=columns)
 
 
-def _trend_row(view: Cohort, quarter: str, end: dt.date) -> dict[str, Any]:
+def _trend_row(view: Cohort, quarter: str, end: dt.date, rel: ArmComparison | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {"quarter": quarter, "as_of": end, "enrolled": len(view)}
     if _has_small_arm(view):
         return row  # nothing estimated from an arm of 1-10 participants
-    sink: dict[str, str] = {}
-    rel = attempt(lambda: compare_arms(view, "relapse"), "relapse", [], sink) if "relapse" in view.outcomes else None
+    if rel is None and "relapse" in view.outcomes:
+        rel = attempt(lambda: compare_arms(view, "relapse"), "relapse", [], {})
     row.update(hazard_ratio=np.nan, hr_lower=np.nan, hr_upper=np.nan, retained_90=np.nan, retained_90_lower=np.nan,
                retained_90_upper=np.nan)
     if rel is not None:
         row.update(hazard_ratio=rel.hazard_ratio.value, hr_lower=rel.hazard_ratio.ci_lower,
                    hr_upper=rel.hazard_ratio.ci_upper)
-    pooled = _pooled_retention_90(view) if "retention" in view.outcomes else None
+    pooled = attempt(lambda: retention_everyone(view, 90.0), "retention", [], {}) if "retention" in view.outcomes else None
     if pooled is not None:
         row.update(retained_90=pooled[0], retained_90_lower=pooled[1], retained_90_upper=pooled[2])
     return row
-
-
-def _pooled_retention_90(view: Cohort) -> tuple[float, float, float] | None:
-    """Retention at 90 days of everyone (both arms), from the cumulative incidence of dropout."""
-    from ..stats.cumulative_incidence import aalen_johansen
-
-    df = view.df
-    reason = df[s.EXIT_REASON].astype(str).to_numpy()
-    status = exit_status(reason, "dropout")
-    curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
-    if curve.last_time < 90:
-        return None
-    at = curve.at(np.array([90.0]))
-    return float(1 - at.cif.iloc[0]), float(1 - at.ci_upper.iloc[0]), float(1 - at.ci_lower.iloc[0])
