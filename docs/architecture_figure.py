@@ -9,22 +9,25 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 LAYERS = [  # (package, what it holds), lowest first: each may import only those below it
-    ("core", "errors · result protocol (table, plot, to_markdown, _repr_html_) · Wald inference\n"
-             "disclosure (small cells) · palette and figure style"),
-    ("stats", "numpy kernels: counting · Kaplan-Meier · log-rank · Efron · Cox · competing risks\n"
-              "RMST · logistic · one Newton solver   (arrays in, numbers out; no plotting)"),
-    ("data", "schema · Cohort (validated once) · outcome registry · dates · as-of rule · extracts\n"
-             "synthetic cohorts · count tables · scan (DuckDB, Spark) · deidentify (pseudonyms, risk)"),
-    ("analyses", "compare_arms (from counts | row level | IPTW) · cumulative_incidence\n"
-                 "compare_secondary (by registry kind) · weighting · parametric · power · synthetic twin"),
+    ("core", "errors · result protocol (abstract: title, table, plot; effect; display with small cells hidden)\n"
+             "Wald inference · caveats · disclosure · number formats · palette and figure style"),
+    ("stats", "numpy kernels on a survival response (time, event, entry, participant, weights, strata):\n"
+              "counting · product limit · Kaplan-Meier · log-rank · one Cox · competing risks · RMST · Newton"),
+    ("model", "schema · Cohort (validated once) · episodes ((start, stop] rows, as tmerge) · outcome registry\n"
+              "dates · as-of rule · validation · design matrices"),
+    ("sources", "program extracts and mappings · drug-screen rules · scans (DuckDB, Spark) · count tables"),
+    ("privacy", "identifiers by content · Safe Harbor transforms · keyed pseudonyms · re-identification risk"),
+    ("synthetic", "the articles' scenarios · synthetic cohorts with known truths · synthetic twins"),
+    ("analyses", "compare_arms (from counts | row level | IPTW) · cumulative_incidence · compare_secondary\n"
+                 "propensity and balance · E-value · parametric · power · twin report"),
     ("claims", "the articles' figures: catalog · readings · consistency audit · reconcile"),
-    ("present", "the quarter computed once · tables for people · summary · narrate (no small counts)"),
+    ("present", "the quarter computed once · tables for people · summary · narrate · data dictionary"),
     ("outputs", "Report model → HTML, Word, PDF, Excel, notebook renderers · grant figures · command line"),
 ]
 
 
 def draw(path: Path) -> None:
-    fig = Figure(figsize=(8.0, 6.4), layout="constrained")
+    fig = Figure(figsize=(8.0, 8.6), layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.4, len(LAYERS) * 1.1)

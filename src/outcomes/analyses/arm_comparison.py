@@ -166,17 +166,17 @@ class ArmComparison(Result):
         NotEstimableError
             For a time past an arm's last follow-up, where the curve is unknown.
         """
-        times = np.atleast_1d(np.asarray(times, dtype=float))
+        days = np.atleast_1d(np.asarray(times, dtype=float))
         frames = []
         for arm in self.arms:
             km = self.curves[arm]
             last = km.time[-1]
-            if (times > last).any():
-                bad = float(times[times > last][0])
+            if (days > last).any():
+                bad = float(days[days > last][0])
                 raise NotEstimableError(
                     f"survival at day {bad:g} is not estimable in arm {arm!r}: its follow-up ends at day {last:g}"
                 )
-            at = km.at(times)
+            at = km.at(days)
             at.insert(0, "arm", arm)
             frames.append(at[["arm", "time", "survival", "ci_lower", "ci_upper"]])
         return pd.concat(frames, ignore_index=True)
@@ -286,7 +286,7 @@ def choose_horizon(curves: Mapping[str, KaplanMeier], horizon: float | None) -> 
     if not tau > 0:
         raise InputError(f"horizon must be a positive number of days, not {horizon!r}")
     if tau > common:
-        arm = min(last_times, key=last_times.get)
+        arm = min(last_times, key=lambda a: last_times[a])
         raise InputError(f"horizon {tau:g} days is past the follow-up of arm {arm!r}, which ends at day {common:g}; "
                          f"choose horizon <= {common:g}")
     return tau, "as requested"

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from ..core.caveats import caveat
-from ..core.disclosure import show_count
 from ..core.errors import InputError, NotEstimableError
 from ..core.results import Estimate
 from ..model import schema as s
@@ -83,18 +82,15 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
     adjust : str or sequence of str
         Covariates of the Cox model (numeric as is; text dummy-coded against its
         first level). Rows with a missing value are left out, with a warning.
-    strata : str or sequence of str, optional
-        Column(s) (e.g. ``"site"``) stratifying the log-rank test and the Cox model.
+    strata, robust : str or sequence of str, bool
+        Column(s) (e.g. ``"site"``) stratifying the log-rank test and the Cox model; sandwich Cox SEs.
     weights : None or "iptw"
         ``"iptw"``: inverse probability of treatment weighting on the ``adjust``
         covariates (stabilized weights from a logistic propensity model). The Cox
         model then has the arm only (a marginal hazard ratio) with robust SEs.
-    robust : bool
-        Sandwich standard errors for the Cox model.
-    horizon : float, optional
-        RMST horizon in days; default: the largest time both arms still have at risk.
-    alpha : float
-        One minus the confidence level of every interval.
+    horizon, alpha : float
+        RMST horizon in days (default: the largest time both arms still have at risk); one minus the
+        confidence level of every interval.
     trim, bootstrap, seed
         Under IPTW: truncate the weights at the ``trim`` and ``1 - trim`` quantiles; bootstrap
         replicates for the Kaplan-Meier, median and RMST intervals; the bootstrap's seed.
@@ -113,17 +109,10 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
     >>> bool(res.hazard_ratio.value < 1)
     True
     """
-    if not 0 < alpha < 1:
-        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    adjust = column_names(adjust, "adjust")
-    strata_columns = column_names(strata, "strata")
+    adjust, strata_columns = _checked_arguments(alpha, adjust, strata, weights)
     if isinstance(cohort, (ScannedCohort, CountTable)):
         return _from_counts(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha)
-    if weights not in (None, "iptw"):
-        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
     if weights == "iptw":
-        if strata_columns:
-            raise InputError("strata are not used with weights='iptw': put the stratifying column in adjust instead")
         from .weighted_comparison import compare_weighted
 
         return compare_weighted(cohort, outcome, adjust, horizon=horizon, alpha=alpha, trim=trim,
@@ -135,6 +124,19 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
         table = arm_table(time, event, cohort.df[s.ARM].cat.codes.to_numpy() == 1)
         fit = _from_arm_table(table, cohort.arms, event_name, alpha)
     return _result(fit, outcome, event_name, cohort.arms, adjust, strata_columns, robust, horizon, alpha)
+
+
+def _checked_arguments(alpha: float, adjust: Sequence[str] | str, strata: Sequence[str] | str | None,
+                       weights: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The covariate and stratum columns as tuples, after the checks every estimator shares."""
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    if weights not in (None, "iptw"):
+        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
+    strata_columns = column_names(strata, "strata")
+    if weights == "iptw" and strata_columns:
+        raise InputError("strata are not used with weights='iptw': put the stratifying column in adjust instead")
+    return column_names(adjust, "adjust"), strata_columns
 
 
 def _from_counts(source: ScannedCohort | CountTable, outcome: str, adjust: tuple[str, ...],
@@ -175,9 +177,9 @@ def _cox_from_patterns(patterns: pd.DataFrame, table: CountTable, adjust: tuple[
     used = design.complete
     removed, events = patterns["removed"].to_numpy(float), patterns["events"].to_numpy(float)
     n_excluded = int(removed[~used].sum())
-    caveats = (caveat(f"{show_count(n_excluded)} of {show_count(removed.sum())} participants have a missing covariate "
-                      "and are left out of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank "
-                      "use everyone", stacklevel=4),) if n_excluded else ()
+    caveats = (caveat(lambda n: f"{n(n_excluded)} of {n(removed.sum())} participants have a missing covariate and "
+                      "are left out of the Cox model (complete cases, as R does); Kaplan-Meier and log-rank use "
+                      "everyone", stacklevel=4),) if n_excluded else ()
     treated = design.X[:, 0] == 1
     for arm, mask in zip(table.arms, (~treated, treated)):
         if not events[used][mask].any():
@@ -254,10 +256,10 @@ def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: 
     design = design_matrix(df, cohort.treatment, adjust)
     caveats: tuple[str, ...] = ()
     if design.n_missing:
-        detail = ", ".join(f"{c}: {show_count(k)}" for c, k in design.missing_by_column.items() if k)
-        caveats = (caveat(f"{show_count(design.n_missing)} of {show_count(len(df))} participants have a missing "
-                          f"covariate ({detail}) and are left out of the Cox model (complete cases, as R does); "
-                          "Kaplan-Meier and log-rank use everyone", stacklevel=3),)
+        caveats = (caveat(lambda n: f"{n(design.n_missing)} of {n(len(df))} participants have a missing covariate ("
+                          + ", ".join(f"{c}: {n(k)}" for c, k in design.missing_by_column.items() if k)
+                          + ") and are left out of the Cox model (complete cases, as R does); Kaplan-Meier and "
+                            "log-rank use everyone", stacklevel=3),)
     used = design.complete
     for k, arm in enumerate(cohort.arms):
         if not (event[used] * (arm_codes[used] == k)).any():

@@ -92,17 +92,17 @@ class CompetingRisks(Result):
         NotEstimableError
             For a time past an arm's follow-up.
         """
-        times = np.atleast_1d(np.asarray(times, dtype=float))
+        days = np.atleast_1d(np.asarray(times, dtype=float))
         frames = []
         for arm in self.arms:
             curve = self.curves[arm]
-            if (times > curve.last_time).any():
-                bad = float(times[times > curve.last_time][0])
+            if (days > curve.last_time).any():
+                bad = float(days[days > curve.last_time][0])
                 raise NotEstimableError(
                     f"cumulative incidence at day {bad:g} is not estimable in arm {arm!r}: "
                     f"its follow-up ends at day {curve.last_time:g}"
                 )
-            at = curve.at(times, self.alpha)
+            at = curve.at(days, self.alpha)
             at.insert(0, "arm", arm)
             frames.append(at[["arm", "time", "cif", "ci_lower", "ci_upper"]])
         return pd.concat(frames, ignore_index=True)
@@ -110,7 +110,7 @@ class CompetingRisks(Result):
     def table(self) -> pd.DataFrame:
         """CIF at 30, 90 and 180 days (those within follow-up) per arm."""
         horizon = min(c.last_time for c in self.curves.values())
-        times = [t for t in (30, 90, 180) if t <= horizon] or [horizon]
+        times: list[float] = [t for t in (30.0, 90.0, 180.0) if t <= horizon] or [horizon]
         return self.cif_at(times)
 
     @property
@@ -209,18 +209,13 @@ def _per_time(time: np.ndarray, n: np.ndarray, status: np.ndarray, rows: np.ndar
               times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Participants removed, cause-1 and cause-2 exits at each of ``times``, among ``rows``."""
     at = np.searchsorted(times, time[rows])
-    return tuple(np.bincount(at, weights=n[rows] * w, minlength=len(times))
-                 for w in (1.0, status[rows] == 1, status[rows] == 2))
+    removed, first, second = (np.bincount(at, weights=n[rows] * w, minlength=len(times)).astype(float)
+                              for w in (1.0, status[rows] == 1, status[rows] == 2))
+    return removed, first, second
 
 
-def cumulative_incidence(
-    cohort: Cohort | ScannedCohort | CountTable,
-    outcome: str = "retention",
-    cause: str = "dropout",
-    *,
-    adjust: Sequence[str] = (),
-    alpha: float = 0.05,
-) -> CompetingRisks:
+def cumulative_incidence(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "retention",
+                         cause: str = "dropout", *, adjust: Sequence[str] = (), alpha: float = 0.05) -> CompetingRisks:
     """Aalen-Johansen cumulative incidence of ``cause`` by arm, Gray's test, Fine-Gray and cause-specific Cox.
 
     Parameters
@@ -229,12 +224,10 @@ def cumulative_incidence(
         Rows in memory, a cohort scanned in its engine (:func:`outcomes.scan`), or a retention count table
         (:func:`outcomes.summarize`, one site's or :func:`outcomes.pool`-ed). All give the same numbers:
         everything here depends on the data only through counts per day, arm and way of leaving.
-    outcome : {"retention"}
-        Time in treatment (``exit_days``) ended by ``exit_reason``; ``in_treatment`` censors.
-    cause : {"dropout", "completed", "transferred"}
-    adjust : sequence of str
+    outcome, cause : "retention", {"dropout", "completed", "transferred"}
+        Time in treatment (``exit_days``) ended by ``exit_reason`` (``in_treatment`` censors); the exit of interest.
+    adjust, alpha : sequence of str, float
         Covariates of the Fine-Gray and cause-specific models (not for a count table: it has none).
-    alpha : float
 
     Examples
     --------
@@ -257,12 +250,7 @@ def cumulative_incidence(
     time, n = patterns["time"].to_numpy(float), patterns["n"].to_numpy(float)
     reason, arm = patterns[s.EXIT_REASON].to_numpy(str), patterns[s.ARM].to_numpy(str)
     status = exit_status(reason, cause)
-    counts = pd.DataFrame([{"arm": a, "n": int(n[arm == a].sum()),
-                            **{c: int(n[(arm == a) & (reason == c)].sum()) for c in _CAUSES}} for a in arms])
-    for _, row in counts.iterrows():
-        if row[cause] == 0:
-            raise NotEstimableError(f"arm {row['arm']!r} has no {cause} exits: its cumulative incidence is 0 and "
-                                    "the comparison is not estimable")
+    counts = _exit_counts(n, reason, arm, arms, cause)
     times = np.unique(time)
     curves, competing_curves, exit_curves, frames = {}, {}, {}, []
     for a in arms:
@@ -272,16 +260,27 @@ def cumulative_incidence(
         competing_curves[a] = aalen_johansen_counts(times, removed, d2, d1)
         exit_curves[a] = {c: aalen_johansen_counts(times, *_per_time(time, n, exit_status(reason, c), rows, times))
                           for c in _CAUSES}
-        frame = curves[a].at(curves[a].time, alpha)
-        frame.insert(0, "arm", a)
-        frames.append(frame)
+        frames.append(curves[a].at(curves[a].time, alpha).assign(arm=a))
     by_arm = [_per_time(time, n, status, arm == a, times) for a in arms]
-    statistic, p_value = gray_test_counts([tuple(np.column_stack(pair) for pair in zip(*by_arm))])
+    removed, first, second = (np.column_stack(pair) for pair in zip(*by_arm))
+    statistic, p_value = gray_test_counts([(removed, first, second)])
     gray = ChiSquareTest(name="Gray's test", statistic=statistic, df=1, p_value=p_value)
     fine_gray, cause_specific = _models(patterns, arms[1], adjust, status, alpha)
-    return CompetingRisks(cause=cause, arms=arms, alpha=alpha, cif=pd.concat(frames, ignore_index=True), gray=gray,
+    cif = pd.concat(frames, ignore_index=True)
+    return CompetingRisks(cause=cause, arms=arms, alpha=alpha, cif=cif[["arm", *cif.columns[:-1]]], gray=gray,
                           fine_gray=fine_gray, cause_specific=cause_specific, counts=counts, adjust=adjust,
                           curves=curves, competing_curves=competing_curves, exit_curves=exit_curves)
+
+
+def _exit_counts(n: np.ndarray, reason: np.ndarray, arm: np.ndarray, arms: tuple[str, str], cause: str) -> pd.DataFrame:
+    """Participants and exits of each kind per arm; an arm without exits of ``cause`` is not estimable."""
+    counts = pd.DataFrame([{"arm": a, "n": int(n[arm == a].sum()),
+                            **{c: int(n[(arm == a) & (reason == c)].sum()) for c in _CAUSES}} for a in arms])
+    for _, row in counts.iterrows():
+        if row[cause] == 0:
+            raise NotEstimableError(f"arm {row['arm']!r} has no {cause} exits: its cumulative incidence is 0 and "
+                                    "the comparison is not estimable")
+    return counts
 
 
 def _models(patterns: pd.DataFrame, treatment: str, adjust: tuple[str, ...], status: np.ndarray,

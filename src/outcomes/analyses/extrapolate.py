@@ -136,7 +136,8 @@ def fit_parametric(cohort: Cohort, outcome: str = "relapse", *, horizon: float =
                 except Exception as exc:  # lifelines raises its own ConvergenceError subclasses
                     raise ConvergenceError(f"the {name} model did not converge in arm {a!r}: {exc}") from None
             curves[(a, name)] = fitter
-            rows.append({"arm": a, "model": name, "aic": float(fitter.AIC_), "log_likelihood": float(fitter.log_likelihood_),
+            rows.append({"arm": a, "model": name, "aic": float(fitter.AIC_),
+                         "log_likelihood": float(fitter.log_likelihood_),
                          "survival_at_horizon": float(fitter.survival_function_at_times([horizon]).iloc[0])})
     fits = pd.DataFrame(rows)
     fits["best"] = fits.groupby("arm")["aic"].transform("min") == fits["aic"]

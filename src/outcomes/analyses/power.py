@@ -212,7 +212,7 @@ def _power(hazard_ratio: float, n: int | None, events: float | None, design: Des
         raise InputError(f"hazard_ratio must be positive and not 1, not {hazard_ratio!r}")
     if not (_is_real(alpha) and 0 < alpha < 1):
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    d = design.expected_events(n, hazard_ratio) if n is not None else float(events)
+    d = design.expected_events(n, hazard_ratio) if n is not None else float(events or 0)
     a = design.allocation
     z_a = normal_quantile(alpha)
     if method == "schoenfeld":
@@ -394,8 +394,7 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
             events.append(event.sum(axis=1))
             done += k
             bar.update(k)
-    chi2 = np.concatenate(chi2)
-    p_values = stats.chi2.sf(chi2, 1)
+    p_values = np.asarray(stats.chi2.sf(np.concatenate(chi2), 1), dtype=float)
     hit = float(np.mean(p_values < alpha))
     return SimulatedPower(power=hit, mc_se=math.sqrt(hit * (1 - hit) / reps), reps=reps, n=n,
                           hazard_ratio=hazard_ratio, test=test, alpha=alpha,

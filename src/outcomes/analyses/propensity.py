@@ -104,8 +104,9 @@ class PropensityWeights(Result):
     def notes(self) -> list[str]:
         out = []
         if self.n_truncated:
-            out.append(f"{show_count(self.n_truncated)} weights were truncated at the {self.trim:g} and "
-                       f"{1 - self.trim:g} quantiles.")
+            trim = float(self.trim or 0.0)  # a weight is truncated only under trim=
+            out.append(f"{show_count(self.n_truncated)} weights were truncated at the {trim:g} and "
+                       f"{1 - trim:g} quantiles.")
         if self.n_excluded:
             out.append(f"{show_count(self.n_excluded)} participants with a missing covariate have no weight and are "
                        "left out.")
@@ -147,6 +148,19 @@ def _check_overlap(design: DesignMatrix, treated: np.ndarray, arms: tuple[str, s
                         "leave the covariate out")
 
 
+def _positivity(score: np.ndarray, weights: np.ndarray, treated: np.ndarray, arms: tuple[str, str]) -> pd.DataFrame:
+    """Per arm: participants, the range of their scores, how many fall outside the bounds, the effective n."""
+    lo, hi = POSITIVITY_BOUNDS
+    rows = []
+    for arm, mask in ((arms[0], ~treated), (arms[1], treated)):
+        w = weights[mask]
+        rows.append({"arm": arm, "n": int(mask.sum()), "score_min": float(score[mask].min()),
+                     "score_max": float(score[mask].max()),
+                     "outside_bounds": int(((score[mask] < lo) | (score[mask] > hi)).sum()),
+                     "effective_n": float(w.sum() ** 2 / (w**2).sum())})
+    return pd.DataFrame(rows)
+
+
 def _fit_propensity(treated: np.ndarray, X: np.ndarray):
     """The logistic propensity model (statsmodels); a fit that fails or does not converge is not estimable."""
     import statsmodels.api as sm
@@ -177,15 +191,14 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     cohort : Cohort
     covariates : sequence of str
         Confounders: everything that affects both joining peer support and the outcome.
-    stabilized : bool
-        Multiply by the marginal arm share (weights average about 1).
-    trim : float, optional
-        Truncate weights at the ``trim`` and ``1 - trim`` quantiles (e.g. 0.01).
+    stabilized, trim : bool, float
+        Multiply by the marginal arm share (weights average about 1); truncate weights at the ``trim`` and
+        ``1 - trim`` quantiles (e.g. 0.01).
 
     Warns
     -----
     StatisticalWarning
-        When some propensity scores are outside [0.025, 0.975] (positivity problem).
+        Propensity scores outside [0.025, 0.975] (positivity), or missing covariates; kept in ``caveats``.
 
     Examples
     --------
@@ -202,8 +215,7 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     if trim is not None and not 0 < trim < 0.5:
         raise InputError(f"trim must be between 0 and 0.5 (a quantile), not {trim!r}")
     design = design_matrix(cohort.df, cohort.treatment, covariates)
-    rows = np.flatnonzero(design.complete)
-    treated = design.X[:, 0] == 1
+    rows, treated = np.flatnonzero(design.complete), design.X[:, 0] == 1
     _check_overlap(design, treated, cohort.arms)
     X = sm.add_constant(design.X[:, 1:], has_constant="add")
     fit = _fit_propensity(treated, X)
@@ -215,23 +227,16 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     weights, n_truncated = truncate_weights(stabilized_weights(treated, score, stabilized), trim)
     model = pd.DataFrame({"term": ["(intercept)", *design.terms[1:]], "coef": np.asarray(fit.params),
                           "se": np.asarray(fit.bse), "p_value": np.asarray(fit.pvalues)})
-    positivity = []
-    lo, hi = POSITIVITY_BOUNDS
-    for arm, mask in ((cohort.arms[0], ~treated), (cohort.arms[1], treated)):
-        w = weights[mask]
-        positivity.append({"arm": arm, "n": int(mask.sum()), "score_min": float(score[mask].min()),
-                           "score_max": float(score[mask].max()),
-                           "outside_bounds": int(((score[mask] < lo) | (score[mask] > hi)).sum()),
-                           "effective_n": float(w.sum() ** 2 / (w**2).sum())})
-    positivity = pd.DataFrame(positivity)
+    positivity = _positivity(score, weights, treated, cohort.arms)
     outside = int(positivity.outside_bounds.sum())
+    lo, hi = POSITIVITY_BOUNDS
     caveats = []
     if outside:
-        caveats.append(caveat(
-            f"positivity: {show_count(outside)} participants have a propensity score outside [{lo}, {hi}] (almost "
-            "certain to be in one arm); their weights are extreme. Consider trim=0.01, or restricting the cohort"))
+        caveats.append(caveat(lambda n: f"positivity: {n(outside)} participants have a propensity score outside "
+                              f"[{lo}, {hi}] (almost certain to be in one arm); their weights are extreme. Consider "
+                              "trim=0.01, or restricting the cohort"))
     if design.n_missing:
-        caveats.append(caveat(f"{show_count(design.n_missing)} participants have a missing covariate and get no "
+        caveats.append(caveat(lambda n: f"{n(design.n_missing)} participants have a missing covariate and get no "
                               "weight (left out)"))
     return PropensityWeights(covariates=covariates, score=score, weights=weights, rows=rows, model=model,
                              positivity=positivity, stabilized=stabilized, trim=trim, n_truncated=n_truncated,

@@ -118,7 +118,8 @@ class SecondaryComparison(Result):
 
     @property
     def per_arm_label(self) -> str:
-        return {"risk ratio": "proportion", "rate ratio": f"rate ({self.exposure})"}.get(self.measure, "mean at follow-up")
+        labels = {"risk ratio": "proportion", "rate ratio": f"rate ({self.exposure})"}
+        return labels.get(self.measure, "mean at follow-up")
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _prepare(cohort: Cohort, spec: SecondaryOutcome, adjust: tuple[str, ...], we
     if missing_cols:
         raise InputError(f"this cohort has no {missing_cols[0]!r} column, needed for the {spec.name} comparison")
     exposure = spec.exposure.values(df) if spec.exposure is not None else None
-    exposure_text = (spec.exposure.words if exposure is not None else
+    exposure_text = (spec.exposure.words if spec.exposure is not None and exposure is not None else
                      "equal for everyone (no exposure column in this cohort)" if spec.kind == "count" else
                      "not applicable")
     usable = np.logical_and.reduce([df[c].notna().to_numpy() for c in spec.column_names])
@@ -308,6 +309,17 @@ def _arm_ratio(measure: str, model: pd.DataFrame, alpha: float) -> Estimate:
     return Estimate.from_wald(measure, row.coef, row.se, alpha, ratio=True)
 
 
+def _checked_arguments(alpha: float, adjust: Sequence[str] | str, weights: str | None) -> tuple[str, ...]:
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    if weights not in (None, "iptw"):
+        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
+    adjust = column_names(adjust, "adjust")
+    if weights == "iptw" and not adjust:
+        raise InputError("weights='iptw' needs the confounders of the propensity model: pass adjust=[...]")
+    return adjust
+
+
 def compare_secondary(
     cohort: Cohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] | str = (), weights: str | None = None,
     alpha: float = 0.05,
@@ -346,22 +358,12 @@ def compare_secondary(
     >>> res.measure, bool(res.estimate.value > 1)
     ('risk ratio', True)
     """
-    if not 0 < alpha < 1:
-        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-    if weights not in (None, "iptw"):
-        raise InputError(f"weights must be None or 'iptw', not {weights!r}")
-    adjust = column_names(adjust, "adjust")
-    if weights == "iptw" and not adjust:
-        raise InputError("weights='iptw' needs the confounders of the propensity model: pass adjust=[...]")
+    adjust = _checked_arguments(alpha, adjust, weights)
     spec = secondary_outcome(outcome)
     data = _prepare(cohort, spec, adjust, weights)
     try:
-        if spec.kind == "binary":
-            fit = _binary(data, cohort.arms, alpha)
-        elif spec.kind == "count":
-            fit = _count(data, cohort.arms, alpha, weights == "iptw")
-        else:
-            fit = _score(data, cohort.arms, alpha, weights == "iptw")
+        fit = (_binary(data, cohort.arms, alpha) if spec.kind == "binary"
+               else (_count if spec.kind == "count" else _score)(data, cohort.arms, alpha, weights == "iptw"))
     except ConvergenceError as exc:
         raise NotEstimableError(f"{spec.name}: {exc}") from None
     return SecondaryComparison(

@@ -147,7 +147,8 @@ def _bootstrap_rmst(weighted: dict[str, KaplanMeier], arms: tuple[str, str], tau
     rows = []
     for k, arm in enumerate(arms):
         rows.append({"arm": arm, "rmst": restricted_mean(weighted[arm], tau)[0],
-                     "se": float(np.nanstd(draws[:, k], ddof=1)), "ci_lower": float(np.nanpercentile(draws[:, k], lo_q)),
+                     "se": float(np.nanstd(draws[:, k], ddof=1)),
+                     "ci_lower": float(np.nanpercentile(draws[:, k], lo_q)),
                      "ci_upper": float(np.nanpercentile(draws[:, k], hi_q))})
     rmst = pd.DataFrame(rows)
     diffs = draws[:, 1] - draws[:, 0]

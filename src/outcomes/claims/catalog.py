@@ -70,7 +70,10 @@ def registry() -> pd.DataFrame:
 
 
 def readings() -> pd.DataFrame:
-    """The estimand(s) each claim translates to: ``claim_id, reading, estimand, value, low, high, bound, assumptions``."""
+    """The estimand(s) each claim translates to.
+
+    Columns: ``claim_id, reading, estimand, value, low, high, bound, assumptions``.
+    """
     return _readings().copy()
 
 

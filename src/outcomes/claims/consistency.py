@@ -130,7 +130,8 @@ def _compatible_baselines(a: _Position, b: _Position) -> list[tuple[float, float
         lo_b, _ = b.peer_risk(grid)
         diff = lo_a - lo_b
         ok = ~np.isnan(diff)
-        for i in np.flatnonzero(ok[:-1] & ok[1:] & (np.sign(diff[:-1]) != np.sign(diff[1:]))):
+        for crossing in np.flatnonzero(ok[:-1] & ok[1:] & (np.sign(diff[:-1]) != np.sign(diff[1:]))):
+            i = int(crossing)
             root = optimize.brentq(lambda x: float(a.peer_risk(np.array([x]))[0][0] - b.peer_risk(np.array([x]))[0][0]),
                                    grid[i], grid[i + 1])
             intervals.append((root, root))
@@ -148,11 +149,11 @@ def _compatible_baselines(a: _Position, b: _Position) -> list[tuple[float, float
             inside, outside = (mid, outside) if overlaps(mid) else (inside, mid)
         return float(inside)
 
-    start = grid[0] if ok[0] else None
+    start: float | None = float(grid[0]) if ok[0] else None
     for i in range(len(grid) - 1):
         if not ok[i] and ok[i + 1]:
             start = edge(i)
-        elif ok[i] and not ok[i + 1]:
+        elif ok[i] and not ok[i + 1] and start is not None:  # an interval opens before it closes
             intervals.append((start, edge(i)))
             start = None
     if start is not None:
@@ -234,7 +235,8 @@ def audit(baseline_range: tuple[float, float] = NIDA_RANGE) -> ClaimsAudit:
     --------
     >>> import outcomes as oc
     >>> res = oc.claims.audit()
-    >>> pair = res.pairs.query("claim_a == '35% lower 12-month relapse risk' and claim_b == '2 times as likely to stay sober'")
+    >>> pair = res.pairs.query("claim_a == '35% lower 12-month relapse risk' "
+    ...                        "and claim_b == '2 times as likely to stay sober'")
     >>> pair.compatible_baselines.item()
     '74.1%'
     """
@@ -271,7 +273,8 @@ def audit(baseline_range: tuple[float, float] = NIDA_RANGE) -> ClaimsAudit:
 
 
 def _arithmetic(a: _Position, b: _Position, intervals, verdict: str, baseline_range) -> str:
-    what = "baseline 12-month relapse risk" if a.outcome == "relapse" else "share of clinical-only participants dropping out"
+    what = ("baseline 12-month relapse risk" if a.outcome == "relapse"
+            else "share of clinical-only participants dropping out")
     if a.outcome == "relapse":
         def hr_text(p):
             lo, hi = _implied_hr(p, 0.5)
@@ -280,14 +283,17 @@ def _arithmetic(a: _Position, b: _Position, intervals, verdict: str, baseline_ra
             lo, hi = sorted((max(lo, 0.0) + 0.0, max(hi, 0.0) + 0.0))  # no '-0.00'
             if hi < 5e-3:
                 return f"'{p.label}' implies HR 0 at a 50% baseline (nobody relapses)"
-            return f"'{p.label}' implies HR {lo:.2f}" + (f"-{hi:.2f}" if abs(hi - lo) > 5e-3 else "") + " at a 50% baseline"
+            upper = f"-{hi:.2f}" if abs(hi - lo) > 5e-3 else ""
+            return f"'{p.label}' implies HR {lo:.2f}{upper} at a 50% baseline"
         lead = f"{hr_text(a)}; {hr_text(b)}. "
     else:
         lead = ""
     if not intervals:
         return lead + f"No {what} reconciles them."
-    where = ", ".join(f"{100 * x:.1f}%" if abs(x - y) < 1e-9 else f"{100 * x:.1f}% to {100 * y:.1f}%" for x, y in intervals)
+    where = ", ".join(f"{100 * x:.1f}%" if abs(x - y) < 1e-9 else f"{100 * x:.1f}% to {100 * y:.1f}%"
+                      for x, y in intervals)
     if verdict == "conflict":
         lo, hi = baseline_range
-        return lead + f"Both hold only at a {what} of {where}, outside the {100 * lo:.0f}-{100 * hi:.0f}% the articles cite."
+        return (lead + f"Both hold only at a {what} of {where}, outside the {100 * lo:.0f}-{100 * hi:.0f}% the "
+                "articles cite.")
     return lead + f"Both hold at a {what} of {where}."

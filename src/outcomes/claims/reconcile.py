@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,11 +128,11 @@ class _Estimator:
     """Computes each estimand once, from the analyses of one cohort."""
 
     def __init__(self, cohort: Cohort, program_days: float, alpha: float,
-                 known: Mapping[str, object] | None = None) -> None:
+                 known: Mapping[str, Any] | None = None) -> None:
         self.cohort = cohort
         self.L = program_days
         self.alpha = alpha
-        self._cache: dict[str, object] = {}
+        self._cache: dict[str, Any] = {}
         for key, value in (known or {}).items():
             if isinstance(value, OutcomesError):
                 self._cache[key] = _NotEstimable(str(value))
@@ -140,7 +141,7 @@ class _Estimator:
                     raise InputError(f"results[{key!r}] was computed with alpha={value.alpha}, not {alpha}")
                 self._cache[key] = value
 
-    def _get(self, key: str, fn: Callable[[], object]) -> object:
+    def _get(self, key: str, fn: Callable[[], Any]) -> Any:
         if key not in self._cache:
             try:
                 with quiet_caveats():  # a verdict needs the estimate; the caveats stay on the result

@@ -10,10 +10,11 @@ variable: it holds for the current thread or task only, unlike a warning filter,
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from .disclosure import show_count
 from .errors import StatisticalWarning
 
 __all__ = ["caveat", "quiet_caveats"]
@@ -21,16 +22,27 @@ __all__ = ["caveat", "quiet_caveats"]
 _QUIET: ContextVar[bool] = ContextVar("outcomes_quiet_caveats", default=False)
 
 
-def caveat(message: str, stacklevel: int = 2) -> str:
-    """Warn with ``message`` (unless inside :func:`quiet_caveats`) and return it for the result to keep.
+Counted = Callable[[Callable[[float], str]], str]
+
+
+def caveat(text: str | Counted, stacklevel: int = 2) -> str:
+    """Warn (unless inside :func:`quiet_caveats`) and return the text the result keeps.
+
+    ``text`` may be a template that writes its counts with the formatter it is given: the warning, for the
+    analyst holding the rows, counts exactly; the kept text, which reports may show, writes a count from 1
+    to 10 as ``<11`` (:func:`~outcomes.core.disclosure.show_count`).
 
     >>> with quiet_caveats():
-    ...     caveat("3 participants were left out")
-    '3 participants were left out'
+    ...     caveat(lambda n: f"{n(3)} of {n(250)} participants were left out")
+    '<11 of 250 participants were left out'
     """
+    if isinstance(text, str):
+        exact = shown = text
+    else:
+        exact, shown = text(lambda n: f"{int(round(n))}"), text(show_count)
     if not _QUIET.get():
-        warnings.warn(message, StatisticalWarning, stacklevel=stacklevel + 1)
-    return message
+        warnings.warn(exact, StatisticalWarning, stacklevel=stacklevel + 1)
+    return shown
 
 
 @contextmanager

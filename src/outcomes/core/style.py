@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -77,10 +77,10 @@ def house_style(width: float = SINGLE) -> Iterator[None]:
     """Matplotlib settings for one figure; fonts grow a little at double-column width."""
     import matplotlib as mpl
 
-    rc = dict(_RC)
+    rc: dict[str, Any] = dict(_RC)
     if width >= DOUBLE:
         for key in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
                     "legend.fontsize"):
             rc[key] = rc[key] + 1.5
-    with mpl.rc_context(rc):
+    with mpl.rc_context(rc):  # type: ignore[arg-type]  # matplotlib types the keys as a Literal of every rcParam
         yield

@@ -63,7 +63,8 @@ def censor_event(days: np.ndarray, happened: np.ndarray, horizon: np.ndarray,
 def censor_exit(days: np.ndarray, reason: np.ndarray, horizon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The as-of rule for leaving treatment: an exit after the horizon (or none) is ``in_treatment`` at it.
 
-    >>> d, why = censor_exit(np.array([20.0, 90.0, np.nan]), np.array(["dropout"] * 3, dtype=object), np.array([60.0] * 3))
+    >>> d, why = censor_exit(np.array([20.0, 90.0, np.nan]), np.array(["dropout"] * 3, dtype=object),
+    ...                      np.array([60.0] * 3))
     >>> d.tolist(), why.tolist()
     ([20.0, 60.0, 60.0], ['dropout', 'in_treatment', 'in_treatment'])
     """

@@ -171,23 +171,15 @@ class Cohort:
             df[s.SITE] = _as_text(df[s.SITE])
         if has_relapse:
             _put(df, s.RELAPSE_DAYS, check_nonnegative_times(df[s.RELAPSE_DAYS], s.RELAPSE_DAYS, source))
-            event = check_binary(df[s.RELAPSE_EVENT], s.RELAPSE_EVENT, meaning="1 = relapse, 0 = censored", source=source)
+            event = check_binary(df[s.RELAPSE_EVENT], s.RELAPSE_EVENT, meaning="1 = relapse, 0 = censored",
+                                 source=source)
             if df[s.RELAPSE_EVENT].dtype != np.int8:
                 df[s.RELAPSE_EVENT] = event.astype(np.int8)
         if has_retention:
             _put(df, s.EXIT_DAYS, check_nonnegative_times(df[s.EXIT_DAYS], s.EXIT_DAYS, source))
             df[s.EXIT_REASON] = check_vocabulary(df[s.EXIT_REASON], s.EXIT_REASON, s.EXIT_REASONS, source)
         if s.ENROLL_DATE in df.columns:
-            _put(df, s.ENROLL_DATE, check_dates(df[s.ENROLL_DATE], s.ENROLL_DATE, source))
-            if self._as_of is not None:
-                late = (df[s.ENROLL_DATE] > pd.Timestamp(self._as_of)).to_numpy()
-                if late.any():
-                    i = int(np.flatnonzero(late)[0])
-                    raise InputError(
-                        f"{where(s.ENROLL_DATE, i + 1, source)}: enrollment "
-                        f"{df[s.ENROLL_DATE].iloc[i].date()} is after the as-of date {self._as_of}; "
-                        "a cohort only holds participants enrolled by its as-of date"
-                    )
+            self._validate_enrollment(df, source)
         for column in secondary_columns():
             if column.name in df.columns:
                 _put(df, column.name, _check_secondary(df[column.name], column.name, column.check, source))
@@ -196,6 +188,18 @@ class Cohort:
             if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
                 _put(df, covariate, check_finite(values, covariate, source))
         return arms
+
+    def _validate_enrollment(self, df: pd.DataFrame, source: str | None) -> None:
+        """Enrollment dates are dates, none after the as-of date."""
+        _put(df, s.ENROLL_DATE, check_dates(df[s.ENROLL_DATE], s.ENROLL_DATE, source))
+        if self._as_of is None:
+            return
+        late = (df[s.ENROLL_DATE] > pd.Timestamp(self._as_of)).to_numpy()
+        if late.any():
+            i = int(np.flatnonzero(late)[0])
+            raise InputError(f"{where(s.ENROLL_DATE, i + 1, source)}: enrollment {df[s.ENROLL_DATE].iloc[i].date()} "
+                             f"is after the as-of date {self._as_of}; a cohort only holds participants enrolled by "
+                             "its as-of date")
 
     @staticmethod
     def _validate_arms(values: pd.Series, reference: Any, source: str | None,
@@ -216,19 +220,10 @@ class Cohort:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_frame(
-        cls,
-        df: pd.DataFrame,
-        *,
-        arm: str,
-        reference: Any,
-        relapse: tuple[str, str] | None = None,
-        retention: tuple[str, str] | None = None,
-        covariates: Sequence[str] = (),
-        participant_id: str | None = None,
-        site: str | None = None,
-        as_of: dt.date | str | None = None,
-    ) -> Cohort:
+    def from_frame(cls, df: pd.DataFrame, *, arm: str, reference: Any, relapse: tuple[str, str] | None = None,
+                   retention: tuple[str, str] | None = None, covariates: Sequence[str] = (),
+                   participant_id: str | None = None, site: str | None = None,
+                   as_of: dt.date | str | None = None) -> Cohort:
         """Build a cohort from an analysis-ready frame with any column names and arm labels.
 
         Parameters
@@ -246,10 +241,8 @@ class Cohort:
             text in ``dropout, completed, transferred, in_treatment``.
         covariates : sequence of str
             Columns kept, under their own names, for adjustment.
-        participant_id : str, optional
-            Id column; when absent, ids ``"1"``, ``"2"``, ... are the row numbers.
-        site : str, optional
-            Site column, kept as ``site``.
+        participant_id, site : str, optional
+            Id column (when absent, ids ``"1"``, ``"2"``, ... are the row numbers); site column, kept as ``site``.
 
         Examples
         --------
@@ -261,17 +254,7 @@ class Cohort:
         >>> c.arms, c.df.columns.tolist()
         (('no', 'yes'), ['participant_id', 'arm', 'relapse_days', 'relapse_event', 'age'])
         """
-        if relapse is None and retention is None:
-            raise InputError("from_frame needs relapse=(time column, event column) and/or retention=(...)")
-        needed = [arm, *covariates]
-        for pair, name in ((relapse, "relapse"), (retention, "retention")):
-            if pair is not None:
-                if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-                    raise InputError(f"{name}= must be a (time column, event column) pair, got {pair!r}")
-                needed.extend(pair)
-        needed += [c for c in (participant_id, site) if c is not None]
-        require_columns(df, needed, what="requested")
-
+        _check_from_frame_columns(df, arm, covariates, relapse, retention, participant_id, site)
         out = pd.DataFrame(index=pd.RangeIndex(len(df)))
         out[s.PARTICIPANT_ID] = (
             df[participant_id].to_numpy() if participant_id is not None else np.arange(1, len(df) + 1).astype(str)
@@ -462,8 +445,8 @@ class Cohort:
             # 0.5 s more at 10M rows). Arrow memory is freed as it converts.
             with pq.ParquetFile(path) as parquet:
                 table = parquet.read()
-            df = table.to_pandas(types_mapper={t: pd.StringDtype("pyarrow") for t in (pa.string(), pa.large_string())}.get,
-                                 self_destruct=True, split_blocks=True)
+            text = {t: pd.StringDtype("pyarrow") for t in (pa.string(), pa.large_string())}
+            df = table.to_pandas(types_mapper=text.get, self_destruct=True, split_blocks=True)
             del table
         sidecar = _sidecar(path)
         if sidecar.exists():
@@ -514,9 +497,10 @@ def _refuse_near_duplicate_labels(values: pd.Series, labels: list[str], source: 
 
 def _declared_arms(labels: list[str], reference: Any, arms: tuple[str, str], source: str | None) -> tuple[str, str]:
     """The two arms named by the caller (a view of a cohort keeps both arms, even one nobody is in yet)."""
-    arms = tuple(str(a) for a in arms)
-    if len(arms) != 2 or arms[0] == arms[1]:
-        raise InputError(f"arms must name two different arms, not {arms!r}")
+    named = tuple(str(a) for a in arms)
+    if len(named) != 2 or named[0] == named[1]:
+        raise InputError(f"arms must name two different arms, not {named!r}")
+    arms = (named[0], named[1])
     if str(reference) != arms[0]:
         raise InputError(f"the reference arm {str(reference)!r} must be the first of arms={arms!r}")
     unknown = [label for label in labels if label not in arms]
@@ -571,3 +555,19 @@ def _whole_numbers_as_int(df: pd.DataFrame) -> pd.DataFrame:
             if np.array_equal(finite, np.floor(finite)) and (np.abs(finite) < 2**53).all():
                 out[col] = out[col].astype("Int64")
     return out
+
+
+def _check_from_frame_columns(df: pd.DataFrame, arm: str, covariates: Sequence[str],
+                              relapse: tuple[str, str] | None, retention: tuple[str, str] | None,
+                              participant_id: str | None, site: str | None) -> None:
+    """Every column ``from_frame`` was asked to read exists, and each outcome is a (time, event) pair."""
+    if relapse is None and retention is None:
+        raise InputError("from_frame needs relapse=(time column, event column) and/or retention=(...)")
+    needed = [arm, *covariates]
+    for pair, name in ((relapse, "relapse"), (retention, "retention")):
+        if pair is not None:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise InputError(f"{name}= must be a (time column, event column) pair, got {pair!r}")
+            needed.extend(pair)
+    needed += [c for c in (participant_id, site) if c is not None]
+    require_columns(df, needed, what="requested")

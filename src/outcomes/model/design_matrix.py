@@ -83,6 +83,29 @@ def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -
     >>> d.terms, d.n_missing
     (['armb', 'raceother', 'age'], 1)
     """
+    complete, missing_by_column = _complete_cases(df, covariates)
+    data = df[[s.ARM, *covariates]]  # only the columns needed: never copy the whole cohort
+    if not complete.all():
+        data = data.loc[complete]
+    arm = data[s.ARM]
+    if isinstance(arm.dtype, pd.CategoricalDtype) and treatment in list(arm.cat.categories):
+        treated = arm.cat.codes.to_numpy() == list(arm.cat.categories).index(treatment)
+    else:
+        treated = (arm.astype(str) == treatment).to_numpy()
+    columns = [treated.astype(float)]
+    terms = [f"{s.ARM}{treatment}"]
+    term_columns: dict[str, list[int]] = {s.ARM: [0]}
+    for c in covariates:
+        names, block = _covariate_columns(data[c], c)
+        term_columns[c] = list(range(len(terms), len(terms) + len(names)))
+        terms.extend(names)
+        columns.extend(block)
+    X = np.column_stack(columns)
+    return DesignMatrix(X, terms, term_columns, complete, int((~complete).sum()), missing_by_column)
+
+
+def _complete_cases(df: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows with every covariate recorded, and the blanks per covariate; unusable covariates refused."""
     for c in covariates:
         if c not in df.columns:
             raise InputError(f"covariate {c!r} is not a column of the cohort; columns are {list(df.columns)}")
@@ -99,33 +122,16 @@ def design_matrix(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) -
     if covariates and not complete.any():
         raise NotEstimableError(f"no participant has every covariate recorded ({', '.join(covariates)}): "
                                 "adjust for fewer covariates")
-    data = df[[s.ARM, *covariates]]  # only the columns needed: never copy the whole cohort
-    if not complete.all():
-        data = data.loc[complete]
-    arm = data[s.ARM]
-    if isinstance(arm.dtype, pd.CategoricalDtype) and treatment in list(arm.cat.categories):
-        treated = arm.cat.codes.to_numpy() == list(arm.cat.categories).index(treatment)
+    return complete, missing_by_column
+
+
+def _covariate_columns(values: pd.Series, name: str) -> tuple[list[str], list[np.ndarray]]:
+    """A numeric covariate as itself; a text one as 0/1 dummies of its levels after the first (R's names)."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return [name], [values.to_numpy(dtype=float)]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        levels = [lv for lv in values.cat.categories if (values == lv).any()]
     else:
-        treated = (arm.astype(str) == treatment).to_numpy()
-    columns = [treated.astype(float)]
-    terms = [f"{s.ARM}{treatment}"]
-    term_columns: dict[str, list[int]] = {s.ARM: [0]}
-    for c in covariates:
-        values = data[c]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            term_columns[c] = [len(terms)]
-            columns.append(values.to_numpy(dtype=float))
-            terms.append(c)
-            continue
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            levels = [lv for lv in values.cat.categories if (values == lv).any()]
-        else:
-            levels = sorted(pd.unique(values.astype(str)))
-        text = values.astype(str).to_numpy()
-        term_columns[c] = []
-        for level in levels[1:]:
-            term_columns[c].append(len(terms))
-            columns.append((text == str(level)).astype(float))
-            terms.append(f"{c}{level}")
-    X = np.column_stack(columns)
-    return DesignMatrix(X, terms, term_columns, complete, int((~complete).sum()), missing_by_column)
+        levels = sorted(pd.unique(values.astype(str)))
+    text = values.astype(str).to_numpy()
+    return [f"{name}{level}" for level in levels[1:]], [(text == str(level)).astype(float) for level in levels[1:]]

@@ -80,35 +80,29 @@ def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | 
 
     Parameters
     ----------
-    people : DataFrame
-        One row per participant.
-    id, end : str
-        The participant id column, and the column with the end of follow-up (days > 0).
+    people, id, end : DataFrame, str, str
+        One row per participant; its id column; the column with the end of follow-up (days > 0).
     end_event : str, optional
-        A 0/1 column: the event at the end of follow-up (R's ``event(futime, death)``); it names the event
-        column of the result.
+        A 0/1 column: the event at the end of follow-up (R's ``event(futime, death)``), and its name.
     changes : dict, optional
         ``{new column: column of people}``: the day a 0/1 covariate switches on (blank = never; R's ``tdc``).
-    events : DataFrame, optional
-        Long table, one row per event: ``id`` and ``event_time`` columns; gives the event column
-        ``event_name`` (R's ``event(day)``). Two events of one participant on one day are refused.
+    events, event_time, event_name : DataFrame, str, str
+        Long table, one row per event (``id`` and ``event_time`` columns), and the result's event column
+        (R's ``event(day)``).
     episode : str, optional
         Name of a column numbering each participant's episodes (1 + events before the row).
-    carry : sequence of str, optional
-        Columns of ``people`` copied to each row; default every column not named above.
-    start, stop : str
-        Names of the interval columns.
+    carry, start, stop
+        Columns of ``people`` copied to each row (default: all not named above); the interval columns' names.
 
     Raises
     ------
     InputError
-        Missing columns, repeated participant ids, an end of follow-up that is not a number > 0, a change
-        before day 0, an event of an unknown participant, a missing or repeated event day; naming the row.
+        Missing columns, a repeated participant, an end of follow-up not > 0, a change before day 0, an event
+        of an unknown participant, a blank or repeated event day; the message names the row.
 
     Examples
     --------
     Peer support starts on day 23 for the first participant, never for the second:
-
     >>> people = pd.DataFrame({"pid": ["a", "b"], "futime": [100.0, 50.0], "relapse": [1, 0],
     ...                        "peer_day": [23.0, None]})
     >>> ep = build_episodes(people, id="pid", end="futime", end_event="relapse", changes={"peer": "peer_day"})
@@ -117,34 +111,37 @@ def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | 
     """
     changes = dict(changes or {})
     follow_up = _checked_people(people, id, end, end_event, changes)
-    event_pos, event_day = (np.zeros(0, np.int64), np.zeros(0)) if events is None else _checked_events(
-        events, people[id], event_time, id)
-    inside = (event_day > 0) & (event_day <= follow_up[event_pos])
-    ignored = {"events outside follow-up": int((~inside).sum())}
-    event_pos, event_day = event_pos[inside], event_day[inside]
+    event_pos, event_day, ignored = _events_inside(events, people[id], event_time, id, follow_up)
     switch = {name: pd.to_numeric(people[col], errors="coerce").to_numpy(float) for name, col in changes.items()}
     for name, days in switch.items():
         ignored[f"{name}: change at or after the end of follow-up"] = int((days >= follow_up).sum())
     pos, lo, hi = _intervals(follow_up, event_pos, event_day, switch)
     used = {id, end, *(changes.values()), *([end_event] if end_event else [])}
-    carry = [c for c in people.columns if c not in used] if carry is None else list(carry)
-    df = people[[id, *carry]].iloc[pos].reset_index(drop=True)
-    df[start], df[stop] = lo, hi
-    names = []
+    df = people[[id, *([c for c in people.columns if c not in used] if carry is None else carry)]].iloc[pos]
+    df = df.reset_index(drop=True).assign(**{start: lo, stop: hi})
     if end_event is not None:
         flag = pd.to_numeric(people[end_event], errors="coerce").fillna(0).to_numpy()
         df[end_event] = ((hi == follow_up[pos]) & (flag[pos] == 1)).astype(np.int64)
-        names.append(end_event)
     if events is not None:
         df[event_name] = _marks(pos, hi, event_pos, event_day)
-        names.append(event_name)
     for name, days in switch.items():
         df[name] = (days[pos] <= lo).astype(np.int64)  # NaN (never) compares False
-    if episode is not None:
-        counted = df[event_name] if events is not None else df[names[0]] if names else pd.Series(0, index=df.index)
-        df[episode] = 1 + counted.groupby(pos).cumsum().to_numpy() - counted.to_numpy()
-    return Episodes(df=df, id_column=id, start=start, stop=stop, event_columns=tuple(names),
-                    change_columns=tuple(switch), ignored=pd.DataFrame(list(ignored.items()), columns=["what", "rows"]))
+    names = tuple(c for c in (end_event, event_name if events is not None else None) if c is not None)
+    if episode is not None:  # 1 + the events (of the events table, else of the end) before the row
+        counted = df[names[-1]].to_numpy() if names else np.zeros(len(df), np.int64)
+        df[episode] = 1 + pd.Series(counted).groupby(pos).cumsum().to_numpy() - counted
+    return Episodes(df=df, id_column=id, start=start, stop=stop, event_columns=names, change_columns=tuple(switch),
+                    ignored=pd.DataFrame(list(ignored.items()), columns=["what", "rows"]))
+
+
+def _events_inside(events: pd.DataFrame | None, ids: pd.Series, event_time: str, id: str,
+                   follow_up: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Each event's participant and day, those outside (0, end of follow-up] left out and counted."""
+    if events is None:
+        return np.zeros(0, np.int64), np.zeros(0), {"events outside follow-up": 0}
+    event_pos, event_day = _checked_events(events, ids, event_time, id)
+    inside = (event_day > 0) & (event_day <= follow_up[event_pos])
+    return event_pos[inside], event_day[inside], {"events outside follow-up": int((~inside).sum())}
 
 
 def _checked_people(people: pd.DataFrame, id: str, end: str, end_event: str | None,
@@ -199,7 +196,7 @@ def _checked_events(events: pd.DataFrame, ids: pd.Series, event_time: str, id: s
 
 def _shown(value: object) -> str:
     """A cell as a person reads it: 'blank' for a missing value, plain text otherwise (no numpy reprs)."""
-    if pd.isna(value):  # type: ignore[arg-type]
+    if pd.isna(value):
         return "blank"
     return repr(value.item()) if isinstance(value, np.generic) else repr(value)
 

@@ -100,11 +100,13 @@ def _cmd_power(args: argparse.Namespace) -> int:
     print(f"events needed: {events}")
     print(f"participants needed: {n}")
     if args.n:
-        print(f"power with {args.n} participants: {100 * pw.power(hazard_ratio=args.hr, n=args.n, design=design, alpha=args.alpha, method=args.method):.1f}%")
+        reached = pw.power(hazard_ratio=args.hr, n=args.n, design=design, alpha=args.alpha, method=args.method)
+        print(f"power with {args.n} participants: {100 * reached:.1f}%")
         mdhr = pw.minimum_detectable_hr(n=args.n, power=args.power, alpha=args.alpha, design=design, method=args.method)
         print(f"minimum detectable hazard ratio with {args.n} participants: {mdhr:.3f}")
     if args.simulate:
-        sim = pw.simulate_power(args.n or n, args.hr, reps=args.simulate, seed=args.seed, design=design, alpha=args.alpha)
+        sim = pw.simulate_power(args.n or n, args.hr, reps=args.simulate, seed=args.seed, design=design,
+                                alpha=args.alpha)
         print(f"simulated power: {100 * sim.power:.1f}% (Monte Carlo SE {100 * sim.mc_se:.1f}, {sim.reps} replicates)")
     print()
     print(pw.grant_sentence(args.hr, power=args.power, alpha=args.alpha, design=design, method=args.method))
@@ -236,7 +238,8 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_deidentify(sub: argparse._SubParsersAction) -> None:
-    de = sub.add_parser("deidentify", help="a de-identified extract that can leave the program, with its privacy report")
+    de = sub.add_parser("deidentify",
+                        help="a de-identified extract that can leave the program, with its privacy report")
     de.add_argument("extract", nargs="?", help="CSV, XLSX or Parquet export (never modified)")
     de.add_argument("--mapping", help="TOML mapping: only the columns it names leave")
     de.add_argument("--key-file", dest="key_file", help="file holding the pseudonym key (see --new-key)")
@@ -256,7 +259,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Compare clinical-only and peer-support-plus-clinical recovery programs.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_synth, _add_validate, _add_deidentify, _add_analyze, _add_power, _add_report, _add_figures,
+                _add_claims):
+        add(sub)
+    return parser
 
+
+def _add_synth(sub: argparse._SubParsersAction) -> None:
     synth = sub.add_parser("synth", help="write a synthetic cohort with known true effects")
     synth.add_argument("--n", type=int, default=2000, help="participants (default 2000)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -265,6 +274,8 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", default="data/synthetic/cohort.csv", help="CSV or Parquet path")
     synth.set_defaults(run=_cmd_synth)
 
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
     val = sub.add_parser("validate", help="check a program extract: every row problem, and what would be kept")
     val.add_argument("extract", help="CSV, XLSX or Parquet export (never modified)")
     val.add_argument("--mapping", help="TOML mapping (default: recognise common column names)")
@@ -274,8 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--cohort-out", dest="cohort_out", help="write the canonical cohort it would use (CSV/Parquet)")
     val.set_defaults(run=_cmd_validate)
 
-    _add_deidentify(sub)
 
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
     analyze = sub.add_parser("analyze", help="compare the arms of a cohort file (Kaplan-Meier, log-rank, Cox, RMST)")
     _data_arguments(analyze)
     analyze.add_argument("--outcome", choices=["relapse", "retention"], help="default: every outcome present")
@@ -283,6 +294,8 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", help="folder for the Markdown summary")
     analyze.set_defaults(run=_cmd_analyze)
 
+
+def _add_power(sub: argparse._SubParsersAction) -> None:
     pw = sub.add_parser("power", help="events, participants and power for a two-arm study; a grant-ready sentence")
     pw.add_argument("--hr", type=float, default=0.65, help="hazard ratio to detect (default 0.65)")
     pw.add_argument("--power", type=float, default=0.8)
@@ -300,6 +313,8 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--out", help="folder for a power-curve figure")
     pw.set_defaults(run=_cmd_power)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="the quarterly report: HTML, Word, PDF and Excel (and the notebook)")
     _data_arguments(report)
     report.add_argument("--quarter", required=True, help="e.g. 2026Q3: the report uses what was known on its last day")
@@ -311,17 +326,21 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--logo", help="a PNG logo for the title")
     report.set_defaults(run=_cmd_report)
 
+
+def _add_figures(sub: argparse._SubParsersAction) -> None:
     figs = sub.add_parser("figures", help="grant figures: PNG 300 dpi, PDF and SVG at two widths, captions, alt text")
     _data_arguments(figs)
     figs.add_argument("--quarter", help="default: the last quarter the data have seen to its end")
     figs.add_argument("--out", default="figures", help="output folder (default figures/)")
     figs.set_defaults(run=_cmd_figures)
 
-    cl = sub.add_parser("claims", help="the articles' figures: registry, consistency audit, reconciliation with a cohort")
+
+def _add_claims(sub: argparse._SubParsersAction) -> None:
+    cl = sub.add_parser("claims",
+                        help="the articles' figures: registry, consistency audit, reconciliation with a cohort")
     cl.add_argument("--data", help="a cohort file to reconcile the claims with")
     cl.add_argument("--out", help="folder for the registry, audit and reconciliation as CSV")
     cl.set_defaults(run=_cmd_claims)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

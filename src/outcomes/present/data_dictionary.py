@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from ..model.outcome_registry import SECONDARY_OUTCOMES
@@ -57,7 +60,7 @@ def data_dictionary() -> pd.DataFrame:
     rows = []
     for name, kind, unit, meaning in columns:
         field = scenario_field.get(name)
-        info = meta.get(field, {}) if field else {}
+        info: Mapping[str, Any] = meta.get(field, {}) if field else {}
         rows.append(
             {
                 "name": name,

@@ -192,4 +192,5 @@ def _(result: ClaimsAudit) -> str:
     lo, hi = result.baseline_range
     head = (f"Of {len(result.pairs)} pairs of relapse and retention claims, {len(conflicts)} cannot both hold at a "
             f"baseline relapse risk of {_pct(lo)}-{_pct(hi)} (NIDA's range, quoted in 003):")
-    return head + "\n" + "\n".join(f"- {row.claim_a} vs {row.claim_b}: {row.arithmetic}" for row in conflicts.itertuples())
+    lines = [f"- {row.claim_a} vs {row.claim_b}: {row.arithmetic}" for row in conflicts.itertuples()]
+    return head + "\n" + "\n".join(lines)

@@ -11,6 +11,7 @@ renders these and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -160,7 +161,7 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
     known: dict[str, object] = {"relapse": relapse, "competing": competing}
     for name, spec in SECONDARY_OUTCOMES.items():
         if all(c in view.df.columns and view.df[c].notna().any() for c in spec.column_names):
-            res = run(spec.words, lambda name=name: compare_secondary(view, name))
+            res = run(spec.words, functools.partial(compare_secondary, view, name))
             known[f"secondary:{name}"] = res if res is not None else NotEstimableError(reasons[spec.words])
             if res is not None:
                 secondary[name] = res
@@ -256,7 +257,8 @@ def _trend_row(view: Cohort, quarter: str, end: dt.date, rel: ArmComparison | No
     if rel is not None:
         row.update(hazard_ratio=rel.hazard_ratio.value, hr_lower=rel.hazard_ratio.ci_lower,
                    hr_upper=rel.hazard_ratio.ci_upper)
-    pooled = attempt(lambda: retention_everyone(view, 90.0), "retention", [], {}) if "retention" in view.outcomes else None
+    pooled = (attempt(lambda: retention_everyone(view, 90.0), "retention", [], {})
+              if "retention" in view.outcomes else None)
     if pooled is not None:
         row.update(retained_90=pooled[0], retained_90_lower=pooled[1], retained_90_upper=pooled[2])
     return row

@@ -95,7 +95,8 @@ def relapse_table(relapse: ArmComparison, adjusted: ArmComparison | None = None,
     try:
         at = relapse.survival_at([365]).set_index("arm")
         for arm in relapse.arms:
-            rows.append({"Measure": f"12-month relapse, {s.arm_label(arm)}", "Estimate": fmt.percent(1 - at.loc[arm, "survival"]),
+            rows.append({"Measure": f"12-month relapse, {s.arm_label(arm)}",
+                         "Estimate": fmt.percent(1 - at.loc[arm, "survival"]),
                          CI: fmt.interval(1 - at.loc[arm, "ci_upper"], 1 - at.loc[arm, "ci_lower"], 0, scale="percent"),
                          "p-value": ""})
     except OutcomesError:

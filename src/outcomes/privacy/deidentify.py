@@ -203,7 +203,7 @@ def deidentify(source: str | os.PathLike, mapping: str | os.PathLike | MappingAB
                          "save it as a file first (the file is never modified)")
     path = Path(source)
     raw = _read_raw(path)
-    m = load_mapping(mapping) if mapping is not None else infer_mapping(list(raw.columns))
+    m = load_mapping(_as_mapping_source(mapping)) or infer_mapping(list(raw.columns))
     carried, transformed = _carried_columns(m, raw)
     findings = find_identifiers(raw, exempt=transformed)
     _refuse_identifiers_that_would_leave(findings, carried, path.name)
@@ -260,3 +260,9 @@ def _transform(frame: pd.DataFrame, raw: pd.DataFrame, m: Mapping, secret: bytes
         actions.append({"column": "(rows)", "kind": "row problems", "action": "excluded", "rows": report.rows_excluded,
                         "detail": "; ".join(f"{r.reason}: {r.rows}" for r in report.by_reason.itertuples())})
     return frame, actions
+
+
+def _as_mapping_source(mapping: str | os.PathLike[str] | MappingABC[str, Any] | None
+                       ) -> str | Path | MappingABC[str, Any] | None:
+    """A mapping as :func:`load_mapping` takes it: a dict, a path, or None (infer one from the columns)."""
+    return mapping if mapping is None or isinstance(mapping, (MappingABC, str)) else Path(mapping)

@@ -15,6 +15,7 @@ themselves do not.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -84,10 +85,15 @@ def _generalizations(df: pd.DataFrame) -> dict[str, Callable[[pd.DataFrame], pd.
     if age is not None:
         steps["10-year age bands"] = lambda q: q.assign(**{"age band": _age_band(df[age], 10)})
         steps["20-year age bands"] = lambda q: q.assign(**{"age band": _age_band(df[age], 20)})
-    for name, label in (("ZIP3", "ZIP3 removed"), ("site", "sites merged"), ("race/ethnicity", "race/ethnicity removed"),
+    for name, label in (("ZIP3", "ZIP3 removed"), ("site", "sites merged"),
+                        ("race/ethnicity", "race/ethnicity removed"),
                         ("enrollment year", "enrollment year removed")):
-        steps[label] = lambda q, name=name: q.drop(columns=[name], errors="ignore")
+        steps[label] = functools.partial(_without, column=name)
     return steps
+
+
+def _without(q: pd.DataFrame, column: str) -> pd.DataFrame:
+    return q.drop(columns=[column], errors="ignore")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)

@@ -60,7 +60,8 @@ def logrank_from_table(table: ArmTable | list[ArmTable]) -> LogRankStatistic:
         at_risk = one.at_risk
         deaths = one.events.sum(axis=1)
         terms = logrank_terms(at_risk.sum(axis=1), at_risk[:, 1], deaths, one.events[:, 1])
-        o1, e1, variance, total = o1 + terms[0], e1 + terms[1], variance + terms[2], total + deaths.sum()
+        o1, e1 = o1 + float(terms[0]), e1 + float(terms[1])
+        variance, total = variance + float(terms[2]), total + float(deaths.sum())
     return logrank_statistic(float(o1), float(e1), float(variance), float(total))
 
 

@@ -122,7 +122,8 @@ class RiskTable:
 
     @property
     def censored(self) -> np.ndarray:
-        return self.removed - self.events
+        censored: np.ndarray = self.removed - self.events
+        return censored
 
 
 def risk_table(

@@ -19,6 +19,7 @@ approximation that lifelines uses).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,24 @@ _NO_PH_TEST = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
 
 
 @dataclass(frozen=True)
+class _FineGrayTail:
+    """Rows that stay in the risk set after their own time (competing failures), weighted by
+    ``scale[time] * row_weight[row]``, i.e. G(t-) / G(y-) for the censoring distribution G."""
+
+    rows: np.ndarray  # positions (within stratum)
+    row_weight: np.ndarray  # (len(rows),)
+    scale: np.ndarray  # (U,)
+
+
+@dataclass(frozen=True)
+class _LateEntry:
+    """Rows not yet at risk at the first ``index[i] + 1`` distinct times (their entry is at or after them)."""
+
+    rows: np.ndarray  # positions (within stratum)
+    index: np.ndarray  # (len(rows),) last time position at or before the row's entry
+
+
+@dataclass(frozen=True)
 class _Stratum:
     """One stratum's rows sorted by time, with everything that does not change across Newton iterations."""
 
@@ -46,7 +65,7 @@ class _Stratum:
     starts: np.ndarray  # (U,) first row of each distinct time
     Xs: np.ndarray  # (n_s, p) covariates, Fortran order (contiguous columns)
     X_dead: np.ndarray  # (E, p) covariates of the deaths, Fortran order
-    pair_plan: list  # per (j, k), j <= k: ("zero",) | ("copy", column) | ("product", j, k)
+    pair_plan: list[tuple[Any, ...]]  # per (j, k), j <= k: ("zero",) | ("copy", column) | ("product", j, k)
     ws: np.ndarray  # (n_s,) weights
     event_rows: np.ndarray  # positions (within stratum) of deaths, sorted by time
     dead_starts: np.ndarray  # (G,) first death of each death time
@@ -58,14 +77,8 @@ class _Stratum:
     dead_w: np.ndarray  # (E,) weight of each death row in the score: its case weight, or its count of events
     dead_scale: np.ndarray  # (E,) its deaths' share of the row's risk weight (1, or events / participants)
     times: np.ndarray  # (U,) distinct times
-    # Fine-Gray: rows that stay in the risk set after their own time (competing failures), weighted
-    # by tail_scale[time] * tail_row_weight[row], i.e. G(t-) / G(y-) for the censoring distribution G
-    tail_rows: np.ndarray | None = None  # positions (within stratum)
-    tail_row_weight: np.ndarray | None = None  # (len(tail_rows),)
-    tail_scale: np.ndarray | None = None  # (U,)
-    # delayed entry: rows not yet at risk at the first ``late_index[i] + 1`` distinct times (entry >= those times)
-    late_rows: np.ndarray | None = None  # positions (within stratum)
-    late_index: np.ndarray | None = None  # (len(late_rows),) last time position at or before the row's entry
+    tail: _FineGrayTail | None = None  # Fine-Gray: competing failures kept at risk after their time
+    late: _LateEntry | None = None  # (start, stop] rows: those not yet at risk at the first times
 
 
 def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
@@ -100,16 +113,17 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     death_weight = np.add.reduceat(dead_w, dead_starts) if groups.size else np.zeros(0)
     wx_dead = (np.add.reduceat(dead_w[:, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
                else np.zeros((0, X.shape[1])))
-    tail = {} if entry is None else _late_entries(ix.times, entry[rows])
+    late = None if entry is None else _late_entries(ix.times, entry[rows])
+    tail = None
     if competing is not None:  # a pattern row counts its participants in the censoring distribution too
         participants = ws if event_counts is not None else np.ones(len(rows))
         tail = _fine_gray_tail(ix.times, inverse, ev, competing[rows], participants)
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
                     dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
-                    ix.times, **tail)
+                    ix.times, tail=tail, late=late)
 
 
-def _late_entries(times: np.ndarray, entry: np.ndarray) -> dict[str, np.ndarray]:
+def _late_entries(times: np.ndarray, entry: np.ndarray) -> _LateEntry:
     """Rows that enter after the first distinct time, and the last time position at or before each entry.
 
     A row is at risk at ``t`` when ``entry < t <= stop`` (R's rule), so it is left out of the risk sets of
@@ -117,14 +131,14 @@ def _late_entries(times: np.ndarray, entry: np.ndarray) -> dict[str, np.ndarray]
     """
     position = np.searchsorted(times, entry, side="right")
     late_rows = np.flatnonzero(position > 0)
-    return {"late_rows": late_rows, "late_index": position[late_rows] - 1}
+    return _LateEntry(rows=late_rows, index=position[late_rows] - 1)
 
 
-def _pair_plan(Xs: np.ndarray) -> list:
+def _pair_plan(Xs: np.ndarray) -> list[tuple[Any, ...]]:
     """How to get each product column x_j x_k: dummies of one factor multiply to zero, and a 0/1
     column times itself (or times a column it nests in) is a column already summed."""
     p = Xs.shape[1]
-    plan = []
+    plan: list[tuple[Any, ...]] = []
     for j in range(p):
         for k in range(j, p):
             prod = Xs[:, j] * Xs[:, k]
@@ -140,7 +154,7 @@ def _pair_plan(Xs: np.ndarray) -> list:
 
 
 def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, event: np.ndarray, competing: np.ndarray,
-                    participants: np.ndarray) -> dict[str, np.ndarray]:
+                    participants: np.ndarray) -> _FineGrayTail:
     """Weights keeping competing failures in the subdistribution risk set, as R's ``finegray``.
 
     G is the Kaplan-Meier estimate of the censoring distribution, censorings at a tied
@@ -156,7 +170,7 @@ def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, event: np.ndarray, c
     g_after = product_limit(n_after, c)
     g_before = np.concatenate([[1.0], g_after[:-1]])  # G(t-) at each distinct time
     tail_rows = np.flatnonzero(competing)
-    return {"tail_rows": tail_rows, "tail_row_weight": 1.0 / g_before[inverse[tail_rows]], "tail_scale": g_before}
+    return _FineGrayTail(rows=tail_rows, row_weight=1.0 / g_before[inverse[tail_rows]], scale=g_before)
 
 
 @dataclass(frozen=True)
@@ -196,12 +210,12 @@ def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.nd
     def accumulate(col: int) -> None:
         per_time = np.add.reduceat(buf, st.starts)
         at_risk = reverse_cumsum(per_time)
-        if st.tail_rows is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
-            tail = np.bincount(st.inverse[st.tail_rows], weights=buf[st.tail_rows] * st.tail_row_weight,
+        if st.tail is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
+            tail = np.bincount(st.inverse[st.tail.rows], weights=buf[st.tail.rows] * st.tail.row_weight,
                                minlength=st.n_times)
-            at_risk = at_risk + st.tail_scale * (np.cumsum(tail) - tail)
-        if st.late_rows is not None:  # rows not yet entered at a time are not in its risk set
-            at_risk = at_risk - reverse_cumsum(np.bincount(st.late_index, weights=buf[st.late_rows],
+            at_risk = at_risk + st.tail.scale * (np.cumsum(tail) - tail)
+        if st.late is not None:  # rows not yet entered at a time are not in its risk set
+            at_risk = at_risk - reverse_cumsum(np.bincount(st.late.index, weights=buf[st.late.rows],
                                                            minlength=st.n_times))
         risk[:, col] = at_risk[st.groups]
         if G:
@@ -308,71 +322,77 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
 
     Parameters
     ----------
-    X : (n, p) array
-        Design matrix (no intercept) of complete cases; ``terms`` names its columns (R style, ``armpeer_clinical``).
-    time, event : (n,) arrays
-        End of each row's interval (or follow-up) and whether it ends in the event.
-    term_columns : dict, optional
-        Term -> columns of ``X`` (a factor spans several): the PH test tests a whole term, as R does.
-    strata, weights : (n,) arrays, optional
-        A separate baseline hazard per stratum; case weights.
-    ties : {"efron", "breslow"}
+    X, time, event : (n, p), (n,), (n,) arrays
+        Design (no intercept, complete cases; ``terms`` names its columns); each row's end and event (0/1).
+    term_columns, strata, weights, ties
+        Term -> columns of ``X`` (the PH test tests a whole factor, as R); a baseline hazard per stratum; case
+        weights; ``"efron"`` or ``"breslow"``.
     robust, cluster : bool, (n,) array
         Sandwich SEs in ``se`` (``model_se`` keeps the model's), summed within clusters if given.
     competing : (n,) bool array, optional
-        Competing failures: the Fine-Gray subdistribution model (R's ``finegray`` + ``coxph``); no PH test.
+        Competing failures: the Fine-Gray model (R's ``finegray`` + ``coxph``); no PH test then.
     event_counts : (n,) array, optional
-        Rows are patterns of ``weights`` participants, ``event_counts`` of them with the event (e.g. a GROUP
-        BY): the exact fit of their rows. Robust and Fine-Gray fits need patterns all or none of whom had the
-        event, and count each participant as a cluster.
+        Rows are patterns of ``weights`` participants, ``event_counts`` with the event (a GROUP BY): the exact
+        fit of their rows. Robust and Fine-Gray fits need all or none with the event in a pattern.
     entry : (n,) array, optional
-        (start, stop] rows, as ``Surv(tstart, tstop, event)``: at risk at ``t`` when ``entry < t <= time``.
-        With ``cluster=`` (one id per participant) the robust variance counts a participant once, each
-        row's residual using the hazard over its own interval, H(stop) - H(entry).
+        (start, stop] rows, as ``Surv(tstart, tstop, event)``: at risk when ``entry < t <= time``. With
+        ``cluster=`` a participant's rows count once, each residual using H(stop) - H(entry).
     ph_test : bool
-        Compute R's ``cox.zph(transform = "km")`` test (skip it when only the coefficients are needed).
+        Compute R's ``cox.zph(transform = "km")`` (skip it when only the coefficients are needed).
 
     Raises
     ------
     NotEstimableError
-        No events, a covariate that is constant or collinear, or no finite maximum (ConvergenceError).
+        No events, a constant or collinear covariate, or no finite maximum (ConvergenceError).
 
     Examples
     --------
     Risk sets {x=1, x=0, x=1} then {x=0, x=1}: the score equation gives exp(beta) = 1/sqrt(2).
-
     >>> fit = fit_cox(np.array([[1.0], [0.0], [1.0]]), np.array([1, 2, 3.0]), np.array([1, 1, 0]), terms=["x"])
     >>> round(float(fit.coef[0]), 6)
     -0.346574
     """
     X, time, event, w = (np.asarray(a, dtype=float) for a in (X, time, event, np.ones(len(time)) if weights is None
                                                                 else weights))
+    comp = None if competing is None else np.asarray(competing, dtype=bool)
+    entry, event_counts, event = _checked_options(ties, entry, time, comp, event_counts, event, w,
+                                                  cluster is not None, robust)
+    _check_estimable(X, event, terms)
+    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts, entry)
+    beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
+        lambda b: _evaluate(strata_data, b), np.zeros(X.shape[1]), max_iter=max_iter, tol=tol)
+    covariance, model_se = _model_variance(beta, info, terms)
+    counted = event_counts is not None
+    if robust or cluster is not None:
+        covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster, per_participant=counted)
+    ph = (_ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)},
+                   w if counted else None, entry) if comp is None and ph_test
+          else _NO_PH_TEST.copy())  # copying an empty frame costs 1/30 of building one (power simulations)
+    return CoxFit(terms=list(terms), coef=beta, se=np.sqrt(np.diag(covariance)), model_se=model_se,
+                  covariance=covariance, loglik=loglik, loglik_null=loglik_null, n=int(round(w.sum())) if counted
+                  else len(time), events=int(round((event if event_counts is None else event_counts).sum())),
+                  iterations=iterations, ties=ties, robust=robust or cluster is not None, ph_test=ph)
+
+
+def _model_variance(beta: np.ndarray, info: np.ndarray, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse information and its standard errors, after checking that the maximum is finite."""
+    covariance = solve_information(info, np.eye(len(beta)))
+    model_se = np.sqrt(np.diag(covariance))
+    _check_finite_maximum(beta, model_se, terms)
+    return covariance, model_se
+
+
+def _checked_options(ties: str, entry: np.ndarray | None, time: np.ndarray, competing: np.ndarray | None,
+                     event_counts: np.ndarray | None, event: np.ndarray, w: np.ndarray, clustered: bool,
+                     robust: bool) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """The options that change what a row is: ties, entry times, pattern counts (and the event they imply)."""
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     if entry is not None:
         entry = _checked_entry(entry, time, competing is not None or event_counts is not None)
     if event_counts is not None:
-        event_counts, event = _pattern_events(event_counts, w, cluster is not None, robust or competing is not None)
-    _check_estimable(X, event, terms)
-    comp = None if competing is None else np.asarray(competing, dtype=bool)
-    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts, entry)
-    beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
-        lambda b: _evaluate(strata_data, b), np.zeros(X.shape[1]), max_iter=max_iter, tol=tol)
-    covariance = solve_information(info, np.eye(X.shape[1]))
-    model_se = np.sqrt(np.diag(covariance))
-    _check_finite_maximum(beta, model_se, terms)
-    counted = event_counts is not None
-    if robust or cluster is not None:
-        covariance = _sandwich(strata_data, beta, sums, w, covariance, cluster, per_participant=counted)
-    ph = _NO_PH_TEST.copy()  # a copy of an empty frame costs 1/30 of building one (power simulations fit thousands)
-    if comp is None and ph_test:
-        ph = _ph_test(strata_data, sums, time, event, info, term_columns or {t: [j] for j, t in enumerate(terms)},
-                      w if counted else None, entry)
-    return CoxFit(terms=list(terms), coef=beta, se=np.sqrt(np.diag(covariance)), model_se=model_se,
-                  covariance=covariance, loglik=loglik, loglik_null=loglik_null,
-                  n=int(round(w.sum())) if counted else len(time),
-                  events=int(round(event_counts.sum())) if event_counts is not None else int(event.sum()),
-                  iterations=iterations, ties=ties, robust=robust or cluster is not None, ph_test=ph)
+        event_counts, event = _pattern_events(event_counts, w, clustered, robust or competing is not None)
+    return entry, event_counts, event
 
 
 def _checked_entry(entry: np.ndarray, time: np.ndarray, unsupported: bool) -> np.ndarray:
@@ -466,7 +486,8 @@ def _sandwich(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSu
         cl = pd.factorize(np.asarray(cluster))[0]
         weighted = np.vstack([np.bincount(cl, weights=weighted[:, j]) for j in range(len(beta))]).T
     dfbeta = weighted @ covariance
-    return dfbeta.T @ dfbeta
+    sandwich: np.ndarray = dfbeta.T @ dfbeta
+    return sandwich
 
 
 def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], n: int) -> np.ndarray:
@@ -490,25 +511,25 @@ def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_
         H, HX = np.cumsum(H), np.cumsum(HX, axis=0)
         k = st.inverse
         resid = -risk[:, None] * (Xs * H[k][:, None] - HX[k])
-        if st.late_rows is not None:  # the hazard over the row's own interval: H(stop) - H(entry)
-            late, e = st.late_rows, st.late_index
+        if st.late is not None:  # the hazard over the row's own interval: H(stop) - H(entry)
+            late, e = st.late.rows, st.late.index
             resid[late] += risk[late][:, None] * (Xs[late] * H[e][:, None] - HX[e])
         # deaths: their own term, and Efron's partial presence in their own risk set
         dead = st.event_rows
         group_index = np.searchsorted(st.groups, k[dead])
         resid[dead] += Xs[dead] - xbar_death[group_index]
         resid[dead] += risk[dead][:, None] * (Xs[dead] * hzf[group_index][:, None] - hxf[group_index])
-        if st.tail_rows is not None:  # competing failures, at risk after their time with weight G(t-)/G(y-)
+        if st.tail is not None:  # competing failures, at risk after their time with weight G(t-)/G(y-)
             H_tail = np.zeros(st.n_times)
             HX_tail = np.zeros((st.n_times, p))
-            H_tail[st.groups] = hz * st.tail_scale[st.groups]
-            HX_tail[st.groups] = hx * st.tail_scale[st.groups][:, None]
+            H_tail[st.groups] = hz * st.tail.scale[st.groups]
+            HX_tail[st.groups] = hx * st.tail.scale[st.groups][:, None]
             # sums over death times strictly after each time
             H_after = reverse_cumsum(H_tail) - H_tail
             HX_after = reverse_cumsum(HX_tail) - HX_tail
-            tr = st.tail_rows
+            tr = st.tail.rows
             kt = k[tr]
-            scale = (risk[tr] * st.tail_row_weight)[:, None]
+            scale = (risk[tr] * st.tail.row_weight)[:, None]
             resid[tr] -= scale * (Xs[tr] * H_after[kt][:, None] - HX_after[kt])
         out[st.rows] = resid
     return out

@@ -122,18 +122,18 @@ def gray_test(time: np.ndarray, status: np.ndarray, group: np.ndarray, rho: floa
     status = np.asarray(status)
     group = np.asarray(group, dtype=bool)
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata))[0]
-    per_stratum = []
+    per_stratum: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for k in range(codes.max() + 1):
         rows = codes == k
         ix = index_times(time[rows])
         U = len(ix.times)
-        columns = [[], [], []]
+        columns: list[list[np.ndarray]] = [[], [], []]
         for members in (~group[rows], group[rows]):
             inv, st = ix.inverse[members], status[rows][members]
             columns[0].append(np.bincount(inv, minlength=U).astype(float))
             columns[1].append(np.bincount(inv, weights=(st == 1).astype(float), minlength=U))
             columns[2].append(np.bincount(inv, weights=(st == 2).astype(float), minlength=U))
-        per_stratum.append(tuple(np.column_stack(c) for c in columns))
+        per_stratum.append((np.column_stack(columns[0]), np.column_stack(columns[1]), np.column_stack(columns[2])))
     return gray_test_counts(per_stratum, rho)
 
 

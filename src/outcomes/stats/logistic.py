@@ -37,7 +37,7 @@ def logistic_fit(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: float = 
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
 
-    def evaluate(beta: np.ndarray):
+    def evaluate(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, None]:
         eta = X @ beta
         p = special.expit(eta)
         loglik = float(np.sum(y * eta - np.logaddexp(0.0, eta)))

@@ -107,7 +107,7 @@ def logrank_test(
     event = np.asarray(event, dtype=float)
     group = np.asarray(group, dtype=bool)
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
-    o1 = e1 = variance = 0.0
+    o1 = e1 = variance = np.float64(0.0)
     for k in range(codes.max() + 1 if len(codes) else 0):
         rows = codes == k
         second = group[rows].astype(float)
@@ -115,5 +115,5 @@ def logrank_test(
         arm2 = risk_table(time[rows], event[rows], weights=second, entry=None if entry is None else entry[rows],
                           index=index_times(time[rows]))
         terms = logrank_terms(both.n_risk, arm2.n_risk, both.events, arm2.events)
-        o1, e1, variance = o1 + terms[0], e1 + terms[1], variance + terms[2]
+        o1, e1, variance = o1 + float(terms[0]), e1 + float(terms[1]), variance + float(terms[2])
     return logrank_statistic(float(o1), float(e1), float(variance), float(event.sum()))

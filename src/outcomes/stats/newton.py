@@ -33,7 +33,8 @@ def solve_information(info: np.ndarray, rhs: np.ndarray, what: str = "the inform
             1.0 / (np.linalg.norm(info, 1) * np.linalg.norm(inverse, 1)) < np.finfo(float).eps):
         raise ConvergenceError(f"{what} is singular: a group has no events, or covariates separate the "
                                "events or are collinear; the model is not estimable from these data")
-    return inverse @ rhs
+    solved: np.ndarray = inverse @ rhs
+    return solved
 
 
 def maximize(evaluate: Callable[[np.ndarray], Evaluation], start: np.ndarray, *, max_iter: int = 30,

@@ -141,42 +141,55 @@ def _dropout_cif(scale: float, beta: float, lp_values: np.ndarray, lp_weights: n
 
 @functools.lru_cache(maxsize=16)
 def _calibrate(sc: Scenario) -> _Calibration:
-    from ..stats import fit_cox
-
     rng = np.random.default_rng(_CALIBRATION_SEED)
     pop = _draw_population(sc, _CALIBRATION_SIZE, rng)
-
-    # relapse: solve the 12-month risk in each arm
     risk_lp = np.exp(pop.relapse_lp())
 
-    def risk(c: float, beta: float) -> float:
+    def risk(c: float, beta: float) -> float:  # 12-month relapse risk of the population
         return float(np.mean(1 - np.exp(-c * risk_lp * np.exp(beta))))
 
     c = optimize.brentq(lambda c: risk(c, 0.0) - sc.relapse_risk_12m_clinical, 1e-6, 50, xtol=1e-14)
-    if sc.relapse_risk_reduction == 0:
-        beta = 0.0
-    else:
-        beta = optimize.brentq(lambda b: risk(c, b) - sc.relapse_risk_12m_peer, -10, 10, xtol=1e-14)
-
-    # retention: dropout depends on discrete covariates only, so average over their distinct values
-    lp_d, inverse = np.unique(np.round(pop.dropout_lp(), 12), return_inverse=True)
-    lp_w = np.bincount(inverse.ravel()) / _CALIBRATION_SIZE
-    transfer_rate = -np.log(1 - sc.transfer_risk) / sc.program_days
-    cd = optimize.brentq(
-        lambda x: _dropout_cif(x, 0.0, lp_d, lp_w, sc, transfer_rate) - sc.dropout_risk_clinical, 1e-6, 50, xtol=1e-13
-    )
-    if sc.retention_increase == 0:
-        bd = 0.0
-    else:
-        bd = optimize.brentq(
-            lambda b: _dropout_cif(cd, b, lp_d, lp_w, sc, transfer_rate) - sc.dropout_risk_peer, -10, 10, xtol=1e-13
-        )
-
+    beta = 0.0 if sc.relapse_risk_reduction == 0 else optimize.brentq(
+        lambda b: risk(c, b) - sc.relapse_risk_12m_peer, -10, 10, xtol=1e-14)
+    dropout = _DropoutCalibration.solve(sc, pop)
     sel = pop.selection_logit()
     a0 = optimize.brentq(lambda a: float(np.mean(1 / (1 + np.exp(-(a + sel))))) - 0.45, -10, 10, xtol=1e-12)
     aftercare_base = sc.aftercare_rate_clinical / float(np.mean(pop.aftercare_multiplier()))
+    marginal = _marginal_hr(sc, pop, rng, c, beta, risk_lp)
+    truth = _truth(sc, risk(c, 0.0), risk(c, beta), beta, marginal, dropout)
+    return _Calibration(c, beta, dropout.cd, dropout.bd, dropout.transfer_rate, a0, aftercare_base, _rounded(truth))
 
-    # marginal hazard ratio: Cox fit to both potential outcomes of everyone, under the design's censoring
+
+@dataclass(frozen=True)
+class _DropoutCalibration:
+    """Dropout depends on discrete covariates only, so its risk averages over their distinct values."""
+
+    cd: float
+    bd: float
+    lp_d: np.ndarray
+    lp_w: np.ndarray
+    transfer_rate: float
+
+    @classmethod
+    def solve(cls, sc: Scenario, pop: _Population) -> _DropoutCalibration:
+        lp_d, inverse = np.unique(np.round(pop.dropout_lp(), 12), return_inverse=True)
+        lp_w = np.bincount(inverse.ravel()) / _CALIBRATION_SIZE
+        transfer_rate = -np.log(1 - sc.transfer_risk) / sc.program_days
+        cd = optimize.brentq(lambda x: _dropout_cif(x, 0.0, lp_d, lp_w, sc, transfer_rate) - sc.dropout_risk_clinical,
+                             1e-6, 50, xtol=1e-13)
+        bd = 0.0 if sc.retention_increase == 0 else optimize.brentq(
+            lambda b: _dropout_cif(cd, b, lp_d, lp_w, sc, transfer_rate) - sc.dropout_risk_peer, -10, 10, xtol=1e-13)
+        return cls(cd, bd, lp_d, lp_w, transfer_rate)
+
+    def risk(self, sc: Scenario, peer: bool) -> float:
+        return _dropout_cif(self.cd, self.bd if peer else 0.0, self.lp_d, self.lp_w, sc, self.transfer_rate)
+
+
+def _marginal_hr(sc: Scenario, pop: _Population, rng: np.random.Generator, c: float, beta: float,
+                 risk_lp: np.ndarray) -> float:
+    """The marginal hazard ratio: a Cox fit to both potential outcomes of everyone, under the design's censoring."""
+    from ..stats import fit_cox
+
     u = rng.random(_CALIBRATION_SIZE)
     t0 = _weibull_days(u, c, risk_lp, sc.relapse_weibull_shape)
     t1 = _weibull_days(u, c, risk_lp * np.exp(beta), sc.relapse_weibull_shape)
@@ -184,19 +197,21 @@ def _calibrate(sc: Scenario) -> _Calibration:
     time = np.concatenate([np.minimum(t0, follow), np.minimum(t1, follow)])
     event = np.concatenate([t0 <= follow, t1 <= follow]).astype(float)
     arm = np.concatenate([np.zeros(_CALIBRATION_SIZE), np.ones(_CALIBRATION_SIZE)])
-    marginal = fit_cox(arm[:, None], time, event, terms=["arm"])
+    return float(np.exp(fit_cox(arm[:, None], time, event, terms=["arm"]).coef[0]))
 
-    truth = {
+
+def _truth(sc: Scenario, risk0: float, risk1: float, beta: float, marginal: float,
+           dropout: _DropoutCalibration) -> dict[str, Any]:
+    """What a synthetic cohort of this scenario truly has: the numbers tests and reconciliation check against."""
+    d0, d1 = dropout.risk(sc, peer=False), dropout.risk(sc, peer=True)
+    return {
         "scenario": sc.name,
         "conditional_hr_relapse": float(np.exp(beta)),
-        "marginal_hr_relapse": float(np.exp(marginal.coef[0])),
-        "relapse_risk_12m": {s.CLINICAL: risk(c, 0.0), s.PEER_CLINICAL: risk(c, beta)},
-        "relapse_risk_ratio_12m": risk(c, beta) / risk(c, 0.0),
-        "conditional_hr_dropout": float(np.exp(bd)),
-        "dropout_risk_by_program_end": {
-            s.CLINICAL: _dropout_cif(cd, 0.0, lp_d, lp_w, sc, transfer_rate),
-            s.PEER_CLINICAL: _dropout_cif(cd, bd, lp_d, lp_w, sc, transfer_rate),
-        },
+        "marginal_hr_relapse": marginal,
+        "relapse_risk_12m": {s.CLINICAL: risk0, s.PEER_CLINICAL: risk1},
+        "relapse_risk_ratio_12m": risk1 / risk0,
+        "conditional_hr_dropout": float(np.exp(dropout.bd)),
+        "dropout_risk_by_program_end": {s.CLINICAL: d0, s.PEER_CLINICAL: d1},
         "program_days": sc.program_days,
         "aftercare_risk_ratio": sc.aftercare_risk_ratio,
         "aftercare_rate": {s.CLINICAL: sc.aftercare_rate_clinical,
@@ -208,12 +223,10 @@ def _calibrate(sc: Scenario) -> _Calibration:
         "use_days_reduction": {s.CLINICAL: sc.use_days_reduction_clinical, s.PEER_CLINICAL: sc.use_days_reduction_peer},
         "use_days_reduction_ratio": sc.use_days_reduction_peer / sc.use_days_reduction_clinical
         if sc.use_days_reduction_clinical else float("nan"),
+        "dropout_ratio": d1 / d0,
+        "retention_at_program_end": {s.CLINICAL: 1 - d0, s.PEER_CLINICAL: 1 - d1},
+        "retention_ratio": (1 - d1) / (1 - d0),
     }
-    d0, d1 = truth["dropout_risk_by_program_end"].values()
-    truth["dropout_ratio"] = d1 / d0
-    truth["retention_at_program_end"] = {s.CLINICAL: 1 - d0, s.PEER_CLINICAL: 1 - d1}
-    truth["retention_ratio"] = (1 - d1) / (1 - d0)
-    return _Calibration(c, beta, cd, bd, transfer_rate, a0, aftercare_base, _rounded(truth))
 
 
 def _rounded(value: Any) -> Any:
@@ -294,23 +307,19 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
 
     Parameters
     ----------
-    n : int
-        Participants.
+    n, seed : int, int or numpy Generator
+        Participants; the seed (same seed, same cohort, byte for byte).
     scenario : {"articles", "null"} or Scenario
         ``articles`` encodes the articles' figures; ``null`` has no peer-support effect.
-    seed : int or numpy Generator
-        Same seed, same cohort, byte for byte.
     **overrides
-        Any :class:`~outcomes.Scenario` field, e.g. ``randomized=True`` or
-        ``relapse_risk_12m_clinical=0.6``.
+        Any :class:`~outcomes.Scenario` field, e.g. ``randomized=True`` or ``relapse_risk_12m_clinical=0.6``.
 
     Returns
     -------
     Cohort
-        Arms ``clinical`` (reference) and ``peer_clinical``; ``as_of`` the
-        scenario's as-of date; ``truth`` the scenario's true effects: at least
-        ``conditional_hr_relapse``, ``marginal_hr_relapse``, ``relapse_risk_12m``
-        (per arm), ``relapse_risk_ratio_12m`` and the secondary ratios.
+        Arms ``clinical`` (reference) and ``peer_clinical``; ``as_of`` the scenario's as-of date; ``truth`` the
+        scenario's true effects: at least ``conditional_hr_relapse``, ``marginal_hr_relapse``,
+        ``relapse_risk_12m`` (per arm), ``relapse_risk_ratio_12m`` and the secondary ratios.
 
     Examples
     --------
@@ -344,23 +353,21 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     df = pd.DataFrame({
         s.PARTICIPANT_ID: _ids(n),
         s.ARM: pd.Categorical.from_codes(peer.astype(np.int8), categories=[s.CLINICAL, s.PEER_CLINICAL]),
-        s.SITE: np.array(_SITES, dtype=object)[pop.site],
-        s.ENROLL_DATE: enroll.astype("datetime64[ns]"),
-        s.FOLLOWUP_DAYS: follow,
-        **relapse,
-        **retention,
-        "age": pop.age,
-        "sex": np.array(["male", "female"], dtype=object)[pop.female],
-        "primary_substance": np.array(_SUBSTANCES, dtype=object)[pop.substance],
-        "co_occurring_mh": pop.mh.astype(np.int64),
-        "prior_treatments": pop.prior,
-        "housing_unstable": pop.housing.astype(np.int64),
+        s.SITE: np.array(_SITES, dtype=object)[pop.site], s.ENROLL_DATE: enroll.astype("datetime64[ns]"),
+        s.FOLLOWUP_DAYS: follow, **relapse, **retention, **_covariate_columns(pop),
         **{c.name: secondary[c.name] for c in secondary_columns() if c.name in secondary},
     })
     provenance = {"source": "synthetic_cohort", "n": n,
                   "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
                   scenario=sc.to_dict(), truth=cal.truth, provenance=provenance, copy=False)
+
+
+def _covariate_columns(pop: _Population) -> dict[str, np.ndarray]:
+    return {"age": pop.age, "sex": np.array(["male", "female"], dtype=object)[pop.female],
+            "primary_substance": np.array(_SUBSTANCES, dtype=object)[pop.substance],
+            "co_occurring_mh": pop.mh.astype(np.int64), "prior_treatments": pop.prior,
+            "housing_unstable": pop.housing.astype(np.int64)}
 
 
 def _relapse(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,

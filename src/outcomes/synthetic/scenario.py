@@ -128,7 +128,8 @@ class Scenario:
             "aftercare programs [1][12].", _004,
         ),
     )
-    sessions_per_week_clinical: float = field(default=2.0, metadata=_assumption("sessions attended per week in treatment"))
+    sessions_per_week_clinical: float = field(default=2.0,
+                                              metadata=_assumption("sessions attended per week in treatment"))
     sessions_rate_ratio: float = field(
         default=1.30, metadata=_claim("Program Attendance | Standard | +30% higher |", _004)
     )
@@ -225,7 +226,7 @@ class Scenario:
         return pd.DataFrame(rows)
 
 
-_NULL_EFFECTS = dict(
+_NULL_EFFECTS: dict[str, Any] = dict(
     relapse_risk_reduction=0.0,
     retention_increase=0.0,
     aftercare_risk_ratio=1.0,

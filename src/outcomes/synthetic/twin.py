@@ -161,7 +161,8 @@ def _mirrored_columns(df: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Columns drawn from the copula, and those left out because they look like identifiers or free text."""
     outcome = {s.PARTICIPANT_ID, s.ARM, s.ENROLL_DATE, s.FOLLOWUP_DAYS, s.RELAPSE_DAYS, s.RELAPSE_EVENT,
                s.EXIT_DAYS, s.EXIT_REASON}
-    kept, skipped = [], []
+    kept: list[str] = []
+    skipped: list[str] = []
     for c in df.columns:
         if c in outcome:
             continue
@@ -422,14 +423,18 @@ def synthetic_twin(cohort: Cohort, seed: int = 0) -> Cohort:
         fresh = outcomes.draw(people.draw(twin.loc[copied, s.ARM].to_numpy(), rng), rng)
         twin.loc[copied] = fresh[twin.columns].to_numpy()
     kept = ~copied_records(real, twin)
-    twin = twin.loc[kept].reset_index(drop=True)
-    twin.insert(0, s.PARTICIPANT_ID, [f"TWIN-{i + 1:06d}" for i in range(len(twin))])
-    for c in people.columns:
-        if pd.api.types.is_numeric_dtype(real[c]) and not pd.api.types.is_bool_dtype(real[c]):
-            twin[c] = pd.to_numeric(twin[c])
-    twin = twin[[c for c in real.columns if c in twin.columns]]
+    twin = _as_real_columns(twin.loc[kept].reset_index(drop=True), real, people.columns)
     provenance = {"synthetic_twin_of": cohort.provenance.get("source", "a cohort"), "seed": seed,
                   "mirrored": people.columns, "not_mirrored": people.skipped, "records_redrawn": redrawn,
                   "records_dropped": int((~kept).sum())}
     return Cohort(twin, reference=cohort.reference, arms=cohort.arms, as_of=cohort.as_of,
                   covariates=cohort.covariates, provenance=provenance)
+
+
+def _as_real_columns(twin: pd.DataFrame, real: pd.DataFrame, mirrored: list[str]) -> pd.DataFrame:
+    """Twin ids ``TWIN-000001``..., numbers typed as the real ones, the real column order."""
+    twin.insert(0, s.PARTICIPANT_ID, [f"TWIN-{i + 1:06d}" for i in range(len(twin))])
+    for c in mirrored:
+        if pd.api.types.is_numeric_dtype(real[c]) and not pd.api.types.is_bool_dtype(real[c]):
+            twin[c] = pd.to_numeric(twin[c])
+    return twin[[c for c in real.columns if c in twin.columns]]

@@ -55,7 +55,8 @@ def _trend(r: QuarterlyResults) -> Section | None:
         "Each quarter is computed as it was known at its own end, so a board sees the direction, not one number.",),
         figures=(Figure("trend", "Enrollment to date, retention at 90 days and the hazard ratio of relapse (peer "
                         "support + clinical vs clinical only) with 95% confidence intervals, by quarter. Quarters "
-                        "with an arm of fewer than 11 participants show no estimates; an enrollment bar that would reveal 1 to 10 "
+                        "with an arm of fewer than 11 participants show no estimates; an enrollment bar that would "
+                        "reveal 1 to 10 "
                         "participants (itself, or as the change from the last bar drawn) is not drawn.",
                         "Three stacked panels over the last quarters: bars of enrollment, points with intervals of "
                         "90-day retention, and points with intervals of the hazard ratio around a dashed line at 1.",
@@ -66,7 +67,8 @@ def _enrollment(r: QuarterlyResults) -> Section:
     return Section("Enrollment", tables=(Table("enrollment", "Participants enrolled this quarter and to date, by site "
                                                "and arm. Counts of 1 to 10, and counts that would reveal one, show "
                                                "as <11.", r.tables["enrollment"]),),
-                   figures=(Figure("enrollment_by_quarter", "Participants enrolled per quarter, stacked by site; cells of 1 to "
+                   figures=(Figure("enrollment_by_quarter",
+                                   "Participants enrolled per quarter, stacked by site; cells of 1 to "
                                    "10 participants are not drawn.",
                                    "Stacked bar chart of enrollment per quarter, one colour per site.",
                                    lambda w: F.enrollment_figure(r.cohort, w)),))
@@ -88,10 +90,12 @@ def _retention(r: QuarterlyResults) -> Section:
     cr = r.competing
     text = (narrate(cr), "Completing the program is its planned end, not a failure: dropout, completion and "
             "transfer are drawn as separate curves, and retention counts only dropout as leaving early.")
-    figures = [Figure("retention_30_90_180", "Retention (not dropped out) at 30, 90 and 180 days by arm, with 95% confidence "
+    figures = [Figure("retention_30_90_180",
+                      "Retention (not dropped out) at 30, 90 and 180 days by arm, with 95% confidence "
                       "intervals.", "Grouped bar chart of the share retained at days 30, 90 and 180, one bar per arm.",
                       lambda w: F.retention_figure(cr, w)),
-               Figure("cumulative_incidence_dropout", f"Cumulative incidence of dropout (solid), completion (dashed) and transfer "
+               Figure("cumulative_incidence_dropout",
+                      "Cumulative incidence of dropout (solid), completion (dashed) and transfer "
                       f"(dotted) by arm (Aalen-Johansen). Gray's test of dropout: p {_p(cr.gray.p_value)}.",
                       "Step chart of the share who left treatment over days since enrollment, one line style per "
                       "way of leaving and one colour per arm.", lambda w: F.cif_figure(cr, w))]
@@ -118,7 +122,8 @@ def _relapse(r: QuarterlyResults) -> Section:
                       "<11.",
                       "Line chart of the share without relapse over days since enrollment, one line per arm.",
                       lambda w: F.km_figure(rel, w)),
-               Figure("forest_hazard_ratios", "Hazard ratios of relapse (peer support + clinical vs clinical only) with 95% "
+               Figure("forest_hazard_ratios",
+                      "Hazard ratios of relapse (peer support + clinical vs clinical only) with 95% "
                       "confidence intervals: unadjusted, adjusted for the covariates, and IPTW-weighted.",
                       "Forest plot of the hazard ratio estimates on a log scale, with a dashed line at 1.",
                       lambda w: F.forest_figure(r.hazard_ratios(), w))]
@@ -162,7 +167,8 @@ def _claims(r: QuarterlyResults) -> Section:
         f"and its 95% confidence interval ({tally}).",),
         tables=(Table("claims", "Claims from the source articles: what each means, this program's estimate "
                       "(95% CI) and the verdict.", r.tables["claims"]),),
-        figures=(Figure("claims_vs_cohort", "Effects claimed in the articles (orange) against this program's estimates with "
+        figures=(Figure("claims_vs_cohort",
+                        "Effects claimed in the articles (orange) against this program's estimates with "
                         "95% confidence intervals (blue), on a ratio scale (1 = no difference).",
                         "Dot-and-interval chart of claimed ratios against this program's estimates.",
                         lambda w: F.claims_figure(rec, w)),))

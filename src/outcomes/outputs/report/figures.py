@@ -76,12 +76,11 @@ def km_figure(res: ArmComparison, width: float = SINGLE, at_risk_times: Sequence
         ax.set_xlabel("")
         ax.legend(frameon=False, loc="lower left")
         horizon = max(float(c.time[-1]) for c in res.curves.values())
-        if at_risk_times is None:
-            step = 90 if horizon > 200 else max(1.0, round(horizon / 4))
-            at_risk_times = np.arange(0, horizon + 1e-9, step)
+        step = 90 if horizon > 200 else max(1.0, round(horizon / 4))
+        days = np.arange(0, horizon + 1e-9, step) if at_risk_times is None else np.asarray(at_risk_times, float)
         for i, arm in enumerate(res.arms):
-            counts = res.curves[arm].at(np.asarray(at_risk_times, dtype=float)).n_at_risk
-            for t, n in zip(at_risk_times, counts):
+            counts = res.curves[arm].at(days).n_at_risk
+            for t, n in zip(days, counts):
                 table_ax.text(t, 1 - i, show_count(n), ha="center", va="center", fontsize="small",
                               color=ARM_COLORS[i])
         ax.set_xlim(-0.06 * horizon, 1.03 * horizon)  # room for the day-0 at-risk counts
@@ -151,7 +150,7 @@ def forest_figure(estimates: Sequence[tuple[str, Estimate]], width: float = SING
     with house_style(width):
         fig = _figure(width, height=0.9 + 0.3 * len(estimates))
         ax = fig.add_subplot()
-        for i, (label, e) in enumerate(estimates):
+        for i, (_, e) in enumerate(estimates):
             y = len(estimates) - 1 - i
             ax.plot([e.ci_lower, e.ci_upper], [y, y], color="black", linewidth=1.2)
             ax.plot([e.value], [y], "s", color=ESTIMATE_COLOR, markersize=5)

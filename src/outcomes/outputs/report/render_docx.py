@@ -56,5 +56,5 @@ def write_docx(report: Report, path: Path) -> Path:
     doc.add_paragraph(report.subtitle)
     for section in report.sections:
         _section(doc, section)
-    doc.save(path)
+    doc.save(str(path))
     return path

@@ -36,7 +36,8 @@ _TEMPLATE = jinja2.Template("""<!DOCTYPE html>
 {% for t in section.tables %}{{ t.html }}<p class="caption">Table: {{ t.caption }}</p>{% endfor %}
 {% for f in section.figures %}<figure><img src="data:image/png;base64,{{ f.png }}" alt="{{ f.alt }}">
 <figcaption>Figure: {{ f.caption }}</figcaption></figure>{% endfor %}
-{% if section.notes %}<div class="notes"><p>Notes:</p><ul>{% for n in section.notes %}<li>{{ n }}</li>{% endfor %}</ul></div>{% endif %}
+{% if section.notes %}<div class="notes"><p>Notes:</p><ul>
+{%- for n in section.notes %}<li>{{ n }}</li>{% endfor %}</ul></div>{% endif %}
 </section>{% endfor %}
 </body></html>
 """, autoescape=True)

@@ -16,8 +16,8 @@ def write_xlsx(report: Report, path: Path) -> Path:
     from openpyxl.styles import Font
 
     book = Workbook()
-    summary = book.active
-    summary.title = "summary"
+    summary = book.create_sheet("summary", 0)
+    book.remove(book.worksheets[1])  # the empty default sheet
     summary.append([report.title])
     summary["A1"].font = Font(bold=True, size=13)
     summary.append([report.subtitle])

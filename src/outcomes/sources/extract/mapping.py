@@ -130,7 +130,7 @@ def load_mapping(mapping: str | Path | MappingABC | None) -> Mapping | None:
 def infer_mapping(source_columns: list[str]) -> Mapping:
     """Recognise common column names, case-insensitively (``Client ID`` -> participant_id, ...)."""
     lowered = {c.strip().lower(): c for c in source_columns}
-    columns = {}
+    columns: dict[str, str] = {}
     for canonical, names in _COMMON_NAMES.items():
         for name in names:
             if name in lowered and lowered[name] not in columns.values():

@@ -200,21 +200,21 @@ def _parse_dates(values: pd.Series, fmt: str | None, column: str, problems: _Pro
     for i in np.flatnonzero((todo & ~iso).to_numpy()):
         m = slashed.iloc[i]
         if m is None:
-            problems.add(_one(len(values), i), column, values, "{value} is not a date (expected YYYY-MM-DD)",
+            problems.add(_one(len(values), int(i)), column, values, "{value} is not a date (expected YYYY-MM-DD)",
                          "correct it, or set [dates] format in the mapping", f"invalid date in {column}")
             continue
         a, b = int(m.group(1)), int(m.group(2))
         if iso.any():
-            problems.add(_one(len(values), i), column, values, "{value} is not YYYY-MM-DD like the other dates of "
+            problems.add(_one(len(values), int(i)), column, values, "{value} is not YYYY-MM-DD like the other dates of "
                          "this column (mixed date formats)", "export every date in one format",
                          f"mixed date formats in {column}")
         elif a <= 12 and b <= 12 and a != b:
-            problems.add(_one(len(values), i), column, values, "{value} is ambiguous (month/day or day/month?)",
+            problems.add(_one(len(values), int(i)), column, values, "{value} is ambiguous (month/day or day/month?)",
                          "set [dates] format = \"%m/%d/%Y\" (US) or \"%d/%m/%Y\" in the mapping",
                          f"ambiguous date in {column}")
         else:
             guess = "%m/%d/%Y" if b > 12 or a <= 12 else "%d/%m/%Y"
-            problems.add(_one(len(values), i), column, values, "{value} is not an ISO date (YYYY-MM-DD)",
+            problems.add(_one(len(values), int(i)), column, values, "{value} is not an ISO date (YYYY-MM-DD)",
                          f"set [dates] format = \"{guess}\" in the mapping", f"non-ISO date in {column}")
     out[iso] = parsed[iso]
     return out
@@ -245,7 +245,7 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
     if isinstance(mapping, Mapping):
         m = mapping
     else:
-        m = load_mapping(mapping) if mapping is not None else infer_mapping(list(raw.columns))
+        m = load_mapping(mapping) or infer_mapping(list(raw.columns))
     _check_mapping(raw, m, source)
     problems = _Problems(source, path.suffix.lower() in (".xlsx", ".xlsm"))
     col = {f: raw[c] for f, c in m.columns.items()}
@@ -363,7 +363,8 @@ def _derived_columns(raw: pd.DataFrame, col: dict[str, pd.Series], m: Mapping, e
         extra["age"] = pd.Series(group_ages_90(age.to_numpy(dtype=float)))
     for source_col, how in m.transform.items():
         if source_col not in raw.columns:
-            raise InputError(f"file '{source}': [privacy] transform names column '{source_col}', which is not in the file")
+            raise InputError(f"file '{source}': [privacy] transform names column '{source_col}', which is not in "
+                             "the file")
         if how == "zip3":
             extra["zip3"] = zip3(raw[source_col])
         elif how == "age_from_dob":
@@ -382,7 +383,7 @@ def _check_follow_up_known(raw: pd.DataFrame, col: dict[str, pd.Series], m: Mapp
         return
     none = pd.Series(pd.NaT, index=raw.index)
     no_info = dates.get("relapse_date", none).isna() & dates.get("last_contact_date", none).isna()
-    problems.add(no_info.to_numpy(), m.columns.get("last_contact_date", m.columns.get("relapse_date")),
+    problems.add(no_info.to_numpy(), str(m.columns.get("last_contact_date", m.columns.get("relapse_date"))),
                  col.get("last_contact_date", col.get("relapse_date")),
                  "no relapse date and no last-contact date: follow-up is unknown",
                  "fill in the last contact date", "follow-up unknown")

@@ -52,17 +52,9 @@ def _ids_and_rows(records: pd.DataFrame, participants: Iterable | None, what: st
     return universe, pd.Index(universe).get_indexer(ids), day
 
 
-def derive_relapse(
-    screens: pd.DataFrame,
-    *,
-    participants: Iterable | None = None,
-    rule: str = "consecutive",
-    first_week: int = 3,
-    last_week: int = 24,
-    run_length: int = 4,
-    missing_is_positive: bool = True,
-    week_window: tuple[int, int] = (-3, 3),
-) -> pd.DataFrame:
+def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = None, rule: str = "consecutive",
+                   first_week: int = 3, last_week: int = 24, run_length: int = 4, missing_is_positive: bool = True,
+                   week_window: tuple[int, int] = (-3, 3)) -> pd.DataFrame:
     """Time to relapse from weekly drug screens: ``participant_id, relapse_days, relapse_event``.
 
     Parameters
@@ -102,21 +94,22 @@ def derive_relapse(
         eligible = (positive == 1) & (day >= earliest)
         np.minimum.at(days, who[eligible], day[eligible])
         event = np.isfinite(days)
-        return pd.DataFrame({"participant_id": universe, "relapse_days": np.where(event, days, censor_day),
-                             "relapse_event": event.astype(int)})
-
-    bad = pos | (~screened if missing_is_positive else np.zeros_like(screened))
-    weeks = bad[:, first_week:last_week + 1].astype(np.int64)
-    span = weeks.shape[1]
-    event = np.zeros(n_ids, dtype=bool)
-    start = np.zeros(n_ids, dtype=np.int64)
-    if span >= run_length:
-        csum = np.concatenate([np.zeros((n_ids, 1), dtype=np.int64), np.cumsum(weeks, axis=1)], axis=1)
-        runs = (csum[:, run_length:] - csum[:, :-run_length]) == run_length  # run starting at each week
-        event = runs.any(axis=1)
-        start = first_week + np.argmax(runs, axis=1)
-    return pd.DataFrame({"participant_id": universe, "relapse_days": np.where(event, 7.0 * start, censor_day),
+    else:
+        bad = pos | (~screened if missing_is_positive else np.zeros_like(screened))
+        event, start = _first_run(bad[:, first_week:last_week + 1].astype(np.int64), run_length)
+        days = 7.0 * (first_week + start)
+    return pd.DataFrame({"participant_id": universe, "relapse_days": np.where(event, days, censor_day),
                          "relapse_event": event.astype(int)})
+
+
+def _first_run(weeks: np.ndarray, run_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per participant (row): whether ``run_length`` consecutive bad weeks occur, and the week the first starts."""
+    n_ids, span = weeks.shape
+    if span < run_length:
+        return np.zeros(n_ids, dtype=bool), np.zeros(n_ids, dtype=np.int64)
+    csum = np.concatenate([np.zeros((n_ids, 1), dtype=np.int64), np.cumsum(weeks, axis=1)], axis=1)
+    runs = (csum[:, run_length:] - csum[:, :-run_length]) == run_length  # a run starting at each week
+    return runs.any(axis=1), np.argmax(runs, axis=1)
 
 
 def derive_retention(
