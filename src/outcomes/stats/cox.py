@@ -27,7 +27,7 @@ import pandas as pd
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.inference import wald
 from .counting import index_times, product_limit, reverse_cumsum, step_at
-from .efron import efron_sums
+from .efron import EfronPlan, efron_plan, efron_sums
 from .newton import maximize, solve_information
 from .score_test import score_test
 from .kaplan_meier import kaplan_meier
@@ -77,6 +77,7 @@ class _Stratum:
     dead_w: np.ndarray  # (E,) weight of each death row in the score: its case weight, or its count of events
     dead_scale: np.ndarray  # (E,) its deaths' share of the row's risk weight (1, or events / participants)
     times: np.ndarray  # (U,) distinct times
+    efron_plan: EfronPlan | None = None  # the tied deaths expanded once for all iterations (Efron only)
     tail: _FineGrayTail | None = None  # Fine-Gray: competing failures kept at risk after their time
     late: _LateEntry | None = None  # (start, stop] rows: those not yet at risk at the first times
 
@@ -120,7 +121,7 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
         tail = _fine_gray_tail(ix.times, inverse, ev, competing[rows], participants)
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
                     dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
-                    ix.times, tail=tail, late=late)
+                    ix.times, efron_plan=efron_plan(deaths) if efron else None, tail=tail, late=late)
 
 
 def _late_entries(times: np.ndarray, entry: np.ndarray) -> _LateEntry:
@@ -264,7 +265,7 @@ def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
     S0, S1, S2 = _unpack(risk, p)
     D0, D1, D2 = _unpack(dead, p)
 
-    logs, c1, cf, c2, cf2, cff2 = efron_sums(S0, D0, st.deaths, st.efron)
+    logs, c1, cf, c2, cf2, cff2 = efron_sums(S0, D0, st.deaths, st.efron, st.efron_plan)
     wbar = st.death_weight / st.deaths
     score = st.wx_dead - wbar[:, None] * (S1 * c1[:, None] - D1 * cf[:, None])
     outer_ss = S1[:, :, None] * S1[:, None, :]

@@ -24,6 +24,12 @@ def solve_information(info: np.ndarray, rhs: np.ndarray, what: str = "the inform
     >>> solve_information(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([1.0, 1.0])).tolist()
     [0.5, 0.25]
     """
+    if info.shape == (1, 1):  # one coefficient (the arm alone; power simulations fit thousands): no LAPACK calls
+        if not (np.isfinite(info[0, 0]) and info[0, 0] > 0):
+            raise ConvergenceError(f"{what} is singular: a group has no events, or covariates separate the "
+                                   "events or are collinear; the model is not estimable from these data")
+        one: np.ndarray = np.asarray(rhs, dtype=float) / info[0, 0]
+        return one
     try:
         np.linalg.cholesky(info)
         inverse = np.linalg.inv(info)
