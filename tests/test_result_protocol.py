@@ -73,6 +73,7 @@ def _factories(cohort: oc.Cohort) -> dict:
         "ReidentificationRisk": lambda: oc.reidentification_risk(extract),
         "DeidentifiedExtract": lambda: oc.deidentify(EXAMPLE / "program_extract.csv", EXAMPLE / "mapping.toml",
                                                      key=b"k" * 32),
+        "ExposureComparison": lambda: oc.compare_exposure(_jasa(), adjust=["age"], bootstrap=50),
         "IngestionReport": lambda: oc.validate_extract(EXAMPLE / "program_extract.csv", EXAMPLE / "mapping.toml"),
     }
 
@@ -82,7 +83,13 @@ def test_every_result_class_has_a_real_instance(factories):
     assert names == set(factories) == set(RESULT_NAMES), "add a factory for each new result class"
 
 
-RESULT_NAMES = ["Estimate", "ChiSquareTest", "LogRankTest", "ArmComparison", "CompetingRisks", "SecondaryComparison",
+def _jasa() -> oc.Cohort:
+    people = pd.read_csv(Path(__file__).parent / "reference" / "jasa_people.csv")
+    return oc.Cohort.from_frame(people.assign(ever=people.transplant_day.notna()), arm="ever", reference=False,
+                                relapse=("futime", "death"), covariates=["age"], exposure_start="transplant_day")
+
+
+RESULT_NAMES = ["ExposureComparison", "Estimate", "ChiSquareTest", "LogRankTest", "ArmComparison", "CompetingRisks", "SecondaryComparison",
                 "PropensityWeights", "Balance", "EValue", "ParametricFits", "SimulatedPower", "PowerCurve",
                 "TwinReport", "ClaimsAudit", "Reconciliation", "ReidentificationRisk", "DeidentifiedExtract",
                 "IngestionReport"]

@@ -22,6 +22,7 @@ from . import claims
 from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
+from .analyses.exposure import ExposureComparison, compare_exposure
 from .analyses.extrapolate import ParametricFits, fit_parametric
 from .analyses.twin_report import TwinReport, twin_report
 from .synthetic.twin import synthetic_twin
@@ -68,6 +69,7 @@ __all__ = [
     "PropensityWeights",
     "Reconciliation",
     "CompetingRisks",
+    "ExposureComparison",
     "SecondaryComparison",
     "Cohort",
     "TwinReport",
@@ -96,6 +98,7 @@ __all__ = [
     "report",
     "propensity_weights",
     "compare_arms",
+    "compare_exposure",
     "narrate",
     "pool",
     "read_extract",

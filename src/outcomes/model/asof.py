@@ -105,6 +105,10 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
         out[s.EXIT_DAYS], out[s.EXIT_REASON] = days, reason
     if s.FOLLOWUP_DAYS in out:
         out[s.FOLLOWUP_DAYS] = np.minimum(out[s.FOLLOWUP_DAYS].to_numpy(), horizon)
+    if s.EXPOSURE_START in out:  # peer support that starts after the date is not known then: not (yet) exposed
+        later = (out[s.EXPOSURE_START].to_numpy(float) > horizon)
+        out.loc[later, s.EXPOSURE_START] = np.nan
+        out[s.ARM] = out[s.ARM].astype(str).where(~later, cohort.arms[0])
     _hide_unknown_secondary(out, horizon, earlier=cohort.as_of != date)
     provenance = {**cohort.provenance, "as_of_view": date.isoformat()}
     return Cohort(out.reset_index(drop=True), reference=cohort.reference, as_of=date, covariates=cohort.covariates,

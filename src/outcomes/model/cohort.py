@@ -21,6 +21,7 @@ from . import schema as s
 from ..core.disclosure import show_count
 from ..core.errors import InputError
 from .dates import parse_date
+from .exposure import check_exposure_start
 from .outcome_registry import TIME_TO_EVENT, secondary_columns
 from .validation import (
     check_binary,
@@ -180,14 +181,20 @@ class Cohort:
             df[s.EXIT_REASON] = check_vocabulary(df[s.EXIT_REASON], s.EXIT_REASON, s.EXIT_REASONS, source)
         if s.ENROLL_DATE in df.columns:
             self._validate_enrollment(df, source)
+        self._validate_other_columns(df, arms, source)
+        return arms
+
+    def _validate_other_columns(self, df: pd.DataFrame, arms: tuple[str, str], source: str | None) -> None:
+        """Secondary outcomes, the exposure start, numeric covariates."""
         for column in secondary_columns():
             if column.name in df.columns:
                 _put(df, column.name, _check_secondary(df[column.name], column.name, column.check, source))
+        if s.EXPOSURE_START in df.columns:
+            _put(df, s.EXPOSURE_START, check_exposure_start(df, arms, source))
         for covariate in self._covariates:
             values = df[covariate]
             if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
                 _put(df, covariate, check_finite(values, covariate, source))
-        return arms
 
     def _validate_enrollment(self, df: pd.DataFrame, source: str | None) -> None:
         """Enrollment dates are dates, none after the as-of date."""
@@ -223,7 +230,7 @@ class Cohort:
     def from_frame(cls, df: pd.DataFrame, *, arm: str, reference: Any, relapse: tuple[str, str] | None = None,
                    retention: tuple[str, str] | None = None, covariates: Sequence[str] = (),
                    participant_id: str | None = None, site: str | None = None,
-                   as_of: dt.date | str | None = None) -> Cohort:
+                   as_of: dt.date | str | None = None, exposure_start: str | None = None) -> Cohort:
         """Build a cohort from an analysis-ready frame with any column names and arm labels.
 
         Parameters
@@ -243,25 +250,29 @@ class Cohort:
             Columns kept, under their own names, for adjustment.
         participant_id, site : str, optional
             Id column (when absent, ids ``"1"``, ``"2"``, ... are the row numbers); site column, kept as ``site``.
+        exposure_start : str, optional
+            Days from enrollment to the first peer contact (blank = never); ``arm`` then says who was ever
+            exposed. Kept as ``exposure_start_days``; :func:`outcomes.compare_exposure` analyses it.
 
         Examples
         --------
         >>> import pandas as pd, outcomes as oc
         >>> raw = pd.DataFrame({"weeks to arrest": [20, 52, 30, 52], "arrested": [1, 0, 1, 0],
         ...                     "aid": ["no", "no", "yes", "yes"], "age": [27, 30, 22, 41]})
-        >>> c = oc.Cohort.from_frame(raw, arm="aid", reference="no",
-        ...                          relapse=("weeks to arrest", "arrested"), covariates=["age"])
+        >>> c = oc.Cohort.from_frame(raw, arm="aid", reference="no", relapse=("weeks to arrest", "arrested"),
+        ...                          covariates=["age"])
         >>> c.arms, c.df.columns.tolist()
         (('no', 'yes'), ['participant_id', 'arm', 'relapse_days', 'relapse_event', 'age'])
         """
-        _check_from_frame_columns(df, arm, covariates, relapse, retention, participant_id, site)
+        _check_from_frame_columns(df, arm, covariates, relapse, retention, participant_id, site, exposure_start)
         out = pd.DataFrame(index=pd.RangeIndex(len(df)))
         out[s.PARTICIPANT_ID] = (
             df[participant_id].to_numpy() if participant_id is not None else np.arange(1, len(df) + 1).astype(str)
         )
         out[s.ARM] = df[arm].to_numpy()
-        if site is not None:
-            out[s.SITE] = df[site].to_numpy()
+        for canonical, column in ((s.SITE, site), (s.EXPOSURE_START, exposure_start)):
+            if column is not None:
+                out[canonical] = df[column].to_numpy()
         if relapse is not None:
             out[s.RELAPSE_DAYS] = df[relapse[0]].to_numpy()
             out[s.RELAPSE_EVENT] = df[relapse[1]].to_numpy()
@@ -559,7 +570,7 @@ def _whole_numbers_as_int(df: pd.DataFrame) -> pd.DataFrame:
 
 def _check_from_frame_columns(df: pd.DataFrame, arm: str, covariates: Sequence[str],
                               relapse: tuple[str, str] | None, retention: tuple[str, str] | None,
-                              participant_id: str | None, site: str | None) -> None:
+                              participant_id: str | None, site: str | None, exposure_start: str | None) -> None:
     """Every column ``from_frame`` was asked to read exists, and each outcome is a (time, event) pair."""
     if relapse is None and retention is None:
         raise InputError("from_frame needs relapse=(time column, event column) and/or retention=(...)")
@@ -569,5 +580,5 @@ def _check_from_frame_columns(df: pd.DataFrame, arm: str, covariates: Sequence[s
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
                 raise InputError(f"{name}= must be a (time column, event column) pair, got {pair!r}")
             needed.extend(pair)
-    needed += [c for c in (participant_id, site) if c is not None]
+    needed += [c for c in (participant_id, site, exposure_start) if c is not None]
     require_columns(df, needed, what="requested")

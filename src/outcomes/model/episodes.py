@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..stats.response import SurvivalResponse
+from .validation import shown_value
 
 __all__ = ["Episodes", "build_episodes"]
 
@@ -161,7 +162,7 @@ def _checked_people(people: pd.DataFrame, id: str, end: str, end_event: str | No
     bad = np.flatnonzero(~(follow_up > 0) | ~np.isfinite(follow_up))
     if bad.size:
         raise InputError(f"people row {int(bad[0])}, column {end!r}: end of follow-up "
-                         f"{_shown(people[end].iloc[bad[0]])} is not a number of days > 0")
+                         f"{shown_value(people[end].iloc[bad[0]])} is not a number of days > 0")
     for col in changes.values():
         days = pd.to_numeric(people[col], errors="coerce").to_numpy(float)
         early = np.flatnonzero(days < 0)
@@ -186,19 +187,12 @@ def _checked_events(events: pd.DataFrame, ids: pd.Series, event_time: str, id: s
     blank = np.flatnonzero(~np.isfinite(day))
     if blank.size:
         raise InputError(f"events row {int(blank[0])}, column {event_time!r}: "
-                         f"{_shown(events[event_time].iloc[blank[0]])} is not a day")
+                         f"{shown_value(events[event_time].iloc[blank[0]])} is not a day")
     twice = np.flatnonzero(pd.DataFrame({"p": pos.to_numpy(), "d": day}).duplicated().to_numpy())
     if twice.size:
         raise InputError(f"events row {int(twice[0])}: participant {events[id].iloc[twice[0]]!r} has two events "
                          f"on day {day[twice[0]]:g}; keep one")
     return pos.to_numpy(np.int64), day
-
-
-def _shown(value: object) -> str:
-    """A cell as a person reads it: 'blank' for a missing value, plain text otherwise (no numpy reprs)."""
-    if pd.isna(value):
-        return "blank"
-    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
 
 
 def _intervals(follow_up: np.ndarray, event_pos: np.ndarray, event_day: np.ndarray,

@@ -22,6 +22,7 @@ __all__ = [
     "ARM_LABELS",
     "STANDARD_COVARIATES",
     "FOLLOWUP_DAYS",
+    "EXPOSURE_START",
     "arm_label",
 ]
 
@@ -54,6 +55,10 @@ STANDARD_COVARIATES = (
 
 #: Days from enrollment to last contact (the as-of date, or loss to follow-up); the exposure of 12-month counts.
 FOLLOWUP_DAYS = "followup_days"
+
+#: Days from enrollment to the first peer-support contact; blank = never. When a cohort has it, the arm records
+#: who was *ever* exposed, and :func:`outcomes.compare_exposure` analyses exposure from the day it starts.
+EXPOSURE_START = "exposure_start_days"
 
 # The outcomes themselves (time-to-event and secondary) are described in outcomes.model.outcome_registry.
 

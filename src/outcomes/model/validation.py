@@ -17,6 +17,7 @@ import pandas as pd
 from ..core.errors import InputError
 
 __all__ = [
+    "shown_value",
     "where",
     "require_columns",
     "check_ids",
@@ -42,8 +43,14 @@ def where(column: str, row: int | None = None, source: str | None = None) -> str
     return ", ".join(parts)
 
 
-def _shown(value: object) -> str:
-    """A value as a message shows it: numpy scalars as plain numbers, text quoted."""
+def shown_value(value: object) -> str:
+    """A value as a message shows it: ``blank`` for a missing one, numpy scalars as plain numbers, text quoted.
+
+    >>> shown_value(np.float64(2.5)), shown_value("x"), shown_value(None)
+    ('2.5', "'x'", 'blank')
+    """
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)) or value is pd.NaT:
+        return "blank"
     if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
@@ -132,7 +139,7 @@ def check_ids(values: pd.Series, column: str, source: str | None = None) -> pd.S
         return ids
     i, first = repeat
     raise InputError(
-        f"{where(column, i + 1, source)}: participant id {_shown(ids.iloc[i])} repeats row {first + 1}; "
+        f"{where(column, i + 1, source)}: participant id {shown_value(ids.iloc[i])} repeats row {first + 1}; "
         "ids must be unique (one row per participant): remove or merge the duplicate"
     )
 
@@ -158,7 +165,7 @@ def _numeric(values: pd.Series, column: str, source: str | None, expected: str) 
     if not is_number.all():
         i = _first(~is_number)
         raise InputError(
-            f"{where(column, i + 1, source)}: value {_shown(raw[i])} is not a number "
+            f"{where(column, i + 1, source)}: value {shown_value(raw[i])} is not a number "
             f"(expected {expected}); fix the value or recode the column"
         )
     return pd.to_numeric(values).to_numpy(dtype=float, na_value=np.nan)
@@ -176,7 +183,7 @@ def check_binary(
         )
     if (i := _first_where(lambda v: (v != 0) & (v != 1) & ~np.isnan(v), x)) is not None:
         raise InputError(
-            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not 0 or 1 "
+            f"{where(column, i + 1, source)}: value {shown_value(values.iloc[i])} is not 0 or 1 "
             f"(expected {meaning}); recode the column to 0/1"
         )
     return x
@@ -192,7 +199,7 @@ def check_nonnegative_times(values: pd.Series, column: str, source: str | None =
         )
     if (i := _first_where(lambda v: ~np.isfinite(v) | (v < 0), x)) is not None:
         raise InputError(
-            f"{where(column, i + 1, source)}: time {_shown(values.iloc[i])} is negative or infinite; "
+            f"{where(column, i + 1, source)}: time {shown_value(values.iloc[i])} is negative or infinite; "
             "times are days since enrollment and must be >= 0 (check the dates it was computed from)"
         )
     return x
@@ -208,7 +215,7 @@ def check_vocabulary(
     if bad.any():
         i = _first(bad)
         raise InputError(
-            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not one of {vocabulary}; "
+            f"{where(column, i + 1, source)}: value {shown_value(values.iloc[i])} is not one of {vocabulary}; "
             "recode it (for program extracts, map local codes in the mapping's [values] table)"
         )
     return pd.Series(coded, index=values.index)
@@ -219,7 +226,7 @@ def check_counts(values: pd.Series, column: str, source: str | None = None) -> n
     x = _numeric(values, column, source, "a whole number >= 0")
     if (i := _first_where(lambda v: ~(np.isnan(v) | (v >= 0) & (v == np.floor(v)) & (v < np.inf)), x)) is not None:
         raise InputError(
-            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is not a whole number >= 0; "
+            f"{where(column, i + 1, source)}: value {shown_value(values.iloc[i])} is not a whole number >= 0; "
             "counts cannot be negative, fractional or infinite"
         )
     return x
@@ -230,7 +237,7 @@ def check_finite(values: pd.Series, column: str, source: str | None = None) -> n
     x = _numeric(values, column, source, "a number")
     if (i := _first_where(lambda v: np.isinf(v), x)) is not None:
         raise InputError(
-            f"{where(column, i + 1, source)}: value {_shown(values.iloc[i])} is infinite; "
+            f"{where(column, i + 1, source)}: value {shown_value(values.iloc[i])} is infinite; "
             "enter the measured value, or leave the cell blank if it is unknown"
         )
     return x
@@ -246,7 +253,7 @@ def check_dates(values: pd.Series, column: str, source: str | None = None) -> pd
         if bad.any():
             i = _first(bad)
             raise InputError(
-                f"{where(column, i + 1, source)}: {_shown(values.iloc[i])} is not a date (expected YYYY-MM-DD)"
+                f"{where(column, i + 1, source)}: {shown_value(values.iloc[i])} is not a date (expected YYYY-MM-DD)"
             )
     missing = parsed.isna().to_numpy()
     if missing.any():

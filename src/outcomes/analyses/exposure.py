@@ -1,0 +1,316 @@
+"""``compare_exposure``: peer support that starts after enrollment, analysed without immortal time.
+
+When peer support starts on day 20, the 20 relapse-free days before it are not peer-support time: a participant
+had to stay relapse-free (alive, in the programme) to be connected at all. Comparing "ever had a peer" with
+"never" from day 0 credits peer support with those days (immortal time) and flatters it. On the Stanford heart
+transplant programme, where transplant likewise starts after acceptance, the "ever transplanted" Cox model gives
+HR 0.18; the time-varying model gives 1.01 (R's survival, reproduced in ``tests/test_exposure.py``).
+
+:func:`compare_exposure` gives, from one cohort with ``exposure_start_days``:
+
+- **naive**: "ever exposed" as if fixed from day 0, always labelled biased, with the immortal person-time;
+- **time_varying**: a Cox model on (start, stop] rows in which exposure switches on at its start (R's
+  ``tmerge`` + ``coxph(Surv(tstart, tstop, event) ~ exposed + ..., cluster = id)``, robust SEs);
+- **landmark**: among those event-free at day ``landmark``, exposed by then or not, followed from there
+  (Kaplan-Meier, log-rank and Cox);
+- **an emulated target trial** (:mod:`outcomes.analyses.target_trial`): "start within ``grace`` days" against
+  "do not", by clone-censor-weight, with the risks at ``horizon``, their ratio and difference and bootstrap
+  intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.caveats import caveat
+from ..core.disclosure import show_count
+from ..core.errors import InputError, NotEstimableError
+from ..core.inference import wald
+from ..core.results import Estimate, Result
+from ..core.style import ARM_COLORS, ESTIMATE_COLOR, new_axes
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.design_matrix import column_names, design_matrix
+from ..model.episodes import build_episodes
+from ..model.outcome_registry import outcome_arrays
+from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
+from .arm_comparison import LogRankTest
+from .target_trial import STRATEGIES, emulate_trial
+
+__all__ = ["ExposureComparison", "compare_exposure"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class ExposureComparison(Result):
+    """Exposure that starts after enrollment, compared four ways (see the module notes).
+
+    Attributes
+    ----------
+    naive, time_varying, landmark : Estimate
+        Hazard ratios of exposure: "ever exposed" from day 0 (biased), exposure from its start (robust SE),
+        exposed by the landmark among those event-free then.
+    risk_ratio, risk_difference : Estimate
+        The emulated trial at ``horizon``: "start within grace" against "do not start within grace".
+    intervals : DataFrame
+        The (start, stop] rows (``participant_id, tstart, tstop, event, exposed``), as R's ``tmerge``.
+    cox : DataFrame
+        The time-varying model's terms (``term, coef, se, hazard_ratio, ci_lower, ci_upper, p_value``).
+    trial : DataFrame
+        ``strategy, day, risk, ci_lower, ci_upper`` at 30, 90, 180 and 365 days up to the horizon.
+    immortal_days : float
+        Person-days before the first contact among the ever-exposed, counted as exposed by the naive model.
+    """
+
+    outcome: str
+    event: str
+    arms: tuple[str, str]
+    alpha: float
+    adjust: tuple[str, ...]
+    naive: Estimate
+    time_varying: Estimate
+    landmark: Estimate
+    risk_ratio: Estimate
+    risk_difference: Estimate
+    landmark_day: float
+    landmark_logrank: LogRankTest
+    landmark_curves: dict[str, KaplanMeier] = field(repr=False)
+    grace: float
+    horizon: float
+    intervals: pd.DataFrame = field(repr=False)
+    cox: pd.DataFrame
+    trial: pd.DataFrame
+    trial_curves: dict[str, pd.DataFrame] = field(repr=False)
+    immortal_days: float
+    n_ever_exposed: int
+    n_starts_ignored: int
+    bootstrap: int
+    weights_truncated: int
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"Peer support from the day it starts: time to {self.event}"
+
+    @property
+    def effect(self) -> Estimate:
+        """The headline: the time-varying hazard ratio (exposure counted from the day it starts)."""
+        return self.time_varying
+
+    def table(self) -> pd.DataFrame:
+        rows = [("naive: ever exposed, from day 0 (biased by immortal time)", self.naive),
+                ("exposure from the day it starts (time-varying Cox)", self.time_varying),
+                (f"landmark at day {self.landmark_day:g}", self.landmark),
+                (f"emulated trial: risk ratio at day {self.horizon:g}", self.risk_ratio),
+                (f"emulated trial: risk difference at day {self.horizon:g}", self.risk_difference)]
+        return pd.DataFrame([{"analysis": name, "measure": e.measure, "value": e.value, "ci_lower": e.ci_lower,
+                              "ci_upper": e.ci_upper, "p_value": e.p_value} for name, e in rows])
+
+    def notes(self) -> list[str]:
+        return [f"The naive comparison counts {self.immortal_days:,.0f} person-days before the first peer contact "
+                f"of the {show_count(self.n_ever_exposed)} ever exposed as peer-support time; no {self.event} can "
+                "fall in them, since a participant had to be free of it to start.",
+                f"Emulated trial: strategies \"start within {self.grace:g} days\" and \"do not\", clone-censor-weight, "
+                f"{self.bootstrap} bootstrap replicates; {show_count(self.weights_truncated)} weights truncated.",
+                *self.caveats]
+
+    def plot(self, ax: Any = None) -> Any:
+        """The naive hazard ratio beside the corrected ones, on a log scale, with 1 marked."""
+        ax = new_axes(ax)
+        rows = [("naive (biased)", self.naive), ("time-varying", self.time_varying),
+                (f"landmark day {self.landmark_day:g}", self.landmark),
+                ("emulated trial (risk ratio)", self.risk_ratio)]
+        for y, (label, e) in enumerate(rows[::-1]):
+            color = "grey" if label.startswith("naive") else ESTIMATE_COLOR
+            ax.plot([e.ci_lower, e.ci_upper], [y, y], color=color, linewidth=1.4)
+            ax.plot([e.value], [y], "s", color=color)
+        ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.set_yticks(range(len(rows)), [label for label, _ in rows[::-1]])
+        ax.set_xlabel("peer support vs none (below 1: fewer events with peer support)")
+        ax.set_title(self.title, fontsize="medium")
+        return ax
+
+    def plot_strategies(self, ax: Any = None) -> Any:
+        """The emulated trial's weighted curves: share without the event under each strategy."""
+        ax = new_axes(ax)
+        for (strategy, curve), color in zip(self.trial_curves.items(), ARM_COLORS[::-1]):
+            ax.step(curve.time, curve.survival, where="post", color=color, label=strategy)
+        ax.axvline(self.grace, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xlabel("days since enrollment")
+        ax.set_ylabel(f"no {self.event} yet")
+        ax.set_ylim(0, 1.02)
+        ax.legend(frameon=False)
+        return ax
+
+
+def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
+                     landmark: float = 30, grace: float = 30, horizon: float | None = None, bootstrap: int = 200,
+                     seed: int | np.random.Generator = 0, alpha: float = 0.05) -> ExposureComparison:
+    """Compare peer support from the day it starts, four ways, beside the naive "ever exposed" comparison.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        With ``exposure_start_days`` (``Cohort.from_frame(..., exposure_start=...)``); its arm says who was ever
+        exposed.
+    outcome, adjust, alpha
+        As in :func:`outcomes.compare_arms`; every model is adjusted for ``adjust`` (complete cases).
+    landmark, grace, horizon, bootstrap, seed
+        The landmark day; the grace period of the emulated trial's "start within" strategy; the day its risks
+        are compared (default 365); bootstrap replicates (at least 50) of its intervals, and their seed.
+
+    Raises
+    ------
+    InputError
+        No exposure start times, bad arguments.
+    NotEstimableError
+        Nobody exposed or nobody unexposed, no events, a landmark or horizon past follow-up.
+
+    Examples
+    --------
+    >>> import pandas as pd, outcomes as oc
+    >>> people = pd.read_csv("tests/reference/jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna())
+    >>> c = oc.Cohort.from_frame(people, arm="ever", reference=False, relapse=("futime", "death"),
+    ...                          covariates=["age", "surgery"], exposure_start="transplant_day")
+    >>> r = oc.compare_exposure(c, adjust=["age", "surgery"], bootstrap=50)  # doctest: +SKIP
+    >>> round(r.naive.value, 2), round(r.time_varying.value, 2)  # doctest: +SKIP
+    (0.18, 1.01)
+    """
+    adjust = _checked(cohort, adjust, landmark, grace, bootstrap, alpha)
+    horizon = 365.0 if horizon is None else float(horizon)
+    time, event, event_name = outcome_arrays(cohort, outcome)
+    design = design_matrix(cohort.df, cohort.treatment, adjust)
+    rows = design.complete
+    caveats = _excluded_caveat(int((~rows).sum()), len(rows))
+    start = cohort.df[s.EXPOSURE_START].to_numpy(float)[rows]
+    t, e, X = time[rows], event[rows], design.X[:, 1:]
+    ever = design.X[:, 0] == 1
+    if not ever.any() or ever.all():
+        raise NotEstimableError("exposure cannot be compared: everyone or no one was ever exposed")
+    naive = _cox_estimate(design.X, t, e, [design.terms[0], *design.terms[1:]], alpha, "naive")
+    intervals, tv_fit = _time_varying(cohort.df[s.PARTICIPANT_ID].to_numpy()[rows], t, e, start, X,
+                                      design.terms[1:])
+    time_varying = Estimate.from_wald("hazard ratio (time-varying)", tv_fit.coef[0], tv_fit.se[0], alpha,
+                                      ratio=True)
+    lm, lm_logrank, lm_curves = _landmark(t, e, start, X, design.terms[1:], float(landmark), alpha, cohort.arms)
+    rr, rd, trial, curves, truncated = _trial(t, e, start, X, float(grace), horizon, bootstrap, seed, alpha)
+    ignored = int((np.isfinite(start) & (start >= t)).sum())
+    return ExposureComparison(
+        outcome=outcome, event=event_name, arms=cohort.arms, alpha=alpha, adjust=adjust, naive=naive,
+        time_varying=time_varying, landmark=lm, risk_ratio=rr, risk_difference=rd, landmark_day=float(landmark),
+        landmark_logrank=lm_logrank, landmark_curves=lm_curves, grace=float(grace), horizon=horizon,
+        intervals=intervals, cox=tv_fit.frame(alpha), trial=trial, trial_curves=curves,
+        immortal_days=float(np.where(np.isfinite(start), np.minimum(start, t), 0.0).sum()),
+        n_ever_exposed=int(ever.sum()), n_starts_ignored=ignored, bootstrap=bootstrap,
+        weights_truncated=truncated, caveats=caveats)
+
+
+def _checked(cohort: Cohort, adjust: Sequence[str] | str, landmark: float, grace: float, bootstrap: int,
+             alpha: float) -> tuple[str, ...]:
+    if not isinstance(cohort, Cohort):
+        raise InputError(f"compare_exposure takes a Cohort, not {type(cohort).__name__}")
+    if s.EXPOSURE_START not in cohort.df.columns:
+        raise InputError("this cohort has no exposure start days: build it with Cohort.from_frame(..., "
+                         "exposure_start=COLUMN) (days from enrollment to the first peer contact; blank = never)")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    if not (landmark > 0 and grace > 0):
+        raise InputError(f"landmark and grace must be positive numbers of days, not {landmark!r} and {grace!r}")
+    if bootstrap < 50:
+        raise InputError(f"bootstrap must be at least 50 replicates for percentile intervals, not {bootstrap}")
+    return column_names(adjust, "adjust")
+
+
+def _excluded_caveat(n_excluded: int, n: int) -> tuple[str, ...]:
+    if not n_excluded:
+        return ()
+    return (caveat(lambda k: f"{k(n_excluded)} of {k(n)} participants have a missing covariate and are left out "
+                   "of every exposure analysis (complete cases)", stacklevel=4),)
+
+
+def _cox_estimate(X: np.ndarray, t: np.ndarray, e: np.ndarray, terms: list[str], alpha: float,
+                  what: str) -> Estimate:
+    fit = fit_cox(X, t, e, terms=terms, ph_test=False)
+    return Estimate.from_wald(f"hazard ratio ({what})", fit.coef[0], fit.model_se[0], alpha, ratio=True)
+
+
+def _time_varying(ids: np.ndarray, t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray,
+                  terms: list[str]) -> tuple[pd.DataFrame, Any]:
+    """The (start, stop] rows (exposure switches on at its start, as tmerge) and the Cox model on them."""
+    people = pd.DataFrame({s.PARTICIPANT_ID: ids, "time": t, "event": e.astype(int), "start": start,
+                           "row": np.arange(len(t))})
+    episodes = build_episodes(people, id=s.PARTICIPANT_ID, end="time", end_event="event",
+                              changes={"exposed": "start"}, carry=["row"])
+    rows = episodes.df["row"].to_numpy()
+    Xi = np.column_stack([episodes.df["exposed"].to_numpy(float), X[rows]])
+    response = episodes.response()
+    fit = response.cox(Xi, terms=["exposed", *terms], robust=True)
+    return episodes.df.drop(columns="row"), fit
+
+
+def _landmark(t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray, terms: list[str], day: float,
+              alpha: float, arms: tuple[str, str]) -> tuple[Estimate, LogRankTest, dict[str, KaplanMeier]]:
+    """Among those still followed after ``day``: exposed by then or not, time restarted at the landmark."""
+    kept = t > day
+    exposed = np.isfinite(start[kept]) & (start[kept] <= day)
+    if not exposed.any() or exposed.all():
+        raise NotEstimableError(f"the landmark at day {day:g} has everyone or no one exposed by then")
+    tl, el = t[kept] - day, e[kept]
+    X_lm = np.column_stack([exposed.astype(float), X[kept]])
+    estimate = _cox_estimate(X_lm, tl, el, ["exposed_by_landmark", *terms], alpha, f"landmark day {day:g}")
+    labels = (f"not exposed by day {day:g}", f"exposed by day {day:g}")
+    curves = {labels[0]: kaplan_meier(tl[~exposed], el[~exposed], alpha=alpha),
+              labels[1]: kaplan_meier(tl[exposed], el[exposed], alpha=alpha)}
+    return estimate, LogRankTest.from_statistic(logrank_test(tl, el, exposed), labels), curves
+
+
+def _trial(t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray, grace: float, horizon: float,
+           bootstrap: int, seed: int | np.random.Generator, alpha: float) -> tuple[Estimate, Estimate, pd.DataFrame,
+                                                                                   dict[str, pd.DataFrame], int]:
+    """The emulated trial's risks at the horizon, and their percentile intervals over a seeded bootstrap."""
+    if t.max() < horizon:
+        raise NotEstimableError(f"follow-up ends at day {t.max():g}, before the horizon of day {horizon:g}")
+    point = emulate_trial(t, e, start, X, grace)
+    days = [d for d in (30.0, 90.0, 180.0, 365.0) if d < horizon] + [horizon]
+    risks = np.array([[point.risk_at(k, d) for d in days] for k in STRATEGIES])
+    rng = np.random.default_rng(seed)
+    draws = np.full((bootstrap, 2, len(days)), np.nan)
+    for b in range(bootstrap):
+        idx = rng.integers(0, len(t), len(t))
+        try:
+            again = emulate_trial(t[idx], e[idx], start[idx], X[idx], grace)
+        except NotEstimableError:
+            continue
+        draws[b] = [[again.risk_at(k, d) for d in days] for k in STRATEGIES]
+    rr, rd = _risk_estimates(risks[:, -1], draws[:, :, -1], alpha)
+    lo, hi = np.nanpercentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+    trial = pd.DataFrame([{"strategy": k, "day": d, "risk": risks[i, j], "ci_lower": lo[i, j], "ci_upper": hi[i, j]}
+                          for i, k in enumerate(STRATEGIES) for j, d in enumerate(days)])
+    curves = {k: pd.DataFrame({"time": np.concatenate([[0.0], point.times]),
+                               "survival": np.concatenate([[1.0], point.survival[k]])}) for k in STRATEGIES}
+    return rr, rd, trial, curves, point.truncated
+
+
+def _risk_estimates(risk: np.ndarray, draws: np.ndarray, alpha: float) -> tuple[Estimate, Estimate]:
+    """Risk ratio and difference ("start" vs "do not start"): percentile intervals, Wald p-values from the
+    bootstrap SE (on the log scale for the ratio)."""
+    ok = np.all(np.isfinite(draws), axis=1) & (draws[:, 1] > 0) & (draws[:, 0] > 0)
+    if ok.sum() < 10 or not np.all(risk > 0):
+        raise NotEstimableError("the emulated trial's risks are 0 in a strategy: the risk ratio is not estimable")
+    log_rr = np.log(draws[ok, 0] / draws[ok, 1])
+    diff = draws[ok, 0] - draws[ok, 1]
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    value_rr, value_rd = float(risk[0] / risk[1]), float(risk[0] - risk[1])
+    se_rr, se_rd = float(np.std(log_rr, ddof=1)), float(np.std(diff, ddof=1))
+    p_rr, p_rd = (float(wald(v, se, alpha)[2]) for v, se in ((np.log(value_rr), se_rr), (value_rd, se_rd)))
+    lo_rr, hi_rr = np.exp(np.percentile(log_rr, q))
+    lo_rd, hi_rd = np.percentile(diff, q)
+    return (Estimate(measure="risk ratio (emulated trial)", value=value_rr, ci_lower=float(lo_rr),
+                     ci_upper=float(hi_rr), p_value=p_rr, alpha=alpha, se=se_rr),
+            Estimate(measure="risk difference (emulated trial)", value=value_rd, ci_lower=float(lo_rd),
+                     ci_upper=float(hi_rd), p_value=p_rd, alpha=alpha, se=se_rd))

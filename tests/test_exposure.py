@@ -1,0 +1,115 @@
+"""Exposure that starts after enrollment: the naive, time-varying and landmark analyses equal R on jasa.
+
+tests/reference/jasa_reference.json was written by tests/reference/timevarying_reference.R (R 4.2.2, survival
+3.5.3, coxph.control(eps = 1e-11)); the R call is beside each comparison.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import outcomes as oc
+
+from .conftest import REFERENCE, load_reference
+
+EST, INF = 1e-6, 1e-4
+
+
+@pytest.fixture(scope="module")
+def jasa() -> oc.Cohort:
+    people = pd.read_csv(REFERENCE / "jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna())
+    return oc.Cohort.from_frame(people, arm="ever", reference=False, relapse=("futime", "death"),
+                                covariates=["age", "surgery"], exposure_start="transplant_day",
+                                participant_id="subject")
+
+
+@pytest.fixture(scope="module")
+def result(jasa) -> oc.ExposureComparison:
+    return oc.compare_exposure(jasa, adjust=["age", "surgery"], bootstrap=50, seed=1)
+
+
+def _check(estimate: oc.Estimate, ref: dict, se_key: str = "se") -> None:
+    assert estimate.value == pytest.approx(ref["hr"][0], abs=EST)
+    assert estimate.se == pytest.approx(ref[se_key][0], abs=EST)
+    assert estimate.ci_lower == pytest.approx(ref["hr_lower"][0], abs=INF)
+    assert estimate.ci_upper == pytest.approx(ref["hr_upper"][0], abs=INF)
+    assert estimate.p_value == pytest.approx(ref["p"][0], abs=INF)
+
+
+def test_naive_ever_exposed_is_r_s_biased_hr(result):
+    # coxph(Surv(futime, death) ~ ever + age + surgery, data = people): HR 0.18
+    _check(result.naive, load_reference("jasa")["naive_ever_transplanted"])
+
+
+def test_time_varying_hr_is_r_s_clustered_fit(result):
+    # coxph(Surv(tstart, tstop, death) ~ trt + age + surgery, data = sdata, cluster = subject): HR 1.01
+    _check(result.time_varying, load_reference("jasa")["time_varying_efron_cluster"], "se_robust")
+    ref = load_reference("jasa")["time_varying_efron_cluster"]
+    assert result.cox.coef.tolist() == pytest.approx(ref["coef"], abs=EST)
+    assert result.effect is result.time_varying
+
+
+def test_intervals_are_tmerge_s_rows(result):
+    # tmerge(..., death = event(futime, death), trt = tdc(transplant_day)): 170 rows
+    expected = pd.read_csv(REFERENCE / "jasa_intervals_tmerge.csv")
+    got = result.intervals
+    assert len(got) == load_reference("jasa")["tmerge_rows"]
+    assert got.tstart.tolist() == expected.tstart.tolist() and got.tstop.tolist() == expected.tstop.tolist()
+    assert got.event.tolist() == expected.death.tolist() and got.exposed.tolist() == expected.trt.tolist()
+
+
+def test_landmark_at_day_30_is_r_s(result):
+    # lm <- subset(people, futime > 30); coxph(Surv(futime - 30, death) ~ trt_by_L + age + surgery, data = lm)
+    ref = load_reference("jasa")
+    _check(result.landmark, ref["landmark_30"])
+    # survdiff(Surv(futime - 30, death) ~ trt_by_L, data = lm)
+    assert result.landmark_logrank.statistic == pytest.approx(ref["landmark_30_logrank"]["chisq"], abs=EST)
+    assert result.landmark_logrank.p_value == pytest.approx(ref["landmark_30_logrank"]["p"], abs=INF)
+    # summary(survfit(Surv(futime - 30, death) ~ trt_by_L, data = lm, conf.type = "log-log"), times = ...)
+    for row in ref["landmark_30_km"]:
+        key = "exposed by day 30" if row["group"].endswith("=1") else "not exposed by day 30"
+        at = result.landmark_curves[key].at([row["time"]]).iloc[0]
+        assert at.survival == pytest.approx(row["surv"], abs=EST)
+        assert at.ci_lower == pytest.approx(row["lower"], abs=INF)
+        assert at.ci_upper == pytest.approx(row["upper"], abs=INF)
+        assert at.n_at_risk == row["n_risk"]
+
+
+def test_immortal_time_is_counted_and_explained(result, jasa):
+    df = jasa.df
+    exposed = df.exposure_start_days.notna()
+    assert result.immortal_days == pytest.approx(
+        np.minimum(df.exposure_start_days[exposed], df.relapse_days[exposed]).sum())
+    assert result.n_ever_exposed == int(exposed.sum()) == 69
+    assert "person-days before the first peer contact" in result.notes()[0]
+
+
+def test_emulated_trial_is_reproducible_and_bounded(jasa, result):
+    again = oc.compare_exposure(jasa, adjust=["age", "surgery"], bootstrap=50, seed=1)
+    assert again.risk_ratio.value == result.risk_ratio.value
+    assert again.risk_ratio.ci_lower == result.risk_ratio.ci_lower
+    trial = result.trial
+    assert ((trial.risk >= 0) & (trial.risk <= 1)).all()
+    assert (trial.ci_lower <= trial.risk).all() and (trial.risk <= trial.ci_upper).all()
+    rr = result.risk_ratio
+    assert rr.ci_lower < rr.value < rr.ci_upper and np.isfinite(rr.p_value)
+
+
+def test_the_exposure_start_must_agree_with_the_arm():
+    people = pd.read_csv(REFERENCE / "jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna())
+    people.loc[5, "ever"] = True  # row 6 says "ever exposed" but has no start day
+    with pytest.raises(oc.InputError, match=r"column 'exposure_start_days' row 6: exposure start blank with the arm"):
+        oc.Cohort.from_frame(people, arm="ever", reference=False, relapse=("futime", "death"),
+                             exposure_start="transplant_day")
+    people = pd.read_csv(REFERENCE / "jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna())
+    people.loc[3, "transplant_day"] = -2.0
+    with pytest.raises(oc.InputError, match=r"row 4: exposure start -2.0 is before enrollment"):
+        oc.Cohort.from_frame(people, arm="ever", reference=False, relapse=("futime", "death"),
+                             exposure_start="transplant_day")
+
+
+def test_a_cohort_without_exposure_starts_is_refused_with_the_fix():
+    with pytest.raises(oc.InputError, match="exposure_start=COLUMN"):
+        oc.compare_exposure(oc.synthetic_cohort(n=100, seed=1))
