@@ -235,17 +235,14 @@ class Cohort:
 
         Parameters
         ----------
-        df : DataFrame
-            One row per participant. It is not modified.
-        arm : str
-            Column holding the arm; its values are used as labels (converted to text).
+        df, arm : DataFrame, str
+            One row per participant (not modified); the column holding the arm, whose values are the labels.
         reference : str or number
             The label of the reference (control) arm, e.g. ``1`` or ``"no"``.
         relapse : (time column, event column), optional
             Time to relapse or censoring, and 1 = relapse / 0 = censored.
         retention : (time column, event column), optional
-            Time in treatment, and either 1 = dropout / 0 = still in treatment, or
-            text in ``dropout, completed, transferred, in_treatment``.
+            Time in treatment, and 1 = dropout / 0 = in treatment, or ``dropout, completed, transferred, in_treatment``.
         covariates : sequence of str
             Columns kept, under their own names, for adjustment.
         participant_id, site : str, optional
