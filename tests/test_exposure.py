@@ -113,3 +113,65 @@ def test_the_exposure_start_must_agree_with_the_arm():
 def test_a_cohort_without_exposure_starts_is_refused_with_the_fix():
     with pytest.raises(oc.InputError, match="exposure_start=COLUMN"):
         oc.compare_exposure(oc.synthetic_cohort(n=100, seed=1))
+
+
+# ------------------------------------------------------------------------------------- delayed uptake
+@pytest.fixture(scope="module")
+def delayed_null() -> oc.Cohort:
+    return oc.synthetic_cohort(n=4000, seed=11, peer_uptake="delayed", peer_effect=1.0)
+
+
+def test_delayed_uptake_cohorts_are_consistent_and_reproducible(delayed_null):
+    df = delayed_null.df
+    exposed = df.exposure_start_days.notna()
+    assert (exposed == (df.arm == "peer_clinical")).all()
+    assert (df.exposure_start_days[exposed] < df.relapse_days[exposed]).all()
+    assert (df.exposure_start_days[exposed] <= df.followup_days[exposed]).all()
+    assert 15 <= df.exposure_start_days.median() <= 30  # about three weeks
+    assert 0.4 < exposed.mean() < 0.8  # a share never starts
+    again = oc.synthetic_cohort(n=4000, seed=11, peer_uptake="delayed", peer_effect=1.0)
+    pd.testing.assert_frame_equal(again.df, df)
+
+
+def test_delayed_uptake_truths():
+    null = oc.synthetic_cohort(n=50, seed=1, peer_uptake="delayed", peer_effect=1.0).truth
+    assert null["exposure_hr"] == 1.0 and null["risk_ratio_365"] == 1.0 and null["risk_difference_365"] == 0.0
+    effect = oc.synthetic_cohort(n=50, seed=1, peer_uptake="delayed", peer_effect=0.7).truth
+    risks = effect["risk_365"]
+    assert effect["exposure_hr"] == 0.7
+    assert risks["start within grace"] < risks["do not start within grace"]
+    assert effect["risk_ratio_365"] == pytest.approx(risks["start within grace"] / risks["do not start within grace"])
+    assert 0.8 < effect["risk_ratio_365"] < 0.95  # exposure from within a month, for part of the year
+
+
+def test_naive_comparison_is_biased_where_the_corrected_ones_are_not(delayed_null):
+    # under a true null, with confounded uptake: the naive "ever exposed" HR is far below 1
+    r = oc.compare_exposure(delayed_null, adjust=list(delayed_null.covariates), bootstrap=50, seed=3)
+    assert r.naive.value < 0.6 and r.naive.ci_upper < 1
+    assert r.time_varying.ci_lower < 1 < r.time_varying.ci_upper
+    assert r.risk_ratio.ci_lower < 1 < r.risk_ratio.ci_upper
+    assert r.immortal_days > 0
+
+
+def test_as_of_view_forgets_exposure_that_starts_later(delayed_null):
+    late = delayed_null.df.exposure_start_days.max()
+    view = oc.as_of(delayed_null, "2026-03-31")
+    df = view.df
+    assert (df.exposure_start_days.notna() == (df.arm == "peer_clinical")).all()
+    horizon = (pd.Timestamp("2026-03-31") - df.enroll_date).dt.days
+    assert (df.exposure_start_days.dropna() <= horizon[df.exposure_start_days.notna()]).all()
+    assert late > 0
+
+
+def test_compare_arms_on_ever_exposed_arms_says_so(jasa):
+    with pytest.warns(oc.StatisticalWarning, match="immortal time"):
+        res = oc.compare_arms(jasa, "relapse")
+    assert any("compare_exposure" in c for c in res.caveats)
+    assert res.hazard_ratio.value < 0.5  # the unadjusted "ever transplanted" HR, far below the time-varying 1.01
+
+
+def test_narration_explains_immortal_time_with_the_cohort_s_numbers(result):
+    text = oc.narrate(result)
+    assert f"{result.immortal_days:,.0f} days before the first contact" in text
+    assert f"{result.naive.value:.2f}" in text and f"{result.time_varying.value:.2f}" in text
+    assert "immortal time" in text and "nan" not in text

@@ -14,6 +14,7 @@ Every number agrees with R's ``survival`` package (3.5): see ``tests/reference/`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -112,6 +113,17 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
     adjust, strata_columns = _checked_arguments(alpha, adjust, strata, weights)
     if isinstance(cohort, (ScannedCohort, CountTable)):
         return _from_counts(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha)
+    if s.EXPOSURE_START in cohort.df.columns:  # the arms are "ever exposed": say so on the result
+        result = _in_memory(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim,
+                            bootstrap, seed)
+        return dataclasses.replace(result, caveats=(*result.caveats, caveat(_EVER_EXPOSED, stacklevel=2)))
+    return _in_memory(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed)
+
+
+def _in_memory(cohort: Cohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],
+               weights: str | None, robust: bool, horizon: float | None, alpha: float, trim: float | None,
+               bootstrap: int, seed: int | np.random.Generator) -> ArmComparison:
+    """A cohort in memory: weighted, row level, or from its (time x arm) table."""
     if weights == "iptw":
         from .weighted_comparison import compare_weighted
 
@@ -124,6 +136,11 @@ def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjus
         table = arm_table(time, event, cohort.df[s.ARM].cat.codes.to_numpy() == 1)
         fit = _from_arm_table(table, cohort.arms, event_name, alpha)
     return _result(fit, outcome, event_name, cohort.arms, adjust, strata_columns, robust, horizon, alpha)
+
+
+_EVER_EXPOSED = ("the arms are 'ever exposed' and 'never exposed': peer support that started after enrollment is "
+                 "counted from day 0, which credits it with the days before the first contact (immortal time); "
+                 "use compare_exposure for exposure from the day it starts")
 
 
 def _checked_arguments(alpha: float, adjust: Sequence[str] | str, strata: Sequence[str] | str | None,

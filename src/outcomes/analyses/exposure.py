@@ -64,6 +64,9 @@ class ExposureComparison(Result):
         ``strategy, day, risk, ci_lower, ci_upper`` at 30, 90, 180 and 365 days up to the horizon.
     immortal_days : float
         Person-days before the first contact among the ever-exposed, counted as exposed by the naive model.
+    n_ever_exposed, n_starts_ignored, n_no_follow_up : int
+        Ever exposed; starts at or after the end of follow-up (ignored, as tmerge); participants with no
+        follow-up after enrollment (in no analysis).
     """
 
     outcome: str
@@ -88,6 +91,7 @@ class ExposureComparison(Result):
     immortal_days: float
     n_ever_exposed: int
     n_starts_ignored: int
+    n_no_follow_up: int
     bootstrap: int
     weights_truncated: int
     caveats: tuple[str, ...] = ()
@@ -116,6 +120,10 @@ class ExposureComparison(Result):
                 "fall in them, since a participant had to be free of it to start.",
                 f"Emulated trial: strategies \"start within {self.grace:g} days\" and \"do not\", clone-censor-weight, "
                 f"{self.bootstrap} bootstrap replicates; {show_count(self.weights_truncated)} weights truncated.",
+                *([f"{show_count(self.n_no_follow_up)} participants enrolled on the last day of follow-up are "
+                   "in no analysis (never at risk)."] if self.n_no_follow_up else []),
+                *([f"{show_count(self.n_starts_ignored)} starts after the end of follow-up for {self.event} "
+                   "are ignored for it (as R's tmerge does)."] if self.n_starts_ignored else []),
                 *self.caveats]
 
     def plot(self, ax: Any = None) -> Any:
@@ -185,14 +193,15 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
     horizon = 365.0 if horizon is None else float(horizon)
     time, event, event_name = outcome_arrays(cohort, outcome)
     design = design_matrix(cohort.df, cohort.treatment, adjust)
-    rows = design.complete
-    caveats = _excluded_caveat(int((~rows).sum()), len(rows))
+    followed = time[design.complete] > 0  # day-0 follow-up: never at risk of anything after enrollment
+    rows = np.flatnonzero(design.complete)[followed]
+    caveats = _excluded_caveat(int((~design.complete).sum()), len(time))
     start = cohort.df[s.EXPOSURE_START].to_numpy(float)[rows]
-    t, e, X = time[rows], event[rows], design.X[:, 1:]
-    ever = design.X[:, 0] == 1
+    t, e, X = time[rows], event[rows], design.X[followed, 1:]
+    ever = design.X[followed, 0] == 1
     if not ever.any() or ever.all():
         raise NotEstimableError("exposure cannot be compared: everyone or no one was ever exposed")
-    naive = _cox_estimate(design.X, t, e, [design.terms[0], *design.terms[1:]], alpha, "naive")
+    naive = _cox_estimate(design.X[followed], t, e, design.terms, alpha, "naive")
     intervals, tv_fit = _time_varying(cohort.df[s.PARTICIPANT_ID].to_numpy()[rows], t, e, start, X,
                                       design.terms[1:])
     time_varying = Estimate.from_wald("hazard ratio (time-varying)", tv_fit.coef[0], tv_fit.se[0], alpha,
@@ -206,7 +215,8 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
         landmark_logrank=lm_logrank, landmark_curves=lm_curves, grace=float(grace), horizon=horizon,
         intervals=intervals, cox=tv_fit.frame(alpha), trial=trial, trial_curves=curves,
         immortal_days=float(np.where(np.isfinite(start), np.minimum(start, t), 0.0).sum()),
-        n_ever_exposed=int(ever.sum()), n_starts_ignored=ignored, bootstrap=bootstrap,
+        n_ever_exposed=int(ever.sum()), n_starts_ignored=ignored, n_no_follow_up=int((~followed).sum()),
+        bootstrap=bootstrap,
         weights_truncated=truncated, caveats=caveats)
 
 

@@ -16,6 +16,7 @@ from ..claims.catalog import SOURCES
 from ..claims.consistency import ClaimsAudit
 from ..analyses.compare_arms import ArmComparison
 from ..analyses.competing import CompetingRisks
+from ..analyses.exposure import ExposureComparison
 from ..core.disclosure import is_small
 from ..core.errors import InputError, NotEstimableError
 from ..claims.reconcile import Reconciliation, estimand_info
@@ -138,6 +139,22 @@ def _(result: SecondaryComparison) -> str:
     if result.n_excluded:
         lead += f" ({_count(result.n_excluded)} without a value left out)"
     return lead + "."
+
+
+@narrate.register
+def _(result: ExposureComparison) -> str:
+    naive, tv, rr = result.naive, result.time_varying, result.risk_ratio
+    level = _level(result.alpha)
+    return (
+        f"Counting everyone who ever met a peer coach as exposed from enrollment gives a hazard ratio of "
+        f"{naive.value:.2f}, but that credits peer support with {result.immortal_days:,.0f} days before the first "
+        f"contact, days in which nobody could have a {result.event}, since only those still free of it could be "
+        f"connected: it is biased in peer support's favour (immortal time). Counting exposure from the day it "
+        f"starts, the hazard ratio is {tv.value:.2f} ({level} CI {tv.ci_lower:.2f} to {tv.ci_upper:.2f}, "
+        f"{_p(tv.p_value)}); in an emulated trial of starting peer support within {result.grace:g} days or not, "
+        f"the risk of {result.event} by day {result.horizon:g} is {rr.value:.2f} times as high when starting "
+        f"({level} CI {rr.ci_lower:.2f} to {rr.ci_upper:.2f})."
+    )
 
 
 @narrate.register

@@ -39,6 +39,7 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..core.errors import InputError
 from ..model.outcome_registry import SECONDARY_OUTCOMES, secondary_columns
+from . import delayed_uptake
 from .scenario import Scenario, get_scenario
 
 __all__ = ["synthetic_cohort", "scenario_truth"]
@@ -339,15 +340,22 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     # The draws happen in a fixed order (population, arms, calendar, relapse, retention, secondary):
     # the same seed gives the same cohort, byte for byte.
     pop = _draw_population(sc, n, rng)
-    if sc.randomized:
+    delayed = sc.peer_uptake == "delayed"
+    if sc.randomized or delayed:  # delayed: who is ever exposed comes from the uptake process below
         peer = rng.random(n) < 0.5
     else:
         peer = rng.random(n) < 1 / (1 + np.exp(-(cal.select_intercept + pop.selection_logit())))
     start, as_of = _enrollment_window(sc)
     enroll_offset, admin = _enrollment_days(sc, rng, pop.site)
     follow = _follow_up_days(sc, rng, admin)
-    relapse = _relapse(sc, cal, rng, pop, peer, follow)
-    retention = _retention(sc, cal, rng, pop, peer, admin)
+    if delayed:
+        relapse, exposure = _delayed_relapse(sc, cal, rng, pop, follow)
+        peer = exposure.pop(s.ARM) == s.PEER_CLINICAL
+        relapse.update(exposure)
+    else:
+        relapse = _relapse(sc, cal, rng, pop, peer, follow)
+    # leaving treatment does not depend on delayed exposure (see delayed_uptake): drawn as for clinical care
+    retention = _retention(sc, cal, rng, pop, np.zeros(n, dtype=bool) if delayed else peer, admin)
     secondary = _secondary(sc, cal, rng, pop, peer, follow, retention[s.EXIT_DAYS])
     enroll = np.datetime64(start.isoformat(), "D") + enroll_offset
     df = pd.DataFrame({
@@ -359,8 +367,33 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     })
     provenance = {"source": "synthetic_cohort", "n": n,
                   "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
+    truth = {**cal.truth, **_delayed_truth(sc)} if delayed else cal.truth
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
-                  scenario=sc.to_dict(), truth=cal.truth, provenance=provenance, copy=False)
+                  scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False)
+
+
+def _delayed_relapse(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population,
+                     follow: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Relapse when peer support starts after enrollment (:mod:`outcomes.synthetic.delayed_uptake`)."""
+    start = delayed_uptake.draw_uptake(rng, delayed_uptake.uptake_rate(pop.selection_logit()))
+    t = delayed_uptake.delayed_relapse(rng.random(start.size), start, cal.relapse_scale, np.exp(pop.relapse_lp()),
+                                       sc.relapse_weibull_shape, sc.peer_effect)
+    t_relapse = np.ceil(np.minimum(t, 1e7))
+    event = (t_relapse <= follow).astype(np.int8)
+    relapse = {s.RELAPSE_DAYS: np.where(event == 1, t_relapse, follow), s.RELAPSE_EVENT: event}
+    return relapse, delayed_uptake.exposure_columns(start, t, follow)
+
+
+@functools.lru_cache(maxsize=16)
+def _delayed_truth(sc: Scenario) -> dict[str, Any]:
+    """The true exposure effect and the emulated trial's true risks, simulated on a large population."""
+    cal = _calibrate(sc)
+    rng = np.random.default_rng(_CALIBRATION_SEED + 1)
+    pop = _draw_population(sc, delayed_uptake.TRUTH_SIZE, rng)
+    risks = delayed_uptake.strategy_risks(rng, np.exp(pop.relapse_lp()),
+                                          delayed_uptake.uptake_rate(pop.selection_logit()), cal.relapse_scale,
+                                          sc.relapse_weibull_shape, sc.peer_effect, sc.grace_days)
+    return _rounded({"exposure_hr": sc.peer_effect, "grace_days": sc.grace_days, **risks})
 
 
 def _covariate_columns(pop: _Population) -> dict[str, np.ndarray]:

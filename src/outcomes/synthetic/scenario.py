@@ -59,6 +59,27 @@ class Scenario:
         ),
     )
 
+    peer_uptake: str = field(
+        default="at_enrollment",
+        metadata=_assumption(
+            "at_enrollment: the arm is fixed from day 0; delayed: peer support starts days or weeks after "
+            "enrollment (median about three weeks, some never), the arm records who was ever exposed and "
+            "exposure_start_days when (see outcomes.synthetic.delayed_uptake)"
+        ),
+    )
+    peer_effect: float = field(
+        default=1.0,
+        metadata=_assumption(
+            "delayed uptake only: the true hazard ratio of relapse while exposed, conditional on the covariates "
+            "(1.0 = no effect)"
+        ),
+    )
+    grace_days: float = field(
+        default=30.0,
+        metadata=_assumption("delayed uptake only: the grace period of the emulated trial whose true risks "
+                             "cohort.truth holds"),
+    )
+
     # --- relapse -------------------------------------------------------------------------------
     relapse_risk_12m_clinical: float = field(
         default=0.50,
@@ -178,6 +199,9 @@ class Scenario:
             "n_sites": 3 <= self.n_sites <= 5,
             "enrollment_quarters": 1 <= self.enrollment_quarters <= 40,
             "program_days": 7 <= self.program_days <= 730,
+            "peer_uptake": self.peer_uptake in ("at_enrollment", "delayed"),
+            "peer_effect": 0 < self.peer_effect < 20,
+            "grace_days": 1 <= self.grace_days <= 180,
         }
         for name, ok in checks.items():
             if not ok:
