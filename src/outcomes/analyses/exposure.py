@@ -191,33 +191,54 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
     """
     adjust = _checked(cohort, adjust, landmark, grace, bootstrap, alpha)
     horizon = 365.0 if horizon is None else float(horizon)
-    time, event, event_name = outcome_arrays(cohort, outcome)
-    design = design_matrix(cohort.df, cohort.treatment, adjust)
-    followed = time[design.complete] > 0  # day-0 follow-up: never at risk of anything after enrollment
-    rows = np.flatnonzero(design.complete)[followed]
-    caveats = _excluded_caveat(int((~design.complete).sum()), len(time))
-    start = cohort.df[s.EXPOSURE_START].to_numpy(float)[rows]
-    t, e, X = time[rows], event[rows], design.X[followed, 1:]
-    ever = design.X[followed, 0] == 1
-    if not ever.any() or ever.all():
-        raise NotEstimableError("exposure cannot be compared: everyone or no one was ever exposed")
-    naive = _cox_estimate(design.X[followed], t, e, design.terms, alpha, "naive")
-    intervals, tv_fit = _time_varying(cohort.df[s.PARTICIPANT_ID].to_numpy()[rows], t, e, start, X,
-                                      design.terms[1:])
+    d = _ExposureData.of(cohort, outcome, adjust)
+    t, e, start, X = d.time, d.event, d.start, d.X
+    naive = _cox_estimate(np.column_stack([d.ever, X]), t, e, [d.arm_term, *d.terms], alpha, "naive")
+    intervals, tv_fit = _time_varying(d.ids, t, e, start, X, d.terms)
     time_varying = Estimate.from_wald("hazard ratio (time-varying)", tv_fit.coef[0], tv_fit.se[0], alpha,
                                       ratio=True)
-    lm, lm_logrank, lm_curves = _landmark(t, e, start, X, design.terms[1:], float(landmark), alpha, cohort.arms)
+    lm, lm_logrank, lm_curves = _landmark(t, e, start, X, d.terms, float(landmark), alpha, cohort.arms)
     rr, rd, trial, curves, truncated = _trial(t, e, start, X, float(grace), horizon, bootstrap, seed, alpha)
-    ignored = int((np.isfinite(start) & (start >= t)).sum())
     return ExposureComparison(
-        outcome=outcome, event=event_name, arms=cohort.arms, alpha=alpha, adjust=adjust, naive=naive,
+        outcome=outcome, event=d.event_name, arms=cohort.arms, alpha=alpha, adjust=adjust, naive=naive,
         time_varying=time_varying, landmark=lm, risk_ratio=rr, risk_difference=rd, landmark_day=float(landmark),
         landmark_logrank=lm_logrank, landmark_curves=lm_curves, grace=float(grace), horizon=horizon,
         intervals=intervals, cox=tv_fit.frame(alpha), trial=trial, trial_curves=curves,
         immortal_days=float(np.where(np.isfinite(start), np.minimum(start, t), 0.0).sum()),
-        n_ever_exposed=int(ever.sum()), n_starts_ignored=ignored, n_no_follow_up=int((~followed).sum()),
-        bootstrap=bootstrap,
-        weights_truncated=truncated, caveats=caveats)
+        n_ever_exposed=int(d.ever.sum()), n_starts_ignored=int((np.isfinite(start) & (start >= t)).sum()),
+        n_no_follow_up=d.n_no_follow_up, bootstrap=bootstrap, weights_truncated=truncated, caveats=d.caveats)
+
+
+@dataclass(frozen=True)
+class _ExposureData:
+    """The rows every exposure analysis uses: complete cases followed after enrollment."""
+
+    ids: np.ndarray
+    time: np.ndarray
+    event: np.ndarray
+    start: np.ndarray  # NaN = never
+    ever: np.ndarray  # 0/1
+    X: np.ndarray  # the adjustment covariates (no arm)
+    arm_term: str
+    terms: list[str]
+    event_name: str
+    n_no_follow_up: int
+    caveats: tuple[str, ...]
+
+    @classmethod
+    def of(cls, cohort: Cohort, outcome: str, adjust: tuple[str, ...]) -> _ExposureData:
+        time, event, event_name = outcome_arrays(cohort, outcome)
+        design = design_matrix(cohort.df, cohort.treatment, adjust)
+        followed = time[design.complete] > 0  # day-0 follow-up: never at risk of anything after enrollment
+        rows = np.flatnonzero(design.complete)[followed]
+        ever = design.X[followed, 0]
+        if not ever.any() or ever.all():
+            raise NotEstimableError("exposure cannot be compared: everyone or no one was ever exposed")
+        return cls(ids=cohort.df[s.PARTICIPANT_ID].to_numpy()[rows], time=time[rows], event=event[rows],
+                   start=cohort.df[s.EXPOSURE_START].to_numpy(float)[rows], ever=ever, X=design.X[followed, 1:],
+                   arm_term=design.terms[0], terms=design.terms[1:], event_name=event_name,
+                   n_no_follow_up=int((~followed).sum()),
+                   caveats=_excluded_caveat(int((~design.complete).sum()), len(time)))
 
 
 def _checked(cohort: Cohort, adjust: Sequence[str] | str, landmark: float, grace: float, bootstrap: int,

@@ -340,22 +340,14 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     # The draws happen in a fixed order (population, arms, calendar, relapse, retention, secondary):
     # the same seed gives the same cohort, byte for byte.
     pop = _draw_population(sc, n, rng)
-    delayed = sc.peer_uptake == "delayed"
-    if sc.randomized or delayed:  # delayed: who is ever exposed comes from the uptake process below
+    if sc.randomized or sc.peer_uptake == "delayed":  # delayed: who is ever exposed comes from the uptake
         peer = rng.random(n) < 0.5
     else:
         peer = rng.random(n) < 1 / (1 + np.exp(-(cal.select_intercept + pop.selection_logit())))
     start, as_of = _enrollment_window(sc)
     enroll_offset, admin = _enrollment_days(sc, rng, pop.site)
     follow = _follow_up_days(sc, rng, admin)
-    if delayed:
-        relapse, exposure = _delayed_relapse(sc, cal, rng, pop, follow)
-        peer = exposure.pop(s.ARM) == s.PEER_CLINICAL
-        relapse.update(exposure)
-    else:
-        relapse = _relapse(sc, cal, rng, pop, peer, follow)
-    # leaving treatment does not depend on delayed exposure (see delayed_uptake): drawn as for clinical care
-    retention = _retention(sc, cal, rng, pop, np.zeros(n, dtype=bool) if delayed else peer, admin)
+    relapse, peer, retention = _relapse_and_retention(sc, cal, rng, pop, peer, follow, admin)
     secondary = _secondary(sc, cal, rng, pop, peer, follow, retention[s.EXIT_DAYS])
     enroll = np.datetime64(start.isoformat(), "D") + enroll_offset
     df = pd.DataFrame({
@@ -367,9 +359,21 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     })
     provenance = {"source": "synthetic_cohort", "n": n,
                   "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
-    truth = {**cal.truth, **_delayed_truth(sc)} if delayed else cal.truth
+    truth = {**cal.truth, **_delayed_truth(sc)} if sc.peer_uptake == "delayed" else cal.truth
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
                   scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False)
+
+
+def _relapse_and_retention(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population,
+                           peer: np.ndarray, follow: np.ndarray, admin: np.ndarray
+                           ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Relapse, who is in the peer arm, and time in treatment. With delayed uptake the arm is who was ever
+    exposed, and leaving treatment does not depend on exposure (drawn as for clinical care)."""
+    if sc.peer_uptake != "delayed":
+        return _relapse(sc, cal, rng, pop, peer, follow), peer, _retention(sc, cal, rng, pop, peer, admin)
+    relapse, exposure = _delayed_relapse(sc, cal, rng, pop, follow)
+    ever = exposure.pop(s.ARM) == s.PEER_CLINICAL
+    return {**relapse, **exposure}, ever, _retention(sc, cal, rng, pop, np.zeros(peer.size, dtype=bool), admin)
 
 
 def _delayed_relapse(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population,
