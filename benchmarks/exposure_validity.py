@@ -1,6 +1,6 @@
 """Validity of compare_exposure over seeded delayed-uptake cohorts (issue 24): bias and coverage.
 
-    .venv/bin/python benchmarks/exposure_validity.py [replicates] [n] [bootstrap]
+    .venv/bin/python benchmarks/exposure_validity.py [replicates] [n] [bootstrap] [true HR ...]
 
 For each true effect (null, HR 0.7), ``replicates`` synthetic cohorts of ``n`` participants with peer support
 starting after enrollment (``synthetic_cohort(peer_uptake="delayed", peer_effect=...)``, seeds 0..R-1), each
@@ -28,12 +28,12 @@ def one(effect: float, seed: int, n: int, bootstrap: int) -> dict[str, tuple[flo
             (("naive", r.naive), ("time_varying", r.time_varying), ("risk_ratio", r.risk_ratio))}, cohort.truth
 
 
-def main(replicates: int = 200, n: int = 2000, bootstrap: int = 100) -> None:
+def main(replicates: int = 200, n: int = 2000, bootstrap: int = 100, effects: tuple[float, ...] = (1.0, 0.7)) -> None:
     warnings.simplefilter("ignore")
     print(f"{replicates} cohorts of {n} per effect; emulated trial with {bootstrap} bootstrap replicates\n")
     print("| true HR | analysis | truth | median estimate | bias (log) | coverage | CI excludes 1 |")
     print("|---|---|---|---|---|---|---|")
-    for effect in (1.0, 0.7):
+    for effect in effects:
         start = time.perf_counter()
         runs = [one(effect, seed, n, bootstrap) for seed in range(replicates)]
         truth = runs[0][1]
@@ -49,4 +49,5 @@ def main(replicates: int = 200, n: int = 2000, bootstrap: int = 100) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    numbers = sys.argv[1:4]
+    main(*(int(a) for a in numbers), **({"effects": tuple(float(a) for a in sys.argv[4:])} if sys.argv[4:] else {}))
