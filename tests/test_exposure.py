@@ -175,3 +175,42 @@ def test_narration_explains_immortal_time_with_the_cohort_s_numbers(result):
     assert f"{result.immortal_days:,.0f} days before the first contact" in text
     assert f"{result.naive.value:.2f}" in text and f"{result.time_varying.value:.2f}" in text
     assert "immortal time" in text and "nan" not in text
+
+
+# ------------------------------------------------------------------------------------- odd exposure shapes
+def _shaped(starts) -> oc.Cohort:
+    base = oc.synthetic_cohort(n=300, seed=8).df
+    df = base.assign(exposure_start_days=starts(base), arm=lambda d: np.where(
+        pd.Series(starts(base)).notna().to_numpy(), "peer_clinical", "clinical"))
+    return oc.Cohort(df, reference="clinical", as_of="2026-09-30", covariates=["age", "sex"])
+
+
+@pytest.mark.parametrize("name, starts", [
+    ("nobody exposed", lambda d: np.full(len(d), np.nan)),
+    ("everyone exposed at day 0", lambda d: np.zeros(len(d))),
+    ("a single exposed participant", lambda d: np.r_[[1.0], np.full(len(d) - 1, np.nan)]),
+    ("exposure on the event day", lambda d: np.where(d.relapse_event == 1, d.relapse_days, np.nan)),
+    ("exposure at the last contact", lambda d: d.followup_days.to_numpy(float)),
+])
+def test_odd_exposure_shapes_give_a_result_or_a_reason(name, starts):
+    """Every shape gives finite numbers or an InputError / NotEstimableError with the reason, never a crash."""
+    try:
+        cohort = _shaped(starts)
+        r = oc.compare_exposure(cohort, adjust=["age"], bootstrap=50)
+    except (oc.InputError, oc.NotEstimableError) as exc:
+        assert str(exc) and "nan" not in str(exc).lower()
+        return
+    numbers = r.table()[["value", "ci_lower", "ci_upper", "p_value"]].to_numpy(float)
+    assert np.isfinite(numbers).all(), name
+    assert "nan" not in r.to_markdown().lower()
+
+
+def test_exposure_on_the_event_day_is_ignored_for_that_outcome_and_counted():
+    on_event_day = lambda d: (d.relapse_event == 1) & (d.index % 2 == 0)  # noqa: E731
+    cohort = _shaped(lambda d: np.where(on_event_day(d), d.relapse_days, np.where(d.index % 3 == 0, 5.0, np.nan)))
+    r = oc.compare_exposure(cohort, adjust=["age"], bootstrap=50)
+    df = cohort.df
+    assert r.n_starts_ignored == int((df.exposure_start_days >= df.relapse_days).sum()) > on_event_day(df).sum() > 0
+    ids = cohort.df.participant_id[on_event_day(cohort.df)]
+    assert not r.intervals.groupby("participant_id").exposed.max()[ids].any()
+    assert any("ignored" in note for note in r.notes())
