@@ -379,7 +379,7 @@ def _relapse_and_retention(sc: Scenario, cal: _Calibration, rng: np.random.Gener
 def _delayed_relapse(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population,
                      follow: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Relapse when peer support starts after enrollment (:mod:`outcomes.synthetic.delayed_uptake`)."""
-    start = delayed_uptake.draw_uptake(rng, delayed_uptake.uptake_rate(pop.selection_logit()))
+    start = delayed_uptake.draw_uptake(rng, delayed_uptake.uptake_ceiling(pop.selection_logit()))
     t = delayed_uptake.delayed_relapse(rng.random(start.size), start, cal.relapse_scale, np.exp(pop.relapse_lp()),
                                        sc.relapse_weibull_shape, sc.peer_effect)
     t_relapse = np.ceil(np.minimum(t, 1e7))
@@ -395,7 +395,7 @@ def _delayed_truth(sc: Scenario) -> dict[str, Any]:
     rng = np.random.default_rng(_CALIBRATION_SEED + 1)
     pop = _draw_population(sc, delayed_uptake.TRUTH_SIZE, rng)
     risks = delayed_uptake.strategy_risks(rng, np.exp(pop.relapse_lp()),
-                                          delayed_uptake.uptake_rate(pop.selection_logit()), cal.relapse_scale,
+                                          delayed_uptake.uptake_ceiling(pop.selection_logit()), cal.relapse_scale,
                                           sc.relapse_weibull_shape, sc.peer_effect, sc.grace_days)
     return _rounded({"exposure_hr": sc.peer_effect, "grace_days": sc.grace_days, **risks})
 

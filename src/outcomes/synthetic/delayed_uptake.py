@@ -2,12 +2,13 @@
 
 ``synthetic_cohort(..., peer_uptake="delayed", peer_effect=HR)`` draws, for each participant:
 
-- **uptake**: with probability ``TAKER_SHARE`` the participant is one who would be connected with a peer coach;
-  a taker's first contact comes on a whole day drawn from an exponential distribution whose median is
-  ``UPTAKE_MEDIAN_DAYS`` for an average participant and shorter for those with more needs (the covariates
-  that also raise relapse risk, through the self-selection score): uptake is confounded. Contact happens only
-  while the participant is still relapse-free and followed. (Uptake does not stop at the end of treatment:
-  a model of starting with the cohort's covariates is then correctly the one the emulated trial fits.)
+- **uptake**: the first contact comes with a hazard that fades over time, ``a exp(-b t)`` times
+  ``exp(g (selection score - 0.9))``: those with more needs (the covariates that also raise relapse risk)
+  are connected sooner and more often, so uptake is confounded. Its cumulative hazard levels off, so a share
+  is never connected (``1 - EVER_SHARE`` for an average participant), and the first contact of those who are
+  comes after a median of about ``UPTAKE_MEDIAN_DAYS``. The hazard is proportional in the covariates, as the
+  emulated trial's model of starting assumes. Contact happens only while the participant is still
+  relapse-free and followed; it does not stop at the end of treatment.
 - **relapse**: the Weibull proportional-hazards model of the fixed-arm cohorts (same calibration), with the
   hazard multiplied by ``peer_effect`` from the day of first contact on: ``peer_effect`` is the true
   conditional hazard ratio of exposure, ``truth["exposure_hr"]``.
@@ -31,18 +32,27 @@ import numpy as np
 
 from ..model import schema as s
 
-__all__ = ["TAKER_SHARE", "TRUTH_SIZE", "UPTAKE_MEDIAN_DAYS", "delayed_relapse", "draw_uptake", "exposure_columns",
-           "strategy_risks", "uptake_rate"]
+__all__ = ["EVER_SHARE", "TRUTH_SIZE", "UPTAKE_MEDIAN_DAYS", "delayed_relapse", "draw_uptake", "exposure_columns",
+           "strategy_risks", "uptake_ceiling"]
 
-TAKER_SHARE = 0.7
-UPTAKE_MEDIAN_DAYS = 21.0
+EVER_SHARE = 0.7  # ever connected, for an average participant followed long enough
+UPTAKE_MEDIAN_DAYS = 21.0  # median day of first contact among those connected, for an average participant
 TRUTH_SIZE = 400_000
-_UPTAKE_CONFOUNDING = 0.6  # uptake rate multiplier per unit of the self-selection score (centred)
+_UPTAKE_CONFOUNDING = 0.6  # log hazard ratio of uptake per unit of the self-selection score (centred)
+_LEVEL = -np.log(1 - EVER_SHARE)  # the cumulative hazard's ceiling A = a / b
+_DECAY = -np.log(1 - np.log(1 - EVER_SHARE / 2) / -_LEVEL) / UPTAKE_MEDIAN_DAYS  # b: half of the share by the median
 
 
-def uptake_rate(selection: np.ndarray) -> np.ndarray:
-    """Each participant's daily rate of first contact, if a taker (confounded through the selection score)."""
-    return np.log(2) / UPTAKE_MEDIAN_DAYS * np.exp(_UPTAKE_CONFOUNDING * (selection - 0.9))
+def uptake_ceiling(selection: np.ndarray) -> np.ndarray:
+    """Each participant's cumulative hazard of first contact as time goes to infinity (A exp(g x))."""
+    return _LEVEL * np.exp(_UPTAKE_CONFOUNDING * (selection - 0.9))
+
+
+def _contact_day(cumulative: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    """The whole day at which the cumulative uptake hazard ``ceiling (1 - exp(-b t))`` reaches ``cumulative``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = -np.log(1 - cumulative / ceiling) / _DECAY
+    return np.where(cumulative < ceiling, np.maximum(np.ceil(t), 1.0), np.inf)
 
 
 def _days_to(cumulative: np.ndarray, scale365: float, multiplier: np.ndarray, shape: float) -> np.ndarray:
@@ -65,25 +75,23 @@ def delayed_relapse(u_relapse: np.ndarray, start: np.ndarray, scale365: float, m
                     _days_to(after, scale365, multiplier, shape))
 
 
-def draw_uptake(rng: np.random.Generator, rate: np.ndarray) -> np.ndarray:
-    """Whole day of first contact for takers, inf for the others."""
-    taker = rng.random(rate.size) < TAKER_SHARE
-    days = np.ceil(rng.exponential(1.0, rate.size) / rate)
-    return np.where(taker, np.maximum(days, 1.0), np.inf)
+def draw_uptake(rng: np.random.Generator, ceiling: np.ndarray) -> np.ndarray:
+    """Whole day of first contact, inf for those never connected."""
+    return _contact_day(rng.exponential(1.0, ceiling.size), ceiling)
 
 
-def strategy_risks(rng: np.random.Generator, relapse_multiplier: np.ndarray, rate: np.ndarray, scale365: float,
+def strategy_risks(rng: np.random.Generator, relapse_multiplier: np.ndarray, ceiling: np.ndarray, scale365: float,
                    shape: float, effect: float, grace: float) -> dict[str, Any]:
     """Risks at 180 and 365 days under "start within grace" and "do not start within grace" (see the notes)."""
-    n = rate.size
+    n = ceiling.size
     u = rng.random(n)
-    # start within grace: the first contact drawn from the uptake distribution truncated to (0, grace]
-    tail = np.exp(-rate * grace)
-    within = np.maximum(np.ceil(-np.log(1 - rng.random(n) * (1 - tail)) / rate), 1.0)
+    at_grace = ceiling * (1 - np.exp(-_DECAY * grace))  # cumulative uptake hazard by the end of grace
+    # start within grace: the first contact drawn from the uptake distribution given that it falls within grace
+    by_grace = 1 - np.exp(-at_grace)
+    within = np.minimum(_contact_day(-np.log(1 - rng.random(n) * by_grace), ceiling), grace)
     t_start = delayed_relapse(u, within, scale365, relapse_multiplier, shape, effect)
-    # do not start within grace: those not started by then start later as the process gives (takers, updated)
-    taker_after = TAKER_SHARE * tail / (TAKER_SHARE * tail + 1 - TAKER_SHARE)
-    later = np.where(rng.random(n) < taker_after, grace + np.ceil(rng.exponential(1.0, n) / rate), np.inf)
+    # do not start within grace: no contact before it; after it, contacts as the uptake process gives them
+    later = np.maximum(_contact_day(at_grace + rng.exponential(1.0, n), ceiling), grace + 1)
     t_wait = delayed_relapse(u, later, scale365, relapse_multiplier, shape, effect)
     out: dict[str, Any] = {}
     for day in (180, 365):
