@@ -20,7 +20,7 @@ from outcomes.model.design_matrix import design_matrix
 from outcomes.stats import fit_cox
 
 
-def best(fn, repeats: int = 2) -> float:
+def best(fn, repeats: int = 4) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -279,7 +279,7 @@ def _time_varying(ids: np.ndarray, t: np.ndarray, e: np.ndarray, start: np.ndarr
     episodes = build_episodes(people, id="row", end="time", end_event="event", changes={"exposed": "start"})
     rows = episodes.df["row"].to_numpy()
     Xi = np.column_stack([episodes.df["exposed"].to_numpy(float), X[rows]])
-    fit = episodes.response().cox(Xi, terms=["exposed", *terms], robust=True)
+    fit = episodes.response().cox(Xi, terms=["exposed", *terms], robust=True, ph_test=False)
     intervals = episodes.df.drop(columns="row")
     intervals.insert(0, s.PARTICIPANT_ID, ids[rows])
     return intervals, fit

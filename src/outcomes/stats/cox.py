@@ -139,9 +139,13 @@ def _pair_plan(Xs: np.ndarray) -> list[tuple[Any, ...]]:
     """How to get each product column x_j x_k: dummies of one factor multiply to zero, and a 0/1
     column times itself (or times a column it nests in) is a column already summed."""
     p = Xs.shape[1]
+    binary = [bool(np.all((Xs[:, j] == 0) | (Xs[:, j] == 1))) for j in range(p)]
     plan: list[tuple[Any, ...]] = []
     for j in range(p):
         for k in range(j, p):
+            if not (binary[j] and binary[k]):  # only 0/1 columns multiply to zero or to one of them: no test
+                plan.append(("product", j, k))
+                continue
             prod = Xs[:, j] * Xs[:, k]
             if not prod.any():
                 plan.append(("zero",))

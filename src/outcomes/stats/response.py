@@ -114,11 +114,12 @@ class SurvivalResponse:
                             entry=self.entry)
 
     def cox(self, X: np.ndarray, *, terms: list[str], ties: str = "efron", robust: bool = False,
-            term_columns: dict[str, list[int]] | None = None) -> CoxFit:
+            term_columns: dict[str, list[int]] | None = None, ph_test: bool = True) -> CoxFit:
         """A Cox model of these rows; ``robust=True`` sums the score residuals of each participant's rows."""
         cluster = self.participant if robust and self.participant is not None else None
         return fit_cox(X, self.time, self.event, terms=terms, term_columns=term_columns, strata=self.strata,
-                       weights=self.weights, ties=ties, robust=robust, cluster=cluster, entry=self.entry)
+                       weights=self.weights, ties=ties, robust=robust, cluster=cluster, entry=self.entry,
+                       ph_test=ph_test)
 
 
 def _first_bad(name: str, bad: np.ndarray, what: str) -> None:
