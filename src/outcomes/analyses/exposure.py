@@ -32,7 +32,7 @@ from ..core.disclosure import show_count
 from ..core.errors import InputError, NotEstimableError
 from ..core.inference import wald
 from ..core.results import Estimate, Result
-from ..core.style import ARM_COLORS, ESTIMATE_COLOR, new_axes
+from ..core.style import ARM_COLORS, ESTIMATE_COLOR, new_axes, ratio_axis
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.design_matrix import column_names, design_matrix
@@ -137,7 +137,7 @@ class ExposureComparison(Result):
             ax.plot([e.ci_lower, e.ci_upper], [y, y], color=color, linewidth=1.4)
             ax.plot([e.value], [y], "s", color=color)
         ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
-        ax.set_xscale("log")
+        ratio_axis(ax, [v for _, e in rows for v in (e.ci_lower, e.ci_upper)])
         ax.set_yticks(range(len(rows)), [label for label, _ in rows[::-1]])
         ax.set_xlabel("peer support vs none (below 1: fewer events with peer support)")
         ax.set_title(self.title, fontsize="medium")

@@ -30,7 +30,7 @@ from ..core.inference import normal_quantile
 from ..core.caveats import quiet_caveats
 from ..core.errors import InputError, NotEstimableError, OutcomesError
 from ..core.results import Result
-from ..core.style import CLAIM_COLOR, ESTIMATE_COLOR, new_axes
+from ..core.style import CLAIM_COLOR, ESTIMATE_COLOR, new_axes, ratio_axis
 
 __all__ = ["ESTIMANDS", "Reconciliation", "estimand_info", "reconcile"]
 
@@ -118,7 +118,7 @@ class Reconciliation(Result):
                 ax.plot([row.claimed_low, row.claimed_high], [i, i], color=CLAIM_COLOR, linewidth=6, alpha=0.5)
         ax.set_yticks(range(len(est)), [f"{r.claim_id} ({r.reading})" for r in est.itertuples()], fontsize="x-small")
         ax.axvline(1.0, color="grey", linewidth=0.8)
-        ax.set_xscale("log")
+        ratio_axis(ax, [*est.ci_lower, *est.ci_upper, *est.claimed_low, *est.claimed_high])
         ax.set_xlabel("ratio (peer support + clinical vs clinical only); orange: claimed")
         ax.set_title("Claims (orange) against this cohort's estimates (blue, 95% CI)", fontsize="medium")
         return ax

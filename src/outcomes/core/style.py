@@ -7,14 +7,17 @@ stays light (about a second less).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ARM_COLORS", "CAUSE_COLORS", "OKABE_ITO", "SINGLE", "DOUBLE", "arm_color", "house_style", "new_axes"]
+__all__ = ["ARM_COLORS", "CAUSE_COLORS", "OKABE_ITO", "SINGLE", "DOUBLE", "arm_color", "house_style", "new_axes",
+           "ratio_axis"]
 
 #: Okabe-Ito colours, in the order plots use them.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -84,3 +87,18 @@ def house_style(width: float = SINGLE) -> Iterator[None]:
             rc[key] = rc[key] + 1.5
     with mpl.rc_context(rc):  # type: ignore[arg-type]  # matplotlib types the keys as a Literal of every rcParam
         yield
+
+
+def ratio_axis(ax: Axes, values: Sequence[float]) -> None:
+    """A log-scaled ratio axis with plain tick labels (0.5, 1, 2), never 5 x 10^-1: every ratio figure's one home."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    finite = [float(v) for v in values if np.isfinite(v) and v > 0]
+    lo, hi = min(finite + [1.0]) / 1.15, max(finite + [1.0]) * 1.15
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    fine = [t for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5) if lo <= t <= hi]
+    coarse = [t for t in (0.05, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if lo <= t <= hi]
+    ax.xaxis.set_major_locator(FixedLocator(fine if len(fine) <= 6 else coarse))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())

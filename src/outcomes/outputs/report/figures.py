@@ -21,7 +21,7 @@ from ...claims.reconcile import Reconciliation
 from ...model.outcome_registry import SECONDARY_OUTCOMES
 from ...core.results import Estimate
 from ...analyses.propensity import Balance
-from ...core.style import ARM_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style
+from ...core.style import ARM_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style, ratio_axis
 
 __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",
            "love_figure"]
@@ -29,22 +29,6 @@ __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retenti
 
 def _figure(width: float, height_ratio: float = 0.75, height: float | None = None) -> Figure:
     return Figure(figsize=(width, height if height is not None else width * height_ratio), layout="constrained")
-
-
-def _ratio_axis(ax, values: Sequence[float]) -> None:
-    """Log-scaled ratio axis with plain tick labels (0.5, 1, 2), not 5 x 10^-1."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-    finite = [v for v in values if np.isfinite(v) and v > 0]
-    lo, hi = min(finite + [1.0]) / 1.15, max(finite + [1.0]) * 1.15
-    ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    fine = [t for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5) if lo <= t <= hi]
-    coarse = [t for t in (0.125, 0.25, 0.5, 1, 2, 4, 8) if lo <= t <= hi]
-    ticks = fine if len(fine) <= 6 else coarse
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_locator(NullLocator())
 
 
 _SHORT = {
@@ -157,7 +141,7 @@ def forest_figure(estimates: Sequence[tuple[str, Estimate]], width: float = SING
             ax.text(1.02, y, f"{e.value:.2f} ({e.ci_lower:.2f}-{e.ci_upper:.2f})", transform=ax.get_yaxis_transform(),
                     va="center", fontsize="small")
         ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
-        _ratio_axis(ax, [v for _, e in estimates for v in (e.ci_lower, e.ci_upper)])
+        ratio_axis(ax, [v for _, e in estimates for v in (e.ci_lower, e.ci_upper)])
         ax.set_yticks(range(len(estimates)), [label for label, _ in reversed(estimates)])
         ax.set_xlabel(xlabel)
         ax.set_ylim(-0.6, len(estimates) - 0.4)
@@ -189,7 +173,7 @@ def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
             values += [r.claimed_low, r.claimed_high, r.ci_lower, r.ci_upper]
         ax.set_yticks(range(len(rows)), list(reversed(labels)), fontsize="x-small")
         ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
-        _ratio_axis(ax, values)
+        ratio_axis(ax, values)
         ax.set_xlabel("ratio, peer support + clinical\nvs clinical only (log scale)")
         ax.set_title("orange: claimed; blue: this cohort (95% CI)", fontsize="small", loc="right")
     return fig
