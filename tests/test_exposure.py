@@ -214,3 +214,44 @@ def test_exposure_on_the_event_day_is_ignored_for_that_outcome_and_counted():
     ids = cohort.df.participant_id[on_event_day(cohort.df)]
     assert not r.intervals.groupby("participant_id").exposed.max()[ids].any()
     assert any("ignored" in note for note in r.notes())
+
+
+# ------------------------------------------------------------------------------------- a program's export
+def _export(tmp_path, peer_dates):
+    df = pd.DataFrame({
+        "Client ID": ["C1", "C2", "C3", "C4"], "Program Track": ["Standard", "PRSS", "Standard", "PRSS"],
+        "Intake Date": ["01/05/2026", "01/12/2026", "02/02/2026", "02/09/2026"],
+        "First Relapse Date": ["02/01/2026", "", "04/15/2026", ""],
+        "Last Contact": ["06/01/2026", "06/15/2026", "06/20/2026", "06/25/2026"],
+        "First Peer Contact": peer_dates,
+    })
+    path = tmp_path / "export.csv"
+    df.to_csv(path, index=False)
+    mapping = {"columns": {"participant_id": "Client ID", "arm": "Program Track", "enroll_date": "Intake Date",
+                           "relapse_date": "First Relapse Date", "last_contact_date": "Last Contact",
+                           "peer_start_date": "First Peer Contact"},
+               "values": {"arm": {"Standard": "clinical", "PRSS": "peer_clinical"}}, "dates": {"format": "%m/%d/%Y"}}
+    return path, mapping
+
+
+def test_a_peer_start_date_in_an_export_becomes_days_from_enrollment(tmp_path):
+    path, mapping = _export(tmp_path, ["", "02/02/2026", "", "03/01/2026"])
+    cohort = oc.read_extract(path, mapping=mapping, as_of="2026-06-30")
+    assert cohort.df.exposure_start_days.tolist()[1::2] == [21.0, 20.0]
+    assert cohort.df.exposure_start_days.isna().tolist()[0::2] == [True, True]
+    # as known on 2026-02-15, C4's start (March) had not happened yet: not exposed then
+    earlier = oc.read_extract(path, mapping=mapping, as_of="2026-02-15")
+    row = earlier.df.set_index("participant_id").loc["C4"]
+    assert row.arm == "clinical" and np.isnan(row.exposure_start_days)
+
+
+@pytest.mark.parametrize("dates, message", [
+    (["01/20/2026", "02/02/2026", "", "03/01/2026"], r"row 1: a peer start date '01/20/2026' is given, but the arm"),
+    (["", "", "", "03/01/2026"], r"row 2: peer support with no start date"),
+    (["", "01/01/2026", "", "03/01/2026"], r"row 2: peer start date '01/01/2026' is before enrollment"),
+    (["", "02/02/2026", "", "06/30/2026"], r"row 4: peer start date '06/30/2026' is after the last contact"),
+])
+def test_a_bad_peer_start_date_names_the_row_and_the_fix(tmp_path, dates, message):
+    path, mapping = _export(tmp_path, dates)
+    with pytest.raises(oc.InputError, match=message):
+        oc.read_extract(path, mapping=mapping, as_of="2026-06-30")

@@ -45,8 +45,9 @@ FIELDS = {
     "participant_id": True, "arm": True, "enroll_date": True, "relapse_date": False, "last_contact_date": False,
     "exit_date": False, "exit_reason": False, "site": False, "age": False, "sex": False,
     "primary_substance": False, "co_occurring_mh": False, "prior_treatments": False, "housing_unstable": False,
+    "peer_start_date": False,
 }
-DATE_FIELDS = ("enroll_date", "relapse_date", "last_contact_date", "exit_date")
+DATE_FIELDS = ("enroll_date", "relapse_date", "last_contact_date", "exit_date", "peer_start_date")
 TRANSFORMS = ("zip3", "age_from_dob", "offset", "drop")
 
 _COMMON_NAMES = {
@@ -66,6 +67,8 @@ _COMMON_NAMES = {
     "co_occurring_mh": ["co_occurring_mh", "co-occurring mh", "co-occurring mental health", "dual diagnosis"],
     "prior_treatments": ["prior_treatments", "prior treatments", "prior treatment episodes"],
     "housing_unstable": ["housing_unstable", "unstable housing", "homeless"],
+    "peer_start_date": ["peer_start_date", "peer start date", "first peer contact", "first peer contact date",
+                        "peer support start", "peer support start date"],
 }
 
 

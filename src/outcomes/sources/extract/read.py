@@ -253,6 +253,7 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
     today = pd.Timestamp(dt.date.today())
     dates = _check_dates(col, m, problems, today)
     reason = _check_exit_reasons(col, m, dates, problems)
+    _check_peer_start(col, m, dates, arm, problems)
     extra = _derived_columns(raw, col, m, dates["enroll_date"], problems, source)
     _check_follow_up_known(raw, col, m, dates, problems)
 
@@ -327,6 +328,26 @@ def _check_dates(col: dict[str, pd.Series], m: Mapping, problems: _Problems,
             problems.add((d < enroll).to_numpy(), m.columns[f], col[f], f"{what} date {{value}} is before enrollment",
                          "check both dates in the source system", f"{what} before enrollment")
     return dates
+
+
+def _check_peer_start(col: dict[str, pd.Series], m: Mapping, dates: dict[str, pd.Series], arm: pd.Series,
+                      problems: _Problems) -> None:
+    """With a peer start date, the arm records who was ever exposed; the start is within follow-up."""
+    if "peer_start_date" not in dates:
+        return
+    start, column = dates["peer_start_date"], m.columns["peer_start_date"]
+    problems.add((start.notna() & (arm == s.CLINICAL)).to_numpy(), column, col["peer_start_date"],
+                 "a peer start date {value} is given, but the arm is clinical only",
+                 "map the arm to peer_clinical, or blank the date if peer support never started",
+                 "peer start date in the clinical arm")
+    problems.add((start.isna() & (arm == s.PEER_CLINICAL)).to_numpy(), column, col["peer_start_date"],
+                 "peer support with no start date", "fill in the date of the first peer contact",
+                 "peer support without a start date")
+    follow = [dates[f] for f in ("last_contact_date", "relapse_date", "exit_date") if f in dates]
+    last = pd.concat(follow, axis=1).max(axis=1) if follow else pd.Series(pd.NaT, index=start.index)
+    problems.add((start > last).to_numpy(), column, col["peer_start_date"],
+                 "peer start date {value} is after the last contact", "check both dates in the source system",
+                 "peer start after the last contact")
 
 
 def _check_exit_reasons(col: dict[str, pd.Series], m: Mapping, dates: dict[str, pd.Series],
@@ -410,6 +431,11 @@ def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) ->
         out[s.RELAPSE_DAYS], seen = censor_event(to_relapse, relapse.notna().to_numpy(), horizon, last_contact)
         out[s.RELAPSE_EVENT] = seen.astype(int)
         out[s.FOLLOWUP_DAYS] = np.fmax(np.fmin(last_contact, horizon), np.where(seen, to_relapse, 0))
+    if "peer_start_date" in dates:  # a start after the cutoff is not yet known: not (yet) exposed
+        start = days(dates["peer_start_date"][keep])
+        known = start <= horizon
+        out[s.EXPOSURE_START] = np.where(known, start, np.nan)
+        out[s.ARM] = np.where(known, s.PEER_CLINICAL, s.CLINICAL)
     if "exit_date" in dates:
         exit_ = dates["exit_date"][keep]
         why = reason[keep] if reason is not None else pd.Series("dropout", index=exit_.index)
