@@ -255,3 +255,19 @@ def test_a_bad_peer_start_date_names_the_row_and_the_fix(tmp_path, dates, messag
     path, mapping = _export(tmp_path, dates)
     with pytest.raises(oc.InputError, match=message):
         oc.read_extract(path, mapping=mapping, as_of="2026-06-30")
+
+
+def test_the_quarterly_report_leads_with_exposure_from_its_start():
+    from outcomes.outputs.report.document import quarterly_document
+    from outcomes.present.quarter import compute_quarter
+
+    cohort = oc.synthetic_cohort(n=1500, seed=3, peer_uptake="delayed", peer_effect=0.7)
+    results = compute_quarter(cohort, "2026Q3", bootstrap=50)
+    assert results.exposure is not None and "relapse from the first peer contact" not in results.not_estimable
+    table = results.tables["exposure"]
+    assert table.Measure.iloc[0].startswith("Hazard ratio, peer support from its first contact")
+    assert "not to be cited" in table.Measure.iloc[-1]
+    report = quarterly_document(results, program="", funder="", grant_id="", logo=None)
+    relapse = next(section for section in report.sections if section.title == "Time to relapse")
+    assert "immortal time" in relapse.text[0]
+    assert relapse.tables[0].name == "exposure" and relapse.figures[0].name == "exposure_hazard_ratios"

@@ -22,6 +22,7 @@ import pandas as pd
 from ..analyses.arm_comparison import ArmComparison
 from ..analyses.compare_arms import compare_arms
 from ..analyses.competing import CompetingRisks, cumulative_incidence, retention_everyone
+from ..analyses.exposure import ExposureComparison, compare_exposure
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
@@ -76,6 +77,7 @@ class QuarterlyResults:
     secondary: dict[str, SecondaryComparison]
     reconciliation: Reconciliation | None
     balance: Balance | None
+    exposure: ExposureComparison | None  # when peer support starts after enrollment: exposure from its start
     confounders: tuple[str, ...]
     notes: list[str]
     not_estimable: dict[str, str]
@@ -150,7 +152,7 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         reasons.update({what: SMALL_ARM_REASON for what in ("relapse", "retention", "leaving treatment",
                                                               "secondary outcomes", "claims")})
         return dict(relapse=None, relapse_adjusted=None, relapse_iptw=None, retention=None, competing=None,
-                    secondary={}, reconciliation=None, balance=None, confounders=confounders)
+                    secondary={}, reconciliation=None, balance=None, confounders=confounders, exposure=None)
 
     def run(what: str, fn: Callable[[], T], needs: bool = True) -> T | None:
         return attempt(fn, what, notes, reasons) if needs else None
@@ -179,6 +181,9 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         reconciliation=run("claims", lambda: reconcile(view, results=known)),
         balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
         confounders=confounders,
+        exposure=run("relapse from the first peer contact",
+                     lambda: compare_exposure(view, "relapse", adjust=confounders, bootstrap=bootstrap, seed=seed),
+                     relapse is not None and s.EXPOSURE_START in view.df.columns),
     )
 
 
@@ -214,6 +219,8 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
         tables["retention"] = t.retention_table(r["competing"])
     if r["relapse"] is not None:
         tables["relapse"] = t.relapse_table(r["relapse"], r["relapse_adjusted"], r["relapse_iptw"])
+    if r["exposure"] is not None:
+        tables["exposure"] = t.exposure_table(r["exposure"])
     if r["secondary"]:
         tables["secondary_outcomes"] = t.secondary_table(r["secondary"])
     if r["reconciliation"] is not None:

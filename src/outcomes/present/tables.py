@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..analyses.arm_comparison import ArmComparison
 from ..analyses.competing import CompetingRisks
+from ..analyses.exposure import ExposureComparison
 from ..analyses.secondary import SecondaryComparison
 from ..claims.catalog import SOURCES, registry
 from ..claims.reconcile import Reconciliation, estimand_info
@@ -110,6 +111,21 @@ def relapse_table(relapse: ArmComparison, adjusted: ArmComparison | None = None,
                               relapse.rmst_difference, 1))
     rows.append({"Measure": "Log-rank test (chi-square)", "Estimate": fmt.number(relapse.logrank.statistic, 2), CI: "",
                  "p-value": fmt.p_value(relapse.logrank.p_value)})
+    return pd.DataFrame(rows)
+
+
+def exposure_table(exposure: ExposureComparison) -> pd.DataFrame:
+    """Peer support counted from its first contact: the corrected estimates first, the naive one last, labelled."""
+    rows = [_estimate_row("Hazard ratio, peer support from its first contact (time-varying)", exposure.time_varying),
+            _estimate_row(f"Hazard ratio, exposed by day {exposure.landmark_day:g} (landmark)", exposure.landmark)]
+    trial = exposure.trial[exposure.trial.day == exposure.horizon].set_index("strategy")
+    for strategy, row in trial.iterrows():
+        rows.append({"Measure": f"Relapse by day {exposure.horizon:g}, emulated trial: {strategy} "
+                                f"({exposure.grace:g} days)", "Estimate": fmt.percent(row.risk),
+                     CI: fmt.interval(row.ci_lower, row.ci_upper, 0, scale="percent"), "p-value": ""})
+    rows.append(_estimate_row("Risk ratio, emulated trial", exposure.risk_ratio))
+    rows.append(_estimate_row("Hazard ratio, ever exposed from day 0 (biased by immortal time: not to be cited)",
+                              exposure.naive))
     return pd.DataFrame(rows)
 
 

@@ -137,9 +137,21 @@ def _relapse(r: QuarterlyResults) -> Section:
                               "(open) and after (filled) weighting; the dashed line marks 0.1.",
                               "Dot chart of covariate imbalance before and after weighting.",
                               lambda w: F.love_figure(bal, w)))
-    return Section("Time to relapse", tuple(text), tables=(Table(
-        "relapse", "Relapse by arm and the comparisons of the arms (95% confidence intervals).",
-        r.tables["relapse"]),), figures=tuple(figures), notes=tuple(notes))
+    caption = "Relapse by arm and the comparisons of the arms (95% confidence intervals)."
+    tables: tuple[Table, ...] = (Table("relapse", caption, r.tables["relapse"]),)
+    if r.exposure is not None:  # peer support started after enrollment: lead with exposure from its start
+        exposure = r.exposure
+        text = [narrate(exposure), "The arms below are who ever had peer support, counted from enrollment: "
+                "they show the program's course, not the effect of peer support.", *text]
+        tables = (Table("exposure", "Peer support counted from the first peer contact (95% confidence intervals); "
+                        "the last row is the naive comparison, shown only to explain why it is wrong.",
+                        r.tables["exposure"]), *tables)
+        figures.insert(0, Figure("exposure_hazard_ratios", "Peer support from its first contact: the time-varying, "
+                                 "landmark and emulated-trial estimates beside the naive 'ever had peer support' "
+                                 "hazard ratio (grey), which credits peer support with the days before it started.",
+                                 "Forest plot of four ratio estimates on a log scale, with a dashed line at 1.",
+                                 lambda w: F.exposure_figure(exposure, w)))
+    return Section("Time to relapse", tuple(text), tables=tables, figures=tuple(figures), notes=tuple(notes))
 
 
 def _secondary(r: QuarterlyResults) -> Section:

@@ -16,6 +16,7 @@ from ...model import schema as s
 from ...model.cohort import Cohort
 from ...analyses.compare_arms import ArmComparison
 from ...analyses.competing import CompetingRisks
+from ...analyses.exposure import ExposureComparison
 from ...core.disclosure import is_small, show_count
 from ...claims.reconcile import Reconciliation
 from ...model.outcome_registry import SECONDARY_OUTCOMES
@@ -146,6 +147,15 @@ def forest_figure(estimates: Sequence[tuple[str, Estimate]], width: float = SING
         ax.set_xlabel(xlabel)
         ax.set_ylim(-0.6, len(estimates) - 0.4)
     return fig
+
+
+def exposure_figure(exposure: ExposureComparison, width: float = SINGLE) -> Figure:
+    """The corrected estimates of peer support from its first contact beside the naive 'ever exposed' one."""
+    return forest_figure([("ever had peer support (biased)", exposure.naive),
+                          ("from the first contact", exposure.time_varying),
+                          (f"landmark, day {exposure.landmark_day:g}", exposure.landmark),
+                          ("emulated trial (risk ratio)", exposure.risk_ratio)], width,
+                         xlabel="peer support vs none (below 1: fewer relapses with peer support)")
 
 
 def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
