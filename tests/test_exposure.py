@@ -271,3 +271,5 @@ def test_the_quarterly_report_leads_with_exposure_from_its_start():
     relapse = next(section for section in report.sections if section.title == "Time to relapse")
     assert "immortal time" in relapse.text[0]
     assert relapse.tables[0].name == "exposure" and relapse.figures[0].name == "exposure_hazard_ratios"
+    hr = results.exposure.time_varying  # the summary uses the corrected estimate, not the "ever exposed" one
+    assert any("counted from the first peer contact" in line and f"{hr.value:.2f}" in line for line in results.summary)

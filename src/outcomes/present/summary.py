@@ -74,12 +74,15 @@ def _relapse(r: dict[str, Any]) -> str:
     if rel is None:
         return ("The arms cannot be compared on relapse this quarter: there are too few relapses, or none in an arm "
                 "(see the relapse section).")
-    hr = rel.hazard_ratio
+    exposure = r.get("exposure")
+    hr = rel.hazard_ratio if exposure is None else exposure.time_varying  # peer support from its first contact
     direction = "lower" if hr.value < 1 else "higher"
     ref, trt = rel.arms
     certain = "the interval excludes no difference" if (hr.ci_upper < 1 or hr.ci_lower > 1) else \
         "the interval includes no difference"
-    return (f"The hazard of relapse was {fmt.percent(abs(1 - hr.value))} {direction} {_arm(trt)} than {_arm(ref)} "
+    who = f"{_arm(trt)} than {_arm(ref)}" if exposure is None else \
+        "while in peer support, counted from the first peer contact, than without it"
+    return (f"The hazard of relapse was {fmt.percent(abs(1 - hr.value))} {direction} {who} "
             f"(hazard ratio {fmt.ratio(hr.value)}, 95% CI {fmt.interval(hr.ci_lower, hr.ci_upper)}; {certain}).")
 
 
