@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalog
+from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES, SecondaryOutcome
 from ..core.inference import normal_quantile
@@ -203,7 +204,10 @@ class _Estimator:
         raise _NotEstimable(f"no estimator for {estimand}")
 
     def _survival(self, estimand: str) -> tuple[float, float, float]:
-        """Risks and survival ratios at 12 months or 10 years, from the Kaplan-Meier curves (Greenwood)."""
+        """Risks and survival ratios at 12 months or 10 years, from the Kaplan-Meier curves (Greenwood); when the
+        cohort says when peer support started, the 12-month ones from the emulated trial instead."""
+        if estimand != "sobriety_ratio_10y" and s.EXPOSURE_START in self.cohort.df.columns:
+            return self._trial(estimand)
         z = normal_quantile(self.alpha)
         ref, trt = self.cohort.arms
         at = self._km_at(3650.0 if estimand == "sobriety_ratio_10y" else 365.0)
@@ -218,6 +222,29 @@ class _Estimator:
             return _log_ci(p1 / p0, np.sqrt(v0 * (s0 / p0) ** 2 + v1 * (s1 / p1) ** 2), z)
         se = np.sqrt(v0 * s0**2 + v1 * s1**2)
         return p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se
+
+    def _trial(self, estimand: str) -> tuple[float, float, float]:
+        """12-month relapse by strategy of the emulated trial: "start within grace" against "do not"."""
+        from ..analyses.exposure import compare_exposure
+
+        confounders = [c for c in self.cohort.covariates if self.cohort.df[c].notna().any()]
+        exposure = self._get("exposure", lambda: compare_exposure(self.cohort, "relapse", adjust=confounders,
+                                                                  alpha=self.alpha))
+        if exposure.horizon != 365:
+            raise _NotEstimable(f"the emulated trial's horizon is day {exposure.horizon:g}, not 12 months")
+        at = exposure.trial[exposure.trial.day == exposure.horizon].set_index("strategy")
+        start, wait = at.iloc[0], at.iloc[1]
+        if estimand == "relapse_risk_ratio_12m":
+            e = exposure.risk_ratio
+            return e.value, e.ci_lower, e.ci_upper
+        if estimand == "relapse_risk_difference_12m":
+            e = exposure.risk_difference
+            return e.value, e.ci_lower, e.ci_upper
+        if estimand == "relapse_risk_12m_clinical":
+            return wait.risk, wait.ci_lower, wait.ci_upper
+        raise _NotEstimable(f"peer support started after enrollment: the emulated trial gives the risks of relapse "
+                            f"({100 * start.risk:.0f}% when starting within {exposure.grace:g} days, "
+                            f"{100 * wait.risk:.0f}% when not) and their ratio, not a ratio of relapse-free shares")
 
     def _retention(self, estimand: str) -> tuple[float, float, float]:
         """Dropout and retention ratios at the program's end, from the cumulative incidence of dropout."""

@@ -160,7 +160,12 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
     relapse = run("relapse", lambda: compare_arms(view, "relapse"), "relapse" in has)
     competing = run("leaving treatment", lambda: cumulative_incidence(view), "retention" in has)
     secondary = {}
+    exposure = run("relapse from the first peer contact",
+                   lambda: compare_exposure(view, "relapse", adjust=confounders, bootstrap=bootstrap, seed=seed),
+                   relapse is not None and s.EXPOSURE_START in view.df.columns)
     known: dict[str, object] = {"relapse": relapse, "competing": competing}
+    if exposure is not None:
+        known["exposure"] = exposure
     for name, spec in SECONDARY_OUTCOMES.items():
         if all(c in view.df.columns and view.df[c].notna().any() for c in spec.column_names):
             res = run(spec.words, functools.partial(compare_secondary, view, name))
@@ -181,9 +186,7 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         reconciliation=run("claims", lambda: reconcile(view, results=known)),
         balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
         confounders=confounders,
-        exposure=run("relapse from the first peer contact",
-                     lambda: compare_exposure(view, "relapse", adjust=confounders, bootstrap=bootstrap, seed=seed),
-                     relapse is not None and s.EXPOSURE_START in view.df.columns),
+        exposure=exposure,
     )
 
 
