@@ -76,7 +76,8 @@ class Episodes:
 def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | None = None,
                    changes: Mapping[str, str] | None = None, events: pd.DataFrame | None = None,
                    event_time: str = "day", event_name: str = "event", episode: str | None = None,
-                   carry: Sequence[str] | None = None, start: str = "tstart", stop: str = "tstop") -> Episodes:
+                   carry: Sequence[str] | None = None, start: str = "tstart", stop: str = "tstop",
+                   counts: Mapping[str, pd.DataFrame] | None = None) -> Episodes:
     """Cut each participant's follow-up into (start, stop] rows, as R's ``tmerge``.
 
     Parameters
@@ -92,6 +93,9 @@ def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | 
         (R's ``event(day)``).
     episode : str, optional
         Name of a column numbering each participant's episodes (1 + events before the row).
+    counts : dict, optional
+        ``{new column: long table}`` (``id`` and ``event_time`` columns, e.g. peer contacts): the number of its
+        rows on or before each interval's start (R's ``cumtdc``); each day inside follow-up cuts it.
     carry, start, stop
         Columns of ``people`` copied to each row (default: all not named above); the interval columns' names.
 
@@ -116,7 +120,11 @@ def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | 
     switch = {name: pd.to_numeric(people[col], errors="coerce").to_numpy(float) for name, col in changes.items()}
     for name, days in switch.items():
         ignored[f"{name}: change at or after the end of follow-up"] = int((days >= follow_up).sum())
-    pos, lo, hi = _intervals(follow_up, event_pos, event_day, switch)
+    tallies = {name: _tally_days(table, people[id], event_time, id) for name, table in (counts or {}).items()}
+    inner = [(p[(d > 0) & (d < follow_up[p])], d[(d > 0) & (d < follow_up[p])]) for p, d in tallies.values()]
+    cut_pos = np.concatenate([event_pos, *(p for p, _ in inner)]).astype(np.int64)
+    cut_day = np.concatenate([event_day, *(d for _, d in inner)]).astype(float)
+    pos, lo, hi = _intervals(follow_up, cut_pos, cut_day, switch)
     used = {id, end, *(changes.values()), *([end_event] if end_event else [])}
     df = people[[id, *([c for c in people.columns if c not in used] if carry is None else carry)]].iloc[pos]
     df = df.reset_index(drop=True).assign(**{start: lo, stop: hi})
@@ -127,6 +135,8 @@ def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | 
         df[event_name] = _marks(pos, hi, event_pos, event_day)
     for name, days in switch.items():
         df[name] = (days[pos] <= lo).astype(np.int64)  # NaN (never) compares False
+    for name, (t_pos, t_day) in tallies.items():
+        df[name] = _count_by(pos, lo, t_pos, t_day)
     names = tuple(c for c in (end_event, event_name if events is not None else None) if c is not None)
     if episode is not None:  # 1 + the events (of the events table, else of the end) before the row
         counted = df[names[-1]].to_numpy() if names else np.zeros(len(df), np.int64)
@@ -226,6 +236,30 @@ def _one_cut(follow_up: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.nd
     second = first[inner] + 1
     lo[second], hi[second] = days[inner], follow_up[inner]
     return np.repeat(np.arange(len(follow_up)), counts), lo, hi
+
+
+def _tally_days(table: pd.DataFrame, ids: pd.Series, event_time: str, id: str) -> tuple[np.ndarray, np.ndarray]:
+    """Participant position and day of each counted row (two on one day count twice); unknown ids refused."""
+    missing = [c for c in (id, event_time) if c not in table.columns]
+    if missing:
+        raise InputError(f"the counted table has no column(s) {missing}; its columns: {list(table.columns)}")
+    pos = table[id].map(pd.Series(np.arange(len(ids)), index=ids.to_numpy()))
+    day = pd.to_numeric(table[event_time], errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(pos.isna().to_numpy() | ~(day >= 0))
+    if bad.size:
+        raise InputError(f"counted table row {int(bad[0])}: participant {shown_value(table[id].iloc[bad[0]])} on day "
+                         f"{shown_value(table[event_time].iloc[bad[0]])}: the participant must be in the people "
+                         "table and the day a number of days since enrollment (>= 0)")
+    return pos.to_numpy(np.int64), day
+
+
+def _count_by(pos: np.ndarray, lo: np.ndarray, t_pos: np.ndarray, t_day: np.ndarray) -> np.ndarray:
+    """For each interval, its participant's counted days on or before the interval's start (one sorted key:
+    participant * span + day, so one search answers every interval)."""
+    span = float(max(t_day.max(initial=0.0), lo.max(initial=0.0))) + 2.0
+    keys = np.sort(t_pos * span + t_day)
+    base = pos * span
+    return (np.searchsorted(keys, base + lo, side="right") - np.searchsorted(keys, base, side="left")).astype(np.int64)
 
 
 def _marks(pos: np.ndarray, stop: np.ndarray, event_pos: np.ndarray, event_day: np.ndarray) -> np.ndarray:
