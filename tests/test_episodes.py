@@ -114,3 +114,18 @@ def test_unsplit_response_gives_the_plain_fit():
     assert r.cox(X, terms=["arm"]).coef == pytest.approx(plain.coef, abs=1e-12)
     assert r.kaplan_meier().survival == pytest.approx(
         oc.stats.kaplan_meier(df.relapse_days.to_numpy(float), df.relapse_event.to_numpy(float)).survival)
+
+
+def test_counts_are_rows_on_or_before_each_interval_start_as_cumtdc():
+    # tmerge(..., contacts = cumtdc(day)): a count applies from the interval that starts on its day
+    people = pd.DataFrame({"pid": ["a", "b"], "end": [100.0, 50.0], "died": [1, 0]})
+    contacts = pd.DataFrame({"pid": ["a", "a", "a", "b", "a"], "day": [10.0, 10.0, 30.0, 60.0, 0.0]})
+    ep = build_episodes(people, id="pid", end="end", end_event="died", counts={"contacts": contacts})
+    assert ep.df[["pid", "tstart", "tstop", "died", "contacts"]].values.tolist() == [
+        ["a", 0.0, 10.0, 0, 1],    # the day-0 contact counts from the start
+        ["a", 10.0, 30.0, 0, 3],   # two contacts on day 10
+        ["a", 30.0, 100.0, 1, 4],
+        ["b", 0.0, 50.0, 0, 0],    # a contact after the end of follow-up cuts nothing
+    ]
+    with pytest.raises(oc.InputError, match="counted table row 0: participant 'zz'"):
+        build_episodes(people, id="pid", end="end", counts={"c": pd.DataFrame({"pid": ["zz"], "day": [3.0]})})

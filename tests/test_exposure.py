@@ -284,3 +284,23 @@ def test_the_articles_relapse_claims_are_set_against_the_emulated_trial():
     assert (rr.ci_lower, rr.ci_upper) == pytest.approx((exposure.risk_ratio.ci_lower, exposure.risk_ratio.ci_upper))
     sobriety = rows.loc[["sobriety_ratio_12m"]].iloc[0]
     assert sobriety.verdict.startswith("not estimable: peer support started after enrollment")
+
+
+def _weekly_contacts(cohort: oc.Cohort) -> pd.DataFrame:
+    """A contact every week from the first one until the end of follow-up for relapse."""
+    df = cohort.df[cohort.df.exposure_start_days.notna()]
+    rows = [(pid, day) for pid, first, end in zip(df.participant_id, df.exposure_start_days, df.relapse_days)
+            for day in np.arange(first, end, 7.0)]
+    return pd.DataFrame(rows, columns=["participant_id", "day"])
+
+
+def test_dose_is_estimated_from_contacts_and_finds_no_dose_where_there_is_none():
+    # exposure lowers the hazard (0.7), but how many contacts there were does not: per 5 contacts, HR about 1
+    cohort = oc.synthetic_cohort(n=3000, seed=21, peer_uptake="delayed", peer_effect=0.7)
+    r = oc.compare_exposure(cohort, adjust=["age", "co_occurring_mh"], bootstrap=50,
+                            contacts=_weekly_contacts(cohort))
+    assert r.dose is not None and r.dose.ci_lower < 1 < r.dose.ci_upper
+    assert "per 5 peer contacts" in r.table().analysis.iloc[-1]
+    assert r.time_varying.ci_upper < 1  # the exposure effect itself is still found
+    with pytest.raises(oc.InputError, match="contacts row 0: participant 'nobody' is not in the cohort"):
+        oc.compare_exposure(cohort, bootstrap=50, contacts=pd.DataFrame({"participant_id": ["nobody"], "day": [3]}))

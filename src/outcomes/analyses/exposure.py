@@ -94,6 +94,7 @@ class ExposureComparison(Result):
     n_no_follow_up: int
     bootstrap: int
     weights_truncated: int
+    dose: Estimate | None = None  # with contacts: hazard ratio per 5 peer contacts (None without a contacts table)
     caveats: tuple[str, ...] = ()
 
     @property
@@ -110,7 +111,8 @@ class ExposureComparison(Result):
                 ("exposure from the day it starts (time-varying Cox)", self.time_varying),
                 (f"landmark at day {self.landmark_day:g}", self.landmark),
                 (f"emulated trial: risk ratio at day {self.horizon:g}", self.risk_ratio),
-                (f"emulated trial: risk difference at day {self.horizon:g}", self.risk_difference)]
+                (f"emulated trial: risk difference at day {self.horizon:g}", self.risk_difference),
+                *([("dose: per 5 peer contacts so far (time-varying)", self.dose)] if self.dose is not None else [])]
         return pd.DataFrame([{"analysis": name, "measure": e.measure, "value": e.value, "ci_lower": e.ci_lower,
                               "ci_upper": e.ci_upper, "p_value": e.p_value} for name, e in rows])
 
@@ -158,7 +160,8 @@ class ExposureComparison(Result):
 
 def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
                      landmark: float = 30, grace: float = 30, horizon: float | None = None, bootstrap: int = 200,
-                     seed: int | np.random.Generator = 0, alpha: float = 0.05) -> ExposureComparison:
+                     seed: int | np.random.Generator = 0, alpha: float = 0.05,
+                     contacts: pd.DataFrame | None = None) -> ExposureComparison:
     """Compare peer support from the day it starts, four ways, beside the naive "ever exposed" comparison.
 
     Parameters
@@ -171,6 +174,9 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
     landmark, grace, horizon, bootstrap, seed
         The landmark day; the grace period of the emulated trial's "start within" strategy; the day its risks
         are compared (default 365); bootstrap replicates (at least 50) of its intervals, and their seed.
+    contacts : DataFrame, optional
+        One row per peer contact (``participant_id``, ``day`` since enrollment): adds ``dose``, the hazard
+        ratio per 5 contacts so far, from a time-varying model that also holds the exposure.
 
     Raises
     ------
@@ -206,7 +212,8 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
         intervals=intervals, cox=tv_fit.frame(alpha), trial=trial, trial_curves=curves,
         immortal_days=float(np.where(np.isfinite(start), np.minimum(start, t), 0.0).sum()),
         n_ever_exposed=int(d.ever.sum()), n_starts_ignored=int((np.isfinite(start) & (start >= t)).sum()),
-        n_no_follow_up=d.n_no_follow_up, bootstrap=bootstrap, weights_truncated=truncated, caveats=d.caveats)
+        n_no_follow_up=d.n_no_follow_up, bootstrap=bootstrap, weights_truncated=truncated, caveats=d.caveats,
+        dose=None if contacts is None else _dose(d, contacts, cohort.df[s.PARTICIPANT_ID], alpha))
 
 
 @dataclass(frozen=True)
@@ -283,6 +290,31 @@ def _time_varying(ids: np.ndarray, t: np.ndarray, e: np.ndarray, start: np.ndarr
     intervals = episodes.df.drop(columns="row")
     intervals.insert(0, s.PARTICIPANT_ID, ids[rows])
     return intervals, fit
+
+
+def _dose(d: _ExposureData, contacts: pd.DataFrame, everyone: pd.Series, alpha: float) -> Estimate:
+    """Hazard ratio per 5 contacts so far (R: cumtdc), adjusted for being exposed and the covariates; robust.
+
+    Contacts of participants outside the analysis (a missing covariate, no follow-up) go with them."""
+    missing = [c for c in (s.PARTICIPANT_ID, "day") if c not in contacts.columns]
+    if missing:
+        raise InputError(f"contacts needs the columns {missing} (one row per peer contact: participant_id, day "
+                         f"since enrollment); its columns: {list(contacts.columns)}")
+    unknown = np.flatnonzero(~contacts[s.PARTICIPANT_ID].isin(everyone).to_numpy())
+    if unknown.size:
+        raise InputError(f"contacts row {int(unknown[0])}: participant {contacts[s.PARTICIPANT_ID].iloc[unknown[0]]!r} "
+                         "is not in the cohort")
+    rows = pd.Series(np.arange(len(d.ids)), index=d.ids)
+    table = pd.DataFrame({"row": contacts[s.PARTICIPANT_ID].map(rows), "day": contacts["day"]}).dropna(subset=["row"])
+    people = pd.DataFrame({"row": np.arange(len(d.time)), "time": d.time, "event": d.event.astype(int),
+                           "start": d.start})
+    episodes = build_episodes(people, id="row", end="time", end_event="event", changes={"exposed": "start"},
+                              counts={"contacts": table.astype({"row": np.int64})})
+    rows_i = episodes.df["row"].to_numpy()
+    X = np.column_stack([episodes.df["exposed"].to_numpy(float), episodes.df["contacts"].to_numpy(float) / 5,
+                         d.X[rows_i]])
+    fit = episodes.response().cox(X, terms=["exposed", "contacts_per_5", *d.terms], robust=True, ph_test=False)
+    return Estimate.from_wald("hazard ratio per 5 peer contacts", fit.coef[1], fit.se[1], alpha, ratio=True)
 
 
 def _landmark(t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray, terms: list[str], day: float,

@@ -19,7 +19,7 @@ shape exposures that start after enrollment and repeated relapses need, and it i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,29 +118,18 @@ def build_episodes(people: pd.DataFrame, *, id: str, end: str, end_event: str | 
     follow_up = _checked_people(people, id, end, end_event, changes)
     event_pos, event_day, ignored = _events_inside(events, people[id], event_time, id, follow_up)
     switch = {name: pd.to_numeric(people[col], errors="coerce").to_numpy(float) for name, col in changes.items()}
-    for name, days in switch.items():
-        ignored[f"{name}: change at or after the end of follow-up"] = int((days >= follow_up).sum())
+    ignored.update({f"{name}: change at or after the end of follow-up": int((days >= follow_up).sum())
+                    for name, days in switch.items()})
     tallies = {name: _tally_days(table, people[id], event_time, id) for name, table in (counts or {}).items()}
-    inner = [(p[(d > 0) & (d < follow_up[p])], d[(d > 0) & (d < follow_up[p])]) for p, d in tallies.values()]
-    cut_pos = np.concatenate([event_pos, *(p for p, _ in inner)]).astype(np.int64)
-    cut_day = np.concatenate([event_day, *(d for _, d in inner)]).astype(float)
-    pos, lo, hi = _intervals(follow_up, cut_pos, cut_day, switch)
+    pos, lo, hi = _intervals(follow_up, *_cuts(follow_up, event_pos, event_day, tallies.values()), switch)
     used = {id, end, *(changes.values()), *([end_event] if end_event else [])}
     df = people[[id, *([c for c in people.columns if c not in used] if carry is None else carry)]].iloc[pos]
     df = df.reset_index(drop=True).assign(**{start: lo, stop: hi})
-    if end_event is not None:
-        flag = pd.to_numeric(people[end_event], errors="coerce").fillna(0).to_numpy()
-        df[end_event] = ((hi == follow_up[pos]) & (flag[pos] == 1)).astype(np.int64)
-    if events is not None:
-        df[event_name] = _marks(pos, hi, event_pos, event_day)
-    for name, days in switch.items():
-        df[name] = (days[pos] <= lo).astype(np.int64)  # NaN (never) compares False
-    for name, (t_pos, t_day) in tallies.items():
-        df[name] = _count_by(pos, lo, t_pos, t_day)
-    names = tuple(c for c in (end_event, event_name if events is not None else None) if c is not None)
-    if episode is not None:  # 1 + the events (of the events table, else of the end) before the row
-        counted = df[names[-1]].to_numpy() if names else np.zeros(len(df), np.int64)
-        df[episode] = 1 + pd.Series(counted).groupby(pos).cumsum().to_numpy() - counted
+    end_flag = None if end_event is None else pd.to_numeric(people[end_event], errors="coerce").fillna(0).to_numpy()
+    names = _add_events(df, pos, hi, follow_up, end_event, end_flag, event_name if events is not None else None,
+                        event_pos, event_day, episode)
+    df = df.assign(**{name: (days[pos] <= lo).astype(np.int64) for name, days in switch.items()},  # NaN: never
+                   **{name: _count_by(pos, lo, *tally) for name, tally in tallies.items()})
     return Episodes(df=df, id_column=id, start=start, stop=stop, event_columns=names, change_columns=tuple(switch),
                     ignored=pd.DataFrame(list(ignored.items()), columns=["what", "rows"]))
 
@@ -236,6 +225,32 @@ def _one_cut(follow_up: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.nd
     second = first[inner] + 1
     lo[second], hi[second] = days[inner], follow_up[inner]
     return np.repeat(np.arange(len(follow_up)), counts), lo, hi
+
+
+def _add_events(df: pd.DataFrame, pos: np.ndarray, hi: np.ndarray, follow_up: np.ndarray, end_event: str | None,
+                end_flag: np.ndarray | None, event_name: str | None, event_pos: np.ndarray, event_day: np.ndarray,
+                episode: str | None) -> tuple[str, ...]:
+    """The event columns (at the end of follow-up; from the events table) and the episode numbers, in place."""
+    if end_event is not None and end_flag is not None:
+        df[end_event] = ((hi == follow_up[pos]) & (end_flag[pos] == 1)).astype(np.int64)
+    if event_name is not None:
+        df[event_name] = _marks(pos, hi, event_pos, event_day)
+    names = tuple(c for c in (end_event, event_name) if c is not None)
+    if episode is not None:  # 1 + the events (of the events table, else of the end) before the row
+        counted = df[names[-1]].to_numpy() if names else np.zeros(len(df), np.int64)
+        df[episode] = 1 + pd.Series(counted).groupby(pos).cumsum().to_numpy() - counted
+    return names
+
+
+def _cuts(follow_up: np.ndarray, event_pos: np.ndarray, event_day: np.ndarray,
+          tallies: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Where follow-up is cut besides the changes: the events, and counted days strictly inside follow-up."""
+    pos, day = [event_pos], [event_day]
+    for p, d in tallies:
+        inside = (d > 0) & (d < follow_up[p])
+        pos.append(p[inside])
+        day.append(d[inside])
+    return np.concatenate(pos).astype(np.int64), np.concatenate(day).astype(float)
 
 
 def _tally_days(table: pd.DataFrame, ids: pd.Series, event_time: str, id: str) -> tuple[np.ndarray, np.ndarray]:
