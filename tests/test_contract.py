@@ -81,3 +81,35 @@ def test_the_checker_catches_what_the_contract_forbids():
     assert run_checked("fine", lambda: oc.Estimate(measure="x", value=1.0, ci_lower=0.5, ci_upper=2.0,
                                                    p_value=0.2, se=0.1)).status == "ok"
     assert bad_text(["rate nan", "5.95e+08 participants", "2e+03", "HR 0.65"]) == ["nan", "5.95e+08", "2e+03"]
+
+
+def _with_exposure(cohort: oc.Cohort, pattern: str, seed: int) -> oc.Cohort:
+    """The cohort's peer arm as 'ever exposed', with start days of the given pattern (the arm follows them)."""
+    df = cohort.df.copy()
+    rng = np.random.default_rng(seed)
+    follow = df.followup_days.to_numpy(float)
+    start = {
+        "random": np.where(df.arm == "peer_clinical", np.floor(rng.random(len(df)) * follow), np.nan),
+        "none": np.full(len(df), np.nan),
+        "everyone at day 0": np.zeros(len(df)),
+        "one": np.r_[[0.0], np.full(len(df) - 1, np.nan)],
+        "on the event day": np.where(df.relapse_event == 1, df.relapse_days, np.nan),
+        "at the last contact": follow,
+    }[pattern]
+    df["exposure_start_days"] = start
+    df["arm"] = np.where(np.isnan(start), "clinical", "peer_clinical")
+    return oc.Cohort(df, reference="clinical", arms=("clinical", "peer_clinical"), as_of=cohort.as_of,
+                     covariates=cohort.covariates)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(shapes, st.sampled_from(["random", "none", "everyone at day 0", "one", "on the event day",
+                                "at the last contact"]))
+def test_compare_exposure_keeps_the_contract(shape, pattern):
+    cohort = _with_exposure(cohort_of(shape), pattern, shape.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oc.OutcomesWarning)
+        outcome = run_checked("compare_exposure",
+                              lambda: oc.compare_exposure(cohort, adjust=["age"], bootstrap=50, seed=1))
+    assert outcome.status != "crash", outcome
