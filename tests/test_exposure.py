@@ -304,3 +304,10 @@ def test_dose_is_estimated_from_contacts_and_finds_no_dose_where_there_is_none()
     assert r.time_varying.ci_upper < 1  # the exposure effect itself is still found
     with pytest.raises(oc.InputError, match="contacts row 0: participant 'nobody' is not in the cohort"):
         oc.compare_exposure(cohort, bootstrap=50, contacts=pd.DataFrame({"participant_id": ["nobody"], "day": [3]}))
+
+
+def test_a_scanned_cohort_is_pointed_to_its_rows(tmp_path):
+    path = oc.synthetic_cohort(n=200, seed=1).write(tmp_path / "c.parquet")
+    scanned = oc.scan(path, arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"))
+    with pytest.raises(oc.InputError, match=r"load its rows with .to_cohort\(\) first"):
+        oc.compare_exposure(scanned)

@@ -251,7 +251,8 @@ class _ExposureData:
 def _checked(cohort: Cohort, adjust: Sequence[str] | str, landmark: float, grace: float, bootstrap: int,
              alpha: float) -> tuple[str, ...]:
     if not isinstance(cohort, Cohort):
-        raise InputError(f"compare_exposure takes a Cohort, not {type(cohort).__name__}")
+        hint = ": load its rows with .to_cohort() first" if hasattr(cohort, "to_cohort") else ""
+        raise InputError(f"compare_exposure takes a Cohort in memory, not a {type(cohort).__name__}{hint}")
     if s.EXPOSURE_START not in cohort.df.columns:
         raise InputError("this cohort has no exposure start days: build it with Cohort.from_frame(..., "
                          "exposure_start=COLUMN) (days from enrollment to the first peer contact; blank = never)")
