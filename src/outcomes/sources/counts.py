@@ -26,7 +26,7 @@ import pandas as pd
 from ..core.errors import InputError
 from ..model import schema as s
 from ..model.cohort import Cohort
-from ..model.outcome_registry import outcome_arrays
+from ..model.outcome_registry import TIME_TO_EVENT, outcome_arrays
 from .scan import ScannedCohort
 
 __all__ = ["CountTable", "OTHER_EXITS", "RESTRICTED", "RowPatterns", "count_row_patterns", "pattern_counts", "pool",
@@ -203,8 +203,7 @@ def _count_in_engine(scanned: ScannedCohort, outcome: str, by: str | None) -> Co
     frame["stratum"] = frame[by].astype(str) if by else "all"
     provenance = {"source": scanned.source, "as_of": scanned.as_of.isoformat() if scanned.as_of else None,
                   "participants": scanned.n, "engine": scanned.engine}
-    event = "relapse" if outcome == "relapse" else "dropout"
-    return _checked(frame, outcome, event, scanned.arms, by, provenance, scanned.source)
+    return _checked(frame, outcome, TIME_TO_EVENT[outcome].event, scanned.arms, by, provenance, scanned.source)
 
 
 def pattern_counts(scanned: ScannedCohort, outcome: str, columns: Sequence[str]) -> pd.DataFrame:

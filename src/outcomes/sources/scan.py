@@ -37,6 +37,7 @@ from ..core.errors import InputError
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.dates import parse_date
+from ..model.outcome_registry import TIME_TO_EVENT
 from ..model.validation import two_arms, where
 
 __all__ = ["ScannedCohort", "quote", "scan"]
@@ -69,8 +70,8 @@ class ScannedCohort:
         missing = [k for k in keys if k not in self.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is not in the scanned cohort; columns are {self.columns}")
-        time, event = ((s.RELAPSE_DAYS, (s.RELAPSE_EVENT, 1)) if outcome == "relapse" else
-                       (s.EXIT_DAYS, (s.EXIT_REASON, "dropout")))
+        spec = TIME_TO_EVENT[outcome]  # the outcome registry says which column and value make the event
+        time, event = spec.time_column, (spec.event_column, spec.event_value)
         if self.engine == "spark":
             from . import spark
 
