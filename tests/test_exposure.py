@@ -311,3 +311,27 @@ def test_a_scanned_cohort_is_pointed_to_its_rows(tmp_path):
     scanned = oc.scan(path, arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"))
     with pytest.raises(oc.InputError, match=r"load its rows with .to_cohort\(\) first"):
         oc.compare_exposure(scanned)
+
+
+def test_the_landmark_analysis_of_a_scanned_cohort_equals_r_and_the_rows(tmp_path, jasa):
+    # lm <- subset(people, futime > 30); coxph(Surv(futime - 30, death) ~ trt_by_L + age + surgery, data = lm)
+    people = pd.read_csv(REFERENCE / "jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna().astype(int))
+    people.to_parquet(tmp_path / "jasa.parquet")
+    scanned = oc.scan(tmp_path / "jasa.parquet", arm="ever", reference=0, relapse=("futime", "death"),
+                      covariates=["age", "surgery"], exposure_start="transplant_day", participant_id="subject")
+    in_engine = oc.compare_landmark(scanned, adjust=["age", "surgery"])
+    in_memory = oc.compare_landmark(jasa, adjust=["age", "surgery"])
+    ref = load_reference("jasa")
+    _check(in_engine.hazard_ratio, ref["landmark_30"])
+    assert in_engine.hazard_ratio.value == pytest.approx(in_memory.hazard_ratio.value, abs=1e-10)
+    assert in_engine.logrank.statistic == pytest.approx(ref["landmark_30_logrank"]["chisq"], abs=EST)
+    assert in_engine.counts.n.sum() == ref["landmark_30"]["n_at_landmark"]
+
+
+def test_a_scanned_exposure_start_is_checked_in_the_engine(tmp_path):
+    people = pd.read_csv(REFERENCE / "jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna().astype(int))
+    people.loc[3, "transplant_day"] = -4.0
+    people.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(oc.InputError, match=r"column 'exposure_start_days' row 4: exposure start is before enrollment"):
+        oc.scan(tmp_path / "bad.parquet", arm="ever", reference=0, relapse=("futime", "death"),
+                exposure_start="transplant_day")

@@ -22,7 +22,7 @@ from . import claims
 from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
-from .analyses.exposure import ExposureComparison, compare_exposure
+from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark
 from .analyses.extrapolate import ParametricFits, fit_parametric
 from .analyses.twin_report import TwinReport, twin_report
 from .synthetic.twin import synthetic_twin
@@ -99,6 +99,7 @@ __all__ = [
     "propensity_weights",
     "compare_arms",
     "compare_exposure",
+    "compare_landmark",
     "narrate",
     "pool",
     "read_extract",

@@ -66,7 +66,8 @@ class _Fit:
     caveats: tuple[str, ...] = ()
 
 
-def compare_arms(cohort: Cohort | CountTable, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
+def compare_arms(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "relapse", *,
+                 adjust: Sequence[str] | str = (),
                  strata: Sequence[str] | str | None = None, weights: str | None = None, robust: bool = False,
                  horizon: float | None = None, alpha: float = 0.05, trim: float | None = None, bootstrap: int = 200,
                  seed: int | np.random.Generator = 0) -> ArmComparison:

@@ -37,12 +37,14 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.design_matrix import column_names, design_matrix
 from ..model.episodes import build_episodes
-from ..model.outcome_registry import outcome_arrays
+from ..model.outcome_registry import TIME_TO_EVENT, outcome_arrays
+from ..sources.scan import ScannedCohort
 from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
-from .arm_comparison import LogRankTest
+from .arm_comparison import ArmComparison, LogRankTest
+from .compare_arms import compare_arms
 from .target_trial import STRATEGIES, emulate_trial
 
-__all__ = ["ExposureComparison", "compare_exposure"]
+__all__ = ["ExposureComparison", "compare_exposure", "compare_landmark"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -246,6 +248,43 @@ class _ExposureData:
                    arm_term=design.terms[0], terms=design.terms[1:], event_name=event_name,
                    n_no_follow_up=int((~followed).sum()),
                    caveats=_excluded_caveat(int((~design.complete).sum()), len(time)))
+
+
+def compare_landmark(cohort: Cohort | ScannedCohort, outcome: str = "relapse", *, landmark: float = 30,
+                     adjust: Sequence[str] | str = (), alpha: float = 0.05) -> ArmComparison:
+    """The landmark analysis alone, for a cohort in memory or scanned where it lives (DuckDB).
+
+    Those still followed after day ``landmark``, compared by whether peer support had started by then, with time
+    restarted at the landmark: Kaplan-Meier, log-rank and Cox (adjusted for ``adjust``) as
+    :func:`outcomes.compare_arms` gives them; on a scanned cohort counted in the engine, with the same numbers.
+    The time-varying model and the emulated trial need the rows (:func:`compare_exposure`).
+
+    Examples
+    --------
+    >>> import pandas as pd, outcomes as oc
+    >>> people = pd.read_csv("tests/reference/jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna())
+    >>> c = oc.Cohort.from_frame(people, arm="ever", reference=False, relapse=("futime", "death"),
+    ...                          covariates=["age", "surgery"], exposure_start="transplant_day")
+    >>> round(oc.compare_landmark(c, adjust=["age", "surgery"]).hazard_ratio.value, 4)  # R: 0.7803
+    0.7803
+    """
+    if not landmark > 0:
+        raise InputError(f"landmark must be a positive number of days, not {landmark!r}")
+    labels = (f"not exposed by day {landmark:g}", f"exposed by day {landmark:g}")
+    if isinstance(cohort, ScannedCohort):
+        return compare_arms(cohort.landmark_view(outcome, landmark, labels), outcome, adjust=adjust, alpha=alpha)
+    if not isinstance(cohort, Cohort) or s.EXPOSURE_START not in cohort.df.columns:
+        raise InputError("compare_landmark needs a cohort with exposure start days (Cohort.from_frame(..., "
+                         "exposure_start=COLUMN), or scan(..., exposure_start=COLUMN))")
+    time, event, _ = outcome_arrays(cohort, outcome)
+    spec = TIME_TO_EVENT[outcome]
+    df = cohort.df
+    kept = time > landmark
+    start = df[s.EXPOSURE_START].to_numpy(float)[kept]
+    view = df.loc[kept, [s.PARTICIPANT_ID, spec.time_column, spec.event_column, *cohort.covariates]].assign(
+        **{s.ARM: np.where(start <= landmark, labels[1], labels[0]), spec.time_column: time[kept] - landmark})
+    return compare_arms(Cohort(view, reference=labels[0], arms=labels, covariates=cohort.covariates), outcome,
+                        adjust=adjust, alpha=alpha)
 
 
 def _checked(cohort: Cohort, adjust: Sequence[str] | str, landmark: float, grace: float, bootstrap: int,

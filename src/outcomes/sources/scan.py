@@ -82,6 +82,22 @@ class ScannedCohort:
             SELECT {names}, count(*) AS removed, CAST(sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS BIGINT)
             AS events FROM t GROUP BY ALL ORDER BY ALL""").df()
 
+    def landmark_view(self, outcome: str, day: float, labels: tuple[str, str]) -> ScannedCohort:
+        """Those still followed after ``day``, time restarted there, the arm ``labels[1]`` if exposed by then
+        (``exposure_start_days <= day``), else ``labels[0]``: a landmark analysis, in the engine."""
+        if s.EXPOSURE_START not in self.columns:
+            raise InputError("this scanned cohort has no exposure start days: scan it with exposure_start=COLUMN")
+        if self.engine != "duckdb":
+            raise InputError("a landmark view is computed in DuckDB; load Spark rows with to_cohort() first")
+        time = TIME_TO_EVENT[outcome].time_column
+        view = self.relation.query("t", f"""
+            SELECT * EXCLUDE ({s.EXPOSURE_START}) REPLACE ({time} - {float(day)} AS {time},
+                CASE WHEN {s.EXPOSURE_START} <= {float(day)} THEN '{labels[1]}' ELSE '{labels[0]}' END AS {s.ARM})
+            FROM t WHERE {time} > {float(day)}""")
+        n = int(view.aggregate("count(*)").fetchall()[0][0])
+        return ScannedCohort(relation=view, arms=labels, outcomes=(outcome,), covariates=self.covariates,
+                             as_of=self.as_of, source=self.source, n=n)
+
     def __len__(self) -> int:
         return self.n
 
@@ -125,18 +141,23 @@ def _relation(source: Any, connection: Any) -> tuple[Any, str]:
 def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | None = None,
          retention: tuple[str, str] | None = None, covariates: tuple[str, ...] | list[str] = (),
          site: str | None = None, participant_id: str | None = None, enroll_date: str | None = None,
-         as_of: dt.date | str | None = None, connection: Any = None) -> ScannedCohort:
+         as_of: dt.date | str | None = None, connection: Any = None,
+         exposure_start: str | None = None) -> ScannedCohort:
     """Map and validate a cohort where it lives (Parquet/CSV path or glob, or a DuckDB relation).
 
     ``relapse`` and ``retention`` are ``(time column, event column)``; a retention event column holds
     1 = dropout / 0 = still in treatment, or exit reasons as text. ``as_of`` (with ``enroll_date``) keeps
-    what was known that day, as :func:`outcomes.as_of` does.
+    what was known that day, as :func:`outcomes.as_of` does. ``exposure_start`` (DuckDB only): days from
+    enrollment to the first peer contact, blank = never; the arm then records who was ever exposed.
     """
     if relapse is None and retention is None:
         raise InputError("scan needs relapse=(time column, event column) and/or retention=(...)")
     if type(source).__module__.startswith("pyspark"):
         from . import spark
 
+        if exposure_start is not None:
+            raise InputError("exposure start days are read from Parquet/CSV files and DuckDB relations, not yet from "
+                             "Spark: collect the DataFrame, or write it to Parquet and scan that")
         cutoff = None if as_of is None else parse_date(as_of, "as_of")
         mapped, arms, n = spark.map_and_validate(
             source, arm=arm, reference=reference, relapse=relapse, retention=retention, covariates=tuple(covariates),
@@ -149,13 +170,33 @@ def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | No
     connection = connection or duckdb.connect()
     raw, name = _relation(source, connection)
     needed = [arm, *(relapse or ()), *(retention or ()), *covariates,
-              *(c for c in (site, participant_id, enroll_date) if c is not None)]
+              *(c for c in (site, participant_id, enroll_date, exposure_start) if c is not None)]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         raise InputError(f"file '{name}': column {missing[0]!r} is missing; the columns present are {raw.columns}")
-    select = [f"CAST({quote(arm)} AS VARCHAR) AS {s.ARM}"]
-    select.append(f"CAST({quote(participant_id)} AS VARCHAR) AS {s.PARTICIPANT_ID}" if participant_id else
-                  f"CAST(row_number() OVER () AS VARCHAR) AS {s.PARTICIPANT_ID}")
+    select = _canonical_select(arm, participant_id, site, enroll_date, relapse, retention, exposure_start)
+    mapped = raw.query("raw", f"SELECT {', '.join([*select, *(quote(c) for c in covariates)])} FROM raw")
+    arms, n = _validate(mapped, reference, name, relapse is not None, retention is not None)
+    if exposure_start:
+        _validate_exposure(mapped, arms, name)
+    cutoff = None if as_of is None else parse_date(as_of, "as_of")
+    if cutoff is not None:
+        mapped = _as_of(mapped, cutoff, name, enroll_date, relapse is not None, retention is not None, arms)
+    final = mapped
+    if cutoff is not None:
+        n = int(final.aggregate("count(*)").fetchall()[0][0])
+    outcomes = tuple(o for o, given in (("relapse", relapse), ("retention", retention)) if given)
+    return ScannedCohort(relation=final, arms=arms, outcomes=outcomes, covariates=tuple(covariates), as_of=cutoff,
+                         source=name, n=n)
+
+
+def _canonical_select(arm: str, participant_id: str | None, site: str | None, enroll_date: str | None,
+                      relapse: tuple[str, str] | None, retention: tuple[str, str] | None,
+                      exposure_start: str | None) -> list[str]:
+    """The SELECT list that maps the source's columns onto the canonical ones."""
+    select = [f"CAST({quote(arm)} AS VARCHAR) AS {s.ARM}",
+              f"CAST({quote(participant_id)} AS VARCHAR) AS {s.PARTICIPANT_ID}" if participant_id else
+              f"CAST(row_number() OVER () AS VARCHAR) AS {s.PARTICIPANT_ID}"]
     if site:
         select.append(f"CAST({quote(site)} AS VARCHAR) AS {s.SITE}")
     if enroll_date:
@@ -168,18 +209,9 @@ def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | No
         select += [f"TRY_CAST({quote(retention[0])} AS DOUBLE) AS {s.EXIT_DAYS}",
                    f"CASE WHEN TRY_CAST({reason} AS DOUBLE) IS NULL THEN CAST({reason} AS VARCHAR) "
                    f"WHEN TRY_CAST({reason} AS DOUBLE) = 1 THEN 'dropout' ELSE 'in_treatment' END AS {s.EXIT_REASON}"]
-    select += [quote(c) for c in covariates]
-    mapped = raw.query("raw", f"SELECT {', '.join(select)} FROM raw")
-    arms, n = _validate(mapped, reference, name, relapse is not None, retention is not None)
-    cutoff = None if as_of is None else parse_date(as_of, "as_of")
-    if cutoff is not None:
-        mapped = _as_of(mapped, cutoff, name, enroll_date, relapse is not None, retention is not None)
-    final = mapped
-    if cutoff is not None:
-        n = int(final.aggregate("count(*)").fetchall()[0][0])
-    outcomes = tuple(o for o, given in (("relapse", relapse), ("retention", retention)) if given)
-    return ScannedCohort(relation=final, arms=arms, outcomes=outcomes, covariates=tuple(covariates), as_of=cutoff,
-                         source=name, n=n)
+    if exposure_start:
+        select.append(f"TRY_CAST({quote(exposure_start)} AS DOUBLE) AS {s.EXPOSURE_START}")
+    return select
 
 
 def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: bool) -> tuple[tuple[str, str], int]:
@@ -218,7 +250,26 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
     return two_arms(labels, reference, name), int(found[-1])
 
 
-def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, relapse: bool, retention: bool) -> Any:
+def _validate_exposure(mapped: Any, arms: tuple[str, str], name: str) -> None:
+    """The checks of :func:`outcomes.model.exposure.check_exposure_start`, in the engine."""
+    start, arm = s.EXPOSURE_START, s.ARM
+    ends = [c for c in (s.RELAPSE_DAYS, s.EXIT_DAYS) if c in mapped.columns]
+    last = f"greatest({', '.join(ends)})"
+    checks = [(f"{start} < 0", "is before enrollment (day 0); correct the date of the first peer contact"),
+              (f"{start} > {last}", "is after the participant's last contact; correct the date"),
+              (f"{start} IS NOT NULL AND {arm} = '{arms[0]}'", f"is given, but the arm is {arms[0]!r}: the arm "
+               "records who was ever exposed"),
+              (f"{start} IS NULL AND {arm} = '{arms[1]}'", f"is blank with the arm {arms[1]!r} (ever exposed): give "
+               "the day peer support started")]
+    numbered = mapped.query("v", "SELECT row_number() OVER () AS _row, * FROM v")
+    for condition, problem in checks:
+        row = numbered.query("w", f"SELECT min(_row) FROM w WHERE {condition}").fetchall()[0][0]
+        if row is not None:
+            raise InputError(f"{where(start, int(row), name)}: exposure start {problem}")
+
+
+def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, relapse: bool, retention: bool,
+           arms: tuple[str, str] = ("", "")) -> Any:
     """What was known on ``cutoff``, by the rule of :func:`outcomes.model.asof.censor_event` and ``censor_exit``."""
     if enroll_date is None:
         raise InputError("as_of needs the enrollment date column: pass enroll_date=...")
@@ -233,5 +284,9 @@ def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, rel
         ended = f"({s.EXIT_DAYS} <= {horizon})"
         replace += [f"CASE WHEN {ended} THEN {s.EXIT_DAYS} ELSE {horizon} END AS {s.EXIT_DAYS}",
                     f"CASE WHEN {ended} THEN {s.EXIT_REASON} ELSE 'in_treatment' END AS {s.EXIT_REASON}"]
+    if s.EXPOSURE_START in mapped.columns:  # a start after the date is not known then: not (yet) exposed
+        later = f"({s.EXPOSURE_START} > {horizon})"
+        replace += [f"CASE WHEN {later} THEN NULL ELSE {s.EXPOSURE_START} END AS {s.EXPOSURE_START}",
+                    f"CASE WHEN {later} THEN '{arms[0]}' ELSE {s.ARM} END AS {s.ARM}"]
     rest = f"REPLACE ({', '.join(replace)})" if replace else ""
     return mapped.query("m", f"SELECT * {rest} FROM m WHERE {s.ENROLL_DATE} <= {day}")
