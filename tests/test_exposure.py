@@ -335,3 +335,14 @@ def test_a_scanned_exposure_start_is_checked_in_the_engine(tmp_path):
     with pytest.raises(oc.InputError, match=r"column 'exposure_start_days' row 4: exposure start is before enrollment"):
         oc.scan(tmp_path / "bad.parquet", arm="ever", reference=0, relapse=("futime", "death"),
                 exposure_start="transplant_day")
+
+
+def test_contacts_may_be_given_by_date():
+    cohort = oc.synthetic_cohort(n=3000, seed=21, peer_uptake="delayed", peer_effect=0.7)
+    by_day = _weekly_contacts(cohort)
+    enrolled = cohort.df.set_index("participant_id").enroll_date
+    by_date = pd.DataFrame({"participant_id": by_day.participant_id,
+                            "date": enrolled[by_day.participant_id].to_numpy() + pd.to_timedelta(by_day.day, "D")})
+    a = oc.compare_exposure(cohort, adjust=["age"], bootstrap=50, contacts=by_day)
+    b = oc.compare_exposure(cohort, adjust=["age"], bootstrap=50, contacts=by_date)
+    assert b.dose.value == pytest.approx(a.dose.value, abs=1e-12)

@@ -177,8 +177,8 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
         The landmark day; the grace period of the emulated trial's "start within" strategy; the day its risks
         are compared (default 365); bootstrap replicates (at least 50) of its intervals, and their seed.
     contacts : DataFrame, optional
-        One row per peer contact (``participant_id``, ``day`` since enrollment): adds ``dose``, the hazard
-        ratio per 5 contacts so far, from a time-varying model that also holds the exposure.
+        One row per peer contact (``participant_id``; ``day`` since enrollment, or ``date``): adds ``dose``, the
+        hazard ratio per 5 contacts so far, from a time-varying model that also holds the exposure.
 
     Raises
     ------
@@ -215,7 +215,7 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
         immortal_days=float(np.where(np.isfinite(start), np.minimum(start, t), 0.0).sum()),
         n_ever_exposed=int(d.ever.sum()), n_starts_ignored=int((np.isfinite(start) & (start >= t)).sum()),
         n_no_follow_up=d.n_no_follow_up, bootstrap=bootstrap, weights_truncated=truncated, caveats=d.caveats,
-        dose=None if contacts is None else _dose(d, contacts, cohort.df[s.PARTICIPANT_ID], alpha))
+        dose=None if contacts is None else _dose(d, contacts, cohort, alpha))
 
 
 @dataclass(frozen=True)
@@ -332,20 +332,30 @@ def _time_varying(ids: np.ndarray, t: np.ndarray, e: np.ndarray, start: np.ndarr
     return intervals, fit
 
 
-def _dose(d: _ExposureData, contacts: pd.DataFrame, everyone: pd.Series, alpha: float) -> Estimate:
-    """Hazard ratio per 5 contacts so far (R: cumtdc), adjusted for being exposed and the covariates; robust.
-
-    Contacts of participants outside the analysis (a missing covariate, no follow-up) go with them."""
-    missing = [c for c in (s.PARTICIPANT_ID, "day") if c not in contacts.columns]
-    if missing:
-        raise InputError(f"contacts needs the columns {missing} (one row per peer contact: participant_id, day "
-                         f"since enrollment); its columns: {list(contacts.columns)}")
-    unknown = np.flatnonzero(~contacts[s.PARTICIPANT_ID].isin(everyone).to_numpy())
+def _contact_days(contacts: pd.DataFrame, cohort: Cohort) -> pd.Series:
+    """Each contact's day since its participant's enrollment: its ``day``, or its ``date`` less the enrollment date."""
+    if s.PARTICIPANT_ID not in contacts.columns or not ({"day", "date"} & set(contacts.columns)):
+        raise InputError("contacts needs participant_id and day (since enrollment) or date columns, one row per "
+                         f"peer contact; its columns: {list(contacts.columns)}")
+    unknown = np.flatnonzero(~contacts[s.PARTICIPANT_ID].isin(cohort.df[s.PARTICIPANT_ID]).to_numpy())
     if unknown.size:
         raise InputError(f"contacts row {int(unknown[0])}: participant {contacts[s.PARTICIPANT_ID].iloc[unknown[0]]!r} "
                          "is not in the cohort")
+    if "day" in contacts.columns:
+        return pd.to_numeric(contacts["day"], errors="coerce")
+    if s.ENROLL_DATE not in cohort.df.columns:
+        raise InputError("contacts given by date need the cohort's enrollment dates; give days since enrollment")
+    enrolled = contacts[s.PARTICIPANT_ID].map(cohort.df.set_index(s.PARTICIPANT_ID)[s.ENROLL_DATE])
+    return (pd.to_datetime(contacts["date"], errors="coerce") - pd.to_datetime(enrolled)).dt.days.astype(float)
+
+
+def _dose(d: _ExposureData, contacts: pd.DataFrame, cohort: Cohort, alpha: float) -> Estimate:
+    """Hazard ratio per 5 contacts so far (R: cumtdc), adjusted for being exposed and the covariates; robust.
+
+    Contacts of participants outside the analysis (a missing covariate, no follow-up) go with them."""
     rows = pd.Series(np.arange(len(d.ids)), index=d.ids)
-    table = pd.DataFrame({"row": contacts[s.PARTICIPANT_ID].map(rows), "day": contacts["day"]}).dropna(subset=["row"])
+    table = pd.DataFrame({"row": contacts[s.PARTICIPANT_ID].map(rows),
+                          "day": _contact_days(contacts, cohort)}).dropna(subset=["row"])
     people = pd.DataFrame({"row": np.arange(len(d.time)), "time": d.time, "event": d.event.astype(int),
                            "start": d.start})
     episodes = build_episodes(people, id="row", end="time", end_event="event", changes={"exposed": "start"},
