@@ -20,7 +20,7 @@ HR 0.18; the time-varying model gives 1.01 (R's survival, reproduced in ``tests/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -317,13 +317,19 @@ def _cox_estimate(X: np.ndarray, t: np.ndarray, e: np.ndarray, terms: list[str],
     return Estimate.from_wald(f"hazard ratio ({what})", fit.coef[0], fit.model_se[0], alpha, ratio=True)
 
 
+def _exposure_episodes(t: np.ndarray, e: np.ndarray, start: np.ndarray,
+                       counts: Mapping[str, pd.DataFrame] | None = None) -> Any:
+    """The (start, stop] rows, exposure switching on at its start as tmerge does, participants numbered by row
+    (for the cuts and the clustered variance: hashing the text ids of 1M people costs 0.2 s there)."""
+    people = pd.DataFrame({"row": np.arange(len(t)), "time": t, "event": e.astype(int), "start": start})
+    return build_episodes(people, id="row", end="time", end_event="event", changes={"exposed": "start"},
+                          counts=counts)
+
+
 def _time_varying(ids: np.ndarray, t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray,
                   terms: list[str]) -> tuple[pd.DataFrame, Any]:
-    """The (start, stop] rows (exposure switches on at its start, as tmerge) and the Cox model on them."""
-    # participants are numbered for the cuts and the clustered variance (hashing text ids of 1M people costs
-    # 0.2 s there); their ids are put back in the table of intervals
-    people = pd.DataFrame({"row": np.arange(len(t)), "time": t, "event": e.astype(int), "start": start})
-    episodes = build_episodes(people, id="row", end="time", end_event="event", changes={"exposed": "start"})
+    """The (start, stop] rows and the Cox model on them; the participants' ids are put back in the rows."""
+    episodes = _exposure_episodes(t, e, start)
     rows = episodes.df["row"].to_numpy()
     Xi = np.column_stack([episodes.df["exposed"].to_numpy(float), X[rows]])
     fit = episodes.response().cox(Xi, terms=["exposed", *terms], robust=True, ph_test=False)
@@ -356,10 +362,7 @@ def _dose(d: _ExposureData, contacts: pd.DataFrame, cohort: Cohort, alpha: float
     rows = pd.Series(np.arange(len(d.ids)), index=d.ids)
     table = pd.DataFrame({"row": contacts[s.PARTICIPANT_ID].map(rows),
                           "day": _contact_days(contacts, cohort)}).dropna(subset=["row"])
-    people = pd.DataFrame({"row": np.arange(len(d.time)), "time": d.time, "event": d.event.astype(int),
-                           "start": d.start})
-    episodes = build_episodes(people, id="row", end="time", end_event="event", changes={"exposed": "start"},
-                              counts={"contacts": table.astype({"row": np.int64})})
+    episodes = _exposure_episodes(d.time, d.event, d.start, counts={"contacts": table.astype({"row": np.int64})})
     rows_i = episodes.df["row"].to_numpy()
     X = np.column_stack([episodes.df["exposed"].to_numpy(float), episodes.df["contacts"].to_numpy(float) / 5,
                          d.X[rows_i]])
