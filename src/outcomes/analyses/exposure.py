@@ -20,6 +20,7 @@ HR 0.18; the time-varying model gives 1.01 (R's survival, reproduced in ``tests/
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.caveats import caveat
+from ..core.caveats import caveat, quiet_caveats
 from ..core.disclosure import show_count
 from ..core.errors import InputError, NotEstimableError
 from ..core.inference import wald
@@ -39,7 +40,7 @@ from ..model.design_matrix import column_names, design_matrix
 from ..model.episodes import build_episodes
 from ..model.outcome_registry import TIME_TO_EVENT, outcome_arrays
 from ..sources.scan import ScannedCohort
-from ..stats import KaplanMeier, fit_cox, kaplan_meier, logrank_test
+from ..stats import KaplanMeier, fit_cox
 from .arm_comparison import ArmComparison, LogRankTest
 from .compare_arms import compare_arms
 from .target_trial import STRATEGIES, emulate_trial
@@ -205,12 +206,14 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
     intervals, tv_fit = _time_varying(d.ids, t, e, start, X, d.terms)
     time_varying = Estimate.from_wald("hazard ratio (time-varying)", tv_fit.coef[0], tv_fit.se[0], alpha,
                                       ratio=True)
-    lm, lm_logrank, lm_curves = _landmark(t, e, start, X, d.terms, float(landmark), alpha, cohort.arms)
+    lm = _landmark(cohort, d.rows, outcome, float(landmark), adjust, alpha)
     rr, rd, trial, curves, truncated = _trial(t, e, start, X, float(grace), horizon, bootstrap, seed, alpha)
     return ExposureComparison(
         outcome=outcome, event=d.event_name, arms=cohort.arms, alpha=alpha, adjust=adjust, naive=naive,
-        time_varying=time_varying, landmark=lm, risk_ratio=rr, risk_difference=rd, landmark_day=float(landmark),
-        landmark_logrank=lm_logrank, landmark_curves=lm_curves, grace=float(grace), horizon=horizon,
+        time_varying=time_varying, landmark=dataclasses.replace(lm.hazard_ratio, measure=f"hazard ratio (landmark "
+                                                                f"day {landmark:g})"),
+        risk_ratio=rr, risk_difference=rd, landmark_day=float(landmark), landmark_logrank=lm.logrank,
+        landmark_curves=lm.curves, grace=float(grace), horizon=horizon,
         intervals=intervals, cox=tv_fit.frame(alpha), trial=trial, trial_curves=curves,
         immortal_days=float(np.where(np.isfinite(start), np.minimum(start, t), 0.0).sum()),
         n_ever_exposed=int(d.ever.sum()), n_starts_ignored=int((np.isfinite(start) & (start >= t)).sum()),
@@ -222,6 +225,7 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
 class _ExposureData:
     """The rows every exposure analysis uses: complete cases followed after enrollment."""
 
+    rows: np.ndarray  # positions in the cohort
     ids: np.ndarray
     time: np.ndarray
     event: np.ndarray
@@ -243,7 +247,7 @@ class _ExposureData:
         ever = design.X[followed, 0]
         if not ever.any() or ever.all():
             raise NotEstimableError("exposure cannot be compared: everyone or no one was ever exposed")
-        return cls(ids=cohort.df[s.PARTICIPANT_ID].to_numpy()[rows], time=time[rows], event=event[rows],
+        return cls(rows=rows, ids=cohort.df[s.PARTICIPANT_ID].to_numpy()[rows], time=time[rows], event=event[rows],
                    start=cohort.df[s.EXPOSURE_START].to_numpy(float)[rows], ever=ever, X=design.X[followed, 1:],
                    arm_term=design.terms[0], terms=design.terms[1:], event_name=event_name,
                    n_no_follow_up=int((~followed).sum()),
@@ -370,20 +374,15 @@ def _dose(d: _ExposureData, contacts: pd.DataFrame, cohort: Cohort, alpha: float
     return Estimate.from_wald("hazard ratio per 5 peer contacts", fit.coef[1], fit.se[1], alpha, ratio=True)
 
 
-def _landmark(t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray, terms: list[str], day: float,
-              alpha: float, arms: tuple[str, str]) -> tuple[Estimate, LogRankTest, dict[str, KaplanMeier]]:
-    """Among those still followed after ``day``: exposed by then or not, time restarted at the landmark."""
-    kept = t > day
-    exposed = np.isfinite(start[kept]) & (start[kept] <= day)
-    if not exposed.any() or exposed.all():
-        raise NotEstimableError(f"the landmark at day {day:g} has everyone or no one exposed by then")
-    tl, el = t[kept] - day, e[kept]
-    X_lm = np.column_stack([exposed.astype(float), X[kept]])
-    estimate = _cox_estimate(X_lm, tl, el, ["exposed_by_landmark", *terms], alpha, f"landmark day {day:g}")
-    labels = (f"not exposed by day {day:g}", f"exposed by day {day:g}")
-    curves = {labels[0]: kaplan_meier(tl[~exposed], el[~exposed], alpha=alpha),
-              labels[1]: kaplan_meier(tl[exposed], el[exposed], alpha=alpha)}
-    return estimate, LogRankTest.from_statistic(logrank_test(tl, el, exposed), labels), curves
+def _landmark(cohort: Cohort, rows: np.ndarray, outcome: str, day: float, adjust: tuple[str, ...],
+              alpha: float) -> ArmComparison:
+    """:func:`compare_landmark` on the rows every exposure analysis uses (complete cases, followed after
+    enrollment); its caveats are the exposure result's own."""
+    view = cohort if len(rows) == len(cohort) else Cohort(
+        cohort.df.iloc[rows].reset_index(drop=True), reference=cohort.reference, arms=cohort.arms,
+        covariates=cohort.covariates, as_of=cohort.as_of, copy=False)
+    with quiet_caveats():
+        return compare_landmark(view, outcome, landmark=day, adjust=adjust, alpha=alpha)
 
 
 def _trial(t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray, grace: float, horizon: float,
