@@ -39,7 +39,7 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..core.errors import InputError
 from ..model.outcome_registry import SECONDARY_OUTCOMES, secondary_columns
-from . import delayed_uptake
+from . import delayed_uptake, weibull
 from .scenario import Scenario, get_scenario
 
 __all__ = ["synthetic_cohort", "scenario_truth"]
@@ -241,8 +241,7 @@ def _rounded(value: Any) -> Any:
 
 def _weibull_days(u: np.ndarray, scale365: float, multiplier: np.ndarray, shape: float) -> np.ndarray:
     """Whole days to the event: cumulative hazard ``scale365 * multiplier * (t / 365)^shape``, inverted."""
-    t = 365.0 * (-np.log(u) / (scale365 * multiplier)) ** (1.0 / shape)
-    return np.ceil(np.minimum(t, 1e7))
+    return np.ceil(np.minimum(weibull.days_at(-np.log(u), scale365, multiplier, shape), 1e7))
 
 
 def _enrollment_window(sc: Scenario) -> tuple[dt.date, dt.date]:

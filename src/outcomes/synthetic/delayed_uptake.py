@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..model import schema as s
+from .weibull import cumulative_hazard, days_at
 
 __all__ = ["EVER_SHARE", "TRUTH_SIZE", "UPTAKE_MEDIAN_DAYS", "delayed_relapse", "draw_uptake", "exposure_columns",
            "strategy_risks", "uptake_ceiling"]
@@ -55,11 +56,6 @@ def _contact_day(cumulative: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
     return np.where(cumulative < ceiling, np.maximum(np.ceil(t), 1.0), np.inf)
 
 
-def _days_to(cumulative: np.ndarray, scale365: float, multiplier: np.ndarray, shape: float) -> np.ndarray:
-    """Continuous days at which the Weibull cumulative hazard ``scale365 m (t/365)^k`` reaches ``cumulative``."""
-    return 365.0 * (cumulative / (scale365 * multiplier)) ** (1.0 / shape)
-
-
 def delayed_relapse(u_relapse: np.ndarray, start: np.ndarray, scale365: float, multiplier: np.ndarray,
                     shape: float, effect: float) -> np.ndarray:
     """Continuous days to relapse when the hazard is multiplied by ``effect`` from day ``start`` (inf = never).
@@ -68,11 +64,10 @@ def delayed_relapse(u_relapse: np.ndarray, start: np.ndarray, scale365: float, m
     365.0
     """
     target = -np.log(u_relapse)
-    before = scale365 * multiplier * (np.minimum(start, 1e7) / 365.0) ** shape  # hazard accrued by the start
+    before = cumulative_hazard(np.minimum(start, 1e7), scale365, multiplier, shape)  # accrued by the start
     first = target <= before
     after = np.where(first, 0.0, (target - before) / effect + before)
-    return np.where(first, _days_to(target, scale365, multiplier, shape),
-                    _days_to(after, scale365, multiplier, shape))
+    return np.where(first, days_at(target, scale365, multiplier, shape), days_at(after, scale365, multiplier, shape))
 
 
 def draw_uptake(rng: np.random.Generator, ceiling: np.ndarray) -> np.ndarray:
