@@ -227,8 +227,8 @@ class _Estimator:
         """12-month relapse by strategy of the emulated trial: "start within grace" against "do not"."""
         from ..analyses.exposure import compare_exposure
 
-        confounders = [c for c in self.cohort.covariates if self.cohort.df[c].notna().any()]
-        exposure = self._get("exposure", lambda: compare_exposure(self.cohort, "relapse", adjust=confounders,
+        exposure = self._get("exposure", lambda: compare_exposure(self.cohort, "relapse",
+                                                                  adjust=self.cohort.recorded_covariates,
                                                                   alpha=self.alpha))
         if exposure.horizon != 365:
             raise _NotEstimable(f"the emulated trial's horizon is day {exposure.horizon:g}, not 12 months")

@@ -325,6 +325,11 @@ class Cohort:
         return self._covariates
 
     @property
+    def recorded_covariates(self) -> tuple[str, ...]:
+        """The covariates with at least one value: those a model can adjust for (the report's confounders)."""
+        return tuple(c for c in self._covariates if c in self._df.columns and self._df[c].notna().any())
+
+    @property
     def scenario(self) -> dict[str, Any] | None:
         """The parameters of the synthetic scenario that generated the cohort, if any.
 

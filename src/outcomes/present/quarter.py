@@ -146,7 +146,7 @@ SMALL_ARM_REASON = ("an arm has fewer than 11 participants: estimates are shown 
 
 
 def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap: int, seed: int) -> dict[str, Any]:
-    confounders = tuple(c for c in view.covariates if c in view.df.columns and view.df[c].notna().any())
+    confounders = view.recorded_covariates
     has = view.outcomes
     if _has_small_arm(view):
         reasons.update({what: SMALL_ARM_REASON for what in ("relapse", "retention", "leaving treatment",
