@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,4 +113,11 @@ def test_compare_exposure_keeps_the_contract(shape, pattern):
         warnings.simplefilter("ignore", oc.OutcomesWarning)
         outcome = run_checked("compare_exposure",
                               lambda: oc.compare_exposure(cohort, adjust=["age"], bootstrap=50, seed=1))
+        in_memory = run_checked("compare_time_varying", lambda: oc.compare_time_varying(cohort, adjust=["age"]))
+        in_engine = run_checked("compare_time_varying (scanned)", lambda: oc.compare_time_varying(
+            oc.scan(duckdb.from_df(cohort.df), arm="arm", reference="clinical",
+                    relapse=("relapse_days", "relapse_event"), covariates=["age"],
+                    exposure_start="exposure_start_days"), adjust=["age"]))
     assert outcome.status != "crash", outcome
+    assert in_memory.status != "crash", in_memory
+    assert in_engine.status != "crash", in_engine

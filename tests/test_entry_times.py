@@ -148,6 +148,26 @@ def test_an_interval_that_does_not_end_after_it_starts_is_refused():
                 entry=np.zeros(3), competing=np.array([False, False, True]))
 
 
+def test_pattern_rows_with_entry_times_equal_the_participants_own_rows():
+    # (start, stop] rows of 400 people on whole days (many ties), grouped by (start, stop, x) as an engine's
+    # GROUP BY does: Efron's fit from the counts equals the fit on the rows
+    rng = np.random.default_rng(4)
+    n = 400
+    x = rng.integers(0, 2, n).astype(float)
+    start = rng.integers(0, 5, n).astype(float)
+    stop = start + rng.integers(1, 12, n)
+    event = (rng.random(n) < 0.5).astype(float)
+    rows = fit_cox(x[:, None], stop, event, entry=start, terms=["x"])
+    frame = pd.DataFrame({"start": start, "stop": stop, "x": x, "event": event})
+    g = frame.groupby(["start", "stop", "x"]).event.agg(["size", "sum"]).reset_index()
+    counted = fit_cox(g[["x"]].to_numpy(float), g.stop.to_numpy(float), np.zeros(len(g)),
+                      entry=g.start.to_numpy(float), terms=["x"], weights=g["size"].to_numpy(float),
+                      event_counts=g["sum"].to_numpy(float), ph_test=False)
+    assert len(g) < n / 2
+    assert counted.coef[0] == pytest.approx(rows.coef[0], abs=1e-10)
+    assert counted.model_se[0] == pytest.approx(rows.model_se[0], abs=1e-10)
+
+
 def test_aalen_johansen_with_entry_equals_the_unsplit_rows():
     from outcomes.stats.cumulative_incidence import aalen_johansen
 

@@ -346,3 +346,22 @@ def test_contacts_may_be_given_by_date():
     a = oc.compare_exposure(cohort, adjust=["age"], bootstrap=50, contacts=by_day)
     b = oc.compare_exposure(cohort, adjust=["age"], bootstrap=50, contacts=by_date)
     assert b.dose.value == pytest.approx(a.dose.value, abs=1e-12)
+
+
+def test_the_time_varying_model_of_a_scanned_cohort_equals_r_and_the_rows(tmp_path, jasa):
+    # coxph(Surv(tstart, tstop, death) ~ trt + age + surgery, data = tmerge(...)): model SE in the engine,
+    # robust SE (cluster = subject) from the rows
+    people = pd.read_csv(REFERENCE / "jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna().astype(int))
+    people.to_parquet(tmp_path / "jasa.parquet")
+    scanned = oc.scan(tmp_path / "jasa.parquet", arm="ever", reference=0, relapse=("futime", "death"),
+                      covariates=["age", "surgery"], exposure_start="transplant_day", participant_id="subject")
+    ref = load_reference("jasa")
+    in_engine = oc.compare_time_varying(scanned, adjust=["age", "surgery"])
+    assert np.log(in_engine.value) == pytest.approx(ref["time_varying_efron"]["coef"][0], abs=1e-6)
+    assert in_engine.se == pytest.approx(ref["time_varying_efron"]["se"][0], abs=1e-6)
+    assert "model SE" in in_engine.measure
+    in_memory = oc.compare_time_varying(jasa, adjust=["age", "surgery"])
+    assert in_memory.value == pytest.approx(in_engine.value, abs=1e-10)
+    assert in_memory.se == pytest.approx(ref["time_varying_efron_cluster"]["se_robust"][0], abs=1e-6)
+    counts = scanned.interval_counts("relapse", [])
+    assert counts.removed.sum() == ref["tmerge_rows"] and counts.events.sum() == 75

@@ -22,7 +22,7 @@ from . import claims
 from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
-from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark
+from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark, compare_time_varying
 from .analyses.extrapolate import ParametricFits, fit_parametric
 from .analyses.twin_report import TwinReport, twin_report
 from .synthetic.twin import synthetic_twin
@@ -100,6 +100,7 @@ __all__ = [
     "compare_arms",
     "compare_exposure",
     "compare_landmark",
+    "compare_time_varying",
     "narrate",
     "pool",
     "read_extract",

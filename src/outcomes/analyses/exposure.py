@@ -45,7 +45,7 @@ from .arm_comparison import ArmComparison, LogRankTest
 from .compare_arms import compare_arms
 from .target_trial import STRATEGIES, emulate_trial
 
-__all__ = ["ExposureComparison", "compare_exposure", "compare_landmark"]
+__all__ = ["ExposureComparison", "compare_exposure", "compare_landmark", "compare_time_varying"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -291,14 +291,62 @@ def compare_landmark(cohort: Cohort | ScannedCohort, outcome: str = "relapse", *
                         adjust=adjust, alpha=alpha)
 
 
+def compare_time_varying(cohort: Cohort | ScannedCohort, outcome: str = "relapse", *,
+                         adjust: Sequence[str] | str = (), alpha: float = 0.05) -> Estimate:
+    """The time-varying hazard ratio alone, for a cohort in memory or scanned where it lives (DuckDB).
+
+    Exposure switches on at ``exposure_start_days`` (R's ``tmerge`` + ``coxph(Surv(tstart, tstop, event) ~
+    exposed + ...)``, Efron). In memory the SE is robust, clustered by participant, as in
+    :func:`compare_exposure`; on a scanned cohort the model is fitted, exactly, from counts per (interval,
+    exposure, covariate pattern) computed in the engine, and its SE is the model's: the robust one needs each
+    participant's rows (``scanned.to_cohort()``). Every covariate in ``adjust`` should take few values there
+    (whole years, categories): each distinct pattern is a row of the fit.
+
+    Examples
+    --------
+    >>> import pandas as pd, outcomes as oc
+    >>> people = pd.read_csv("data/real/jasa_people.csv").assign(ever=lambda d: d.transplant_day.notna())
+    >>> c = oc.Cohort.from_frame(people, arm="ever", reference=False, relapse=("futime", "death"),
+    ...                          exposure_start="transplant_day")
+    >>> print(oc.compare_time_varying(c).measure)
+    hazard ratio (time-varying, robust SE)
+    """
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    adjust = column_names(adjust, "adjust")
+    if isinstance(cohort, ScannedCohort):
+        return _time_varying_from_counts(cohort, outcome, adjust, alpha)
+    _require_exposure(cohort, "compare_time_varying")
+    d = _ExposureData.of(cohort, outcome, adjust)
+    _, fit = _time_varying(d.ids, d.time, d.event, d.start, d.X, d.terms)
+    return Estimate.from_wald("hazard ratio (time-varying, robust SE)", fit.coef[0], fit.se[0], alpha, ratio=True)
+
+
+def _time_varying_from_counts(scanned: ScannedCohort, outcome: str, adjust: tuple[str, ...],
+                              alpha: float) -> Estimate:
+    counts = scanned.interval_counts(outcome, list(adjust))
+    labels = ("not exposed", "exposed")
+    frame = counts.assign(**{s.ARM: np.where(counts["exposed"] == 1, labels[1], labels[0])})
+    design = design_matrix(frame, labels[1], adjust)
+    used = design.complete
+    removed, events = frame["removed"].to_numpy(float)[used], frame["events"].to_numpy(float)[used]
+    exposed = design.X[:, 0] == 1
+    if not (exposed.any() and (~exposed).any()):
+        raise NotEstimableError("exposure cannot be compared: everyone or no one was ever exposed")
+    fit = fit_cox(design.X, frame["tstop"].to_numpy(float)[used], np.zeros(int(used.sum())),
+                  entry=frame["tstart"].to_numpy(float)[used], terms=["exposed", *design.terms[1:]],
+                  term_columns=design.term_columns, weights=removed, event_counts=events, ph_test=False)
+    n_excluded = int(frame.loc[~used & (frame["tstart"] == 0), "removed"].sum())
+    if n_excluded:
+        caveat(lambda k: f"{k(n_excluded)} participants have a missing covariate and are left out of the "
+               "time-varying model (complete cases)", stacklevel=3)
+    return Estimate.from_wald("hazard ratio (time-varying, model SE)", fit.coef[0], fit.model_se[0], alpha,
+                              ratio=True)
+
+
 def _checked(cohort: Cohort, adjust: Sequence[str] | str, landmark: float, grace: float, bootstrap: int,
              alpha: float) -> tuple[str, ...]:
-    if not isinstance(cohort, Cohort):
-        hint = ": load its rows with .to_cohort() first" if hasattr(cohort, "to_cohort") else ""
-        raise InputError(f"compare_exposure takes a Cohort in memory, not a {type(cohort).__name__}{hint}")
-    if s.EXPOSURE_START not in cohort.df.columns:
-        raise InputError("this cohort has no exposure start days: build it with Cohort.from_frame(..., "
-                         "exposure_start=COLUMN) (days from enrollment to the first peer contact; blank = never)")
+    _require_exposure(cohort, "compare_exposure")
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     if not (landmark > 0 and grace > 0):
@@ -306,6 +354,16 @@ def _checked(cohort: Cohort, adjust: Sequence[str] | str, landmark: float, grace
     if bootstrap < 50:
         raise InputError(f"bootstrap must be at least 50 replicates for percentile intervals, not {bootstrap}")
     return column_names(adjust, "adjust")
+
+
+def _require_exposure(cohort: Any, name: str) -> None:
+    if not isinstance(cohort, Cohort):
+        hint = (": load its rows with .to_cohort() first (compare_landmark and compare_time_varying run in the "
+                "engine)") if hasattr(cohort, "to_cohort") else ""
+        raise InputError(f"{name} takes a Cohort in memory, not a {type(cohort).__name__}{hint}")
+    if s.EXPOSURE_START not in cohort.df.columns:
+        raise InputError("this cohort has no exposure start days: build it with Cohort.from_frame(..., "
+                         "exposure_start=COLUMN) (days from enrollment to the first peer contact; blank = never)")
 
 
 def _excluded_caveat(n_excluded: int, n: int) -> tuple[str, ...]:

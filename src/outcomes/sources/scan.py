@@ -98,6 +98,37 @@ class ScannedCohort:
         return ScannedCohort(relation=view, arms=labels, outcomes=(outcome,), covariates=self.covariates,
                              as_of=self.as_of, source=self.source, n=n)
 
+    def interval_counts(self, outcome: str, keys: list[str]) -> pd.DataFrame:
+        """Participants per (start, stop] interval, exposure state and ``keys``, with the events at the stops,
+        counted by the engine: the data of a time-varying Cox model (exposure switches on at
+        ``exposure_start_days``; a start on or after the end of follow-up is ignored, as R's ``tmerge`` does).
+
+        Columns: ``tstart``, ``tstop``, ``exposed`` (0/1), the keys, ``removed``, ``events``; only participants
+        followed after day 0.
+        """
+        if s.EXPOSURE_START not in self.columns:
+            raise InputError("this scanned cohort has no exposure start days: scan it with exposure_start=COLUMN")
+        if self.engine != "duckdb":
+            raise InputError("time-varying counts are computed in DuckDB; load Spark rows with to_cohort() first")
+        missing = [k for k in keys if k not in self.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is not in the scanned cohort; columns are {self.columns}")
+        spec = TIME_TO_EVENT[outcome]
+        value = f"{spec.event_value!r}" if isinstance(spec.event_value, str) else f"{spec.event_value}"
+        key_list = "".join(f", {quote(k)}" for k in keys)
+        return self.relation.query("t", f"""
+            WITH p AS (SELECT CAST({spec.time_column} AS DOUBLE) AS t,
+                              CASE WHEN {spec.event_column} = {value} THEN 1 ELSE 0 END AS e,
+                              CAST({s.EXPOSURE_START} AS DOUBLE) AS es{key_list}
+                       FROM t WHERE {spec.time_column} > 0),
+            iv AS (SELECT 0.0 AS tstart, CASE WHEN es > 0 AND es < t THEN es ELSE t END AS tstop,
+                          CASE WHEN es <= 0 THEN 1 ELSE 0 END AS exposed,
+                          CASE WHEN es > 0 AND es < t THEN 0 ELSE e END AS ev{key_list} FROM p
+                   UNION ALL
+                   SELECT es, t, 1, e{key_list} FROM p WHERE es > 0 AND es < t)
+            SELECT tstart, tstop, exposed{key_list}, count(*) AS removed, CAST(sum(ev) AS BIGINT) AS events
+            FROM iv GROUP BY ALL ORDER BY ALL""").df()
+
     def __len__(self) -> int:
         return self.n
 

@@ -394,7 +394,7 @@ def _checked_options(ties: str, entry: np.ndarray | None, time: np.ndarray, comp
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     if entry is not None:
-        entry = _checked_entry(entry, time, competing is not None or event_counts is not None)
+        entry = _checked_entry(entry, time, competing is not None)
     if event_counts is not None:
         event_counts, event = _pattern_events(event_counts, w, clustered, robust or competing is not None)
     return entry, event_counts, event
@@ -403,7 +403,7 @@ def _checked_options(ties: str, entry: np.ndarray | None, time: np.ndarray, comp
 def _checked_entry(entry: np.ndarray, time: np.ndarray, unsupported: bool) -> np.ndarray:
     """Entry times as floats, each before its row's stop (R: "Stop time must be > start time")."""
     if unsupported:
-        raise InputError("entry times are not supported with competing= (Fine-Gray) or event_counts=: fit the "
+        raise InputError("entry times are not supported with competing= (Fine-Gray): fit the "
                          "(start, stop] rows themselves")
     entry = np.asarray(entry, dtype=float)
     if entry.shape != time.shape:
