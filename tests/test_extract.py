@@ -88,8 +88,9 @@ CASES = [
      r"column 'Discharge Reason' row 2: a discharge date has no discharge reason"),
     ("discharge reason without date", lambda: changed("Discharge Date", 3, ""), {},
      r"column 'Discharge Date' row 4: a discharge reason has no discharge date"),
-    ("no follow-up information", lambda: changed("Last Contact", 1, ""), {},
-     r"column 'Last Contact' row 2: no relapse date and no last-contact date: follow-up is unknown"),
+    ("no follow-up information", lambda: changed("Last Contact", 1, ""), {"followup": {"rules": ["last_contact"]}},
+     r"column 'Last Contact' row 2: no relapse date, and no rule of \[followup\] \(last_contact\) says where "
+     r"follow-up ends: follow-up is unknown; fill in the last contact date"),
     ("ambiguous date without a format", lambda: changed(base().columns[2], 0, "03/04/2026"), {"dates": {}},
      r"column 'Intake Date' row 1: '03/04/2026' is ambiguous .*set \[dates\] format"),
     ("non-ISO date without a format", lambda: changed("Intake Date", 0, "01/13/2026"), {"dates": {}},

@@ -54,7 +54,8 @@ from .privacy import (
     new_key,
     reidentification_risk,
 )
-from .sources.extract import IngestionReport, derive_relapse, derive_retention, read_extract, validate_extract
+from .sources.extract import (IngestionReport, MappingDraft, derive_relapse, derive_retention, draft_mapping,
+                              read_extract, validate_extract)
 from .synthetic.scenario import SCENARIOS, Scenario
 from .synthetic.cohorts import scenario_truth, synthetic_cohort
 from .present.narrate import narrate
@@ -104,6 +105,8 @@ __all__ = [
     "narrate",
     "pool",
     "read_extract",
+    "draft_mapping",
+    "MappingDraft",
     "reconcile",
     "compare_secondary",
     "derive_relapse",

@@ -12,6 +12,9 @@ from ..core.errors import InputError
 __all__ = ["parse_date"]
 
 
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2262, 4, 11)
+
+
 def parse_date(value: Any, what: str) -> dt.date:
     """A date from a ``date``, ``datetime``, pandas ``Timestamp`` or ``"YYYY-MM-DD"`` text.
 
@@ -24,15 +27,18 @@ def parse_date(value: Any, what: str) -> dt.date:
     ...
     outcomes.core.errors.InputError: as_of '2026-02-30' is not a date (expected YYYY-MM-DD)
     """
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            date = dt.date.fromisoformat(value.strip())
         except ValueError:
             raise InputError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)") from None
-    raise InputError(f"{what} must be a date or a 'YYYY-MM-DD' text, not {type(value).__name__}")
+    else:
+        raise InputError(f"{what} must be a date or a 'YYYY-MM-DD' text, not {type(value).__name__}")
+    if not EARLIEST <= date <= LATEST:  # pandas counts nanoseconds: later dates overflow
+        raise InputError(f"{what} {date.isoformat()} is outside the dates the package handles ({EARLIEST} to "
+                         f"{LATEST}); check the year")
+    return date

@@ -33,16 +33,19 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace):
     """The cohort behind --data: a cohort file, or a raw program extract read with --mapping (and --as-of)."""
     from ..model.cohort import Cohort
-    from ..sources.extract import read_extract
+    from ..sources.extract import check_exclusions, read_extract
 
     path = Path(args.data)
     if not path.exists():
         raise InputError(f"file '{path}' does not exist")
     if getattr(args, "mapping", None) or path.suffix.lower() in (".xlsx", ".xlsm") or not _is_cohort_file(path):
         cohort = read_extract(path, mapping=args.mapping, as_of=getattr(args, "as_of", None), on_error="exclude")
-        report = cohort.provenance.get("ingestion", {})
-        print(f"read {path}: {report.get('rows_kept', len(cohort))} participants kept of "
-              f"{report.get('rows_read', len(cohort))} rows (run 'outcomes validate' for every excluded row)")
+        report = cohort.provenance["ingestion"]
+        excluded = report["rows excluded"]
+        print(f"read {path}: {report['rows kept']} participants kept of {report['rows read']} rows" +
+              (f", {excluded} excluded (run 'outcomes validate' for every excluded row and its fix)" if excluded
+               else ""))
+        check_exclusions(cohort, args.allow_exclusions)
         return cohort
     return Cohort.read(path)
 
@@ -125,7 +128,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     formats = args.format.split(",") if args.format else list(DEFAULT_FORMATS)
     main_file = quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
-                          funder=args.funder, grant_id=args.grant_id, logo=args.logo)
+                          funder=args.funder, grant_id=args.grant_id, logo=args.logo,
+                          allow_exclusions=args.allow_exclusions)
     for fmt in formats:
         print(f"wrote {main_file.with_suffix('.' + fmt.strip().lower())}")
     return 0
@@ -136,7 +140,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
     from .report import grant_figures
 
-    folder = grant_figures(_load(args), out=args.out, quarter=args.quarter)
+    folder = grant_figures(_load(args), out=args.out, quarter=args.quarter, allow_exclusions=args.allow_exclusions)
     drawn = pd.read_csv(folder / "figures.csv")
     print(f"wrote {len(drawn)} files of {drawn.figure.nunique()} figures to {folder}/ (PNG 300 dpi, PDF, SVG at "
           "3.5 and 7 in; captions; alt text)")
@@ -198,6 +202,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_map(args: argparse.Namespace) -> int:
+    from ..sources.extract import draft_mapping
+
+    draft = draft_mapping(args.extract, sheet=args.sheet)
+    out = Path(args.out or Path(args.extract).with_suffix(".mapping.toml").name)
+    if out.resolve() == Path(args.extract).resolve():
+        raise InputError(f"--out '{out}' is the export itself: write the mapping to another file")
+    draft.write(out)
+    print(draft.table().to_string(index=False))
+    for name, codes in draft.unassigned.items():
+        print(f"to assign in [values.{name}]: {', '.join(repr(c) for c in codes)}")
+    for column, why in draft.unplaced.items():
+        print(f"not used: {column!r} ({why})")
+    print(f"wrote {out}: check it, assign what is marked ASSIGN, then run")
+    print(f"  outcomes validate {args.extract} --mapping {out}")
+    print(f"  outcomes report --data {args.extract} --mapping {out} --quarter YYYYQn")
+    return 0
+
+
 def _cmd_deidentify(args: argparse.Namespace) -> int:
     from ..privacy import deidentify, new_key
 
@@ -235,6 +258,9 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mapping", help="TOML mapping of the extract's columns and codes (default: recognise "
                         "common column names)")
     parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (extracts only)")
+    parser.add_argument("--allow-exclusions", dest="allow_exclusions", action="store_true",
+                        help="analyse an extract even when over 5%% of its rows, or rows differing in outcome, "
+                        "were left out (the report then says so first)")
 
 
 def _add_deidentify(sub: argparse._SubParsersAction) -> None:
@@ -259,8 +285,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Compare clinical-only and peer-support-plus-clinical recovery programs.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_synth, _add_validate, _add_deidentify, _add_analyze, _add_power, _add_report, _add_figures,
-                _add_claims):
+    for add in (_add_synth, _add_map, _add_validate, _add_deidentify, _add_analyze, _add_power, _add_report,
+                _add_figures, _add_claims):
         add(sub)
     return parser
 
@@ -273,6 +299,14 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     synth.add_argument("--randomized", action="store_true", help="randomize arms instead of self-selection")
     synth.add_argument("--out", default="data/synthetic/cohort.csv", help="CSV or Parquet path")
     synth.set_defaults(run=_cmd_synth)
+
+
+def _add_map(sub: argparse._SubParsersAction) -> None:
+    mp = sub.add_parser("map", help="draft the mapping of an unknown export (columns, codes, date format) to check")
+    mp.add_argument("extract", help="CSV, XLSX or Parquet export (never modified)")
+    mp.add_argument("--sheet", help="the Excel sheet (default: the first)")
+    mp.add_argument("--out", help="the mapping file to write (default: EXPORT-NAME.mapping.toml here)")
+    mp.set_defaults(run=_cmd_map)
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:

@@ -35,6 +35,7 @@ from ..model.asof import as_of, previous_quarter, quarter_bounds
 from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES
 from . import tables as t
+from ..sources.extract.read import check_exclusions
 from .summary import summary_sentences
 
 __all__ = ["QuarterlyResults", "attempt", "compute_quarter", "trend"]
@@ -92,13 +93,18 @@ class QuarterlyResults:
 
 
 def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0,
-                    trend_quarters: int = 8) -> QuarterlyResults:
+                    trend_quarters: int = 8, allow_exclusions: bool = False) -> QuarterlyResults:
     """Run every analysis of the quarterly report on the cohort as known at the quarter's end.
+
+    A cohort read from an export with many rows left out, or left out selectively by outcome, is refused
+    (:func:`outcomes.sources.extract.check_exclusions`) unless ``allow_exclusions``; the summary then opens
+    with what was left out.
 
     Raises
     ------
     InputError
-        No enrollment dates, a quarter after the cohort's as-of date, or nobody enrolled by the quarter's end.
+        No enrollment dates, a quarter after the cohort's as-of date, nobody enrolled by the quarter's end, or an
+        outcome-selected sample (above).
 
     Examples
     --------
@@ -109,6 +115,7 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     True
     """
     start, end = quarter_bounds(quarter)
+    check_exclusions(cohort, allow_exclusions)
     view = _view(cohort, quarter, end)
     prev_end = quarter_bounds(previous_quarter(quarter))[1]
     previous = as_of(cohort, prev_end) if (view.df[s.ENROLL_DATE] <= pd.Timestamp(prev_end)).any() else None

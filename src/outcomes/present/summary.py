@@ -33,8 +33,21 @@ def _arm(arm: str) -> str:
 
 def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
                       before: dict[str, float] | None) -> list[str]:
-    """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each."""
-    return [_enrollment(quarter, view, start), _retention(r), _relapse(r), _follow_up(view), _change(now, before)]
+    """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each; first,
+    when rows of the export were left out (the analyst allowed it), how many and why."""
+    sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r), _follow_up(view), _change(now, before)]
+    left_out = _left_out(view)
+    return [left_out, *sentences] if left_out else sentences
+
+
+def _left_out(view: Cohort) -> str | None:
+    info = view.provenance.get("exclusions") or {}
+    if not info.get("rows"):
+        return None
+    reasons = "; ".join(str(k) for k in info.get("reasons", {}))
+    return (f"{_words(info['rows']).capitalize()} of the {_words(info['rows considered'])} rows of the program's "
+            f"export were left out of every analysis ({reasons}): the numbers below describe the rest, who may "
+            "differ from those left out.")
 
 
 def _enrollment(quarter: str, view: Cohort, start: dt.date) -> str:

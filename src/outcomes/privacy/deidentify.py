@@ -29,8 +29,8 @@ from ..core.results import Result
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..sources.extract.mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
-from ..sources.extract.read import _ingest, _read_raw
-from .detect import filled_rows, find_identifiers
+from ..sources.extract.read import _ingest, read_raw
+from ..sources.extract.detect import filled_rows, find_identifiers
 from .risk import ReidentificationRisk, reidentification_risk
 from .safe_harbor import RESTRICTED_ZIP3, load_key, pseudonyms, restrict_zip3
 
@@ -202,7 +202,7 @@ def deidentify(source: str | os.PathLike, mapping: str | os.PathLike | MappingAB
         raise InputError(f"deidentify reads the export file (CSV, XLSX or Parquet), not a {type(source).__name__}: "
                          "save it as a file first (the file is never modified)")
     path = Path(source)
-    raw = _read_raw(path)
+    raw = read_raw(path)
     m = load_mapping(_as_mapping_source(mapping)) or infer_mapping(list(raw.columns))
     carried, transformed = _carried_columns(m, raw)
     findings = find_identifiers(raw, exempt=transformed)

@@ -69,7 +69,8 @@ def identity(program: str | None = None, funder: str | None = None, grant_id: st
 
 def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
               formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
-              grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0) -> Path:
+              grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0,
+              allow_exclusions: bool = False) -> Path:
     """Write the quarterly report for ``quarter`` in each of ``formats``, all from one computed quarter.
 
     Parameters
@@ -85,6 +86,9 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
         identity, never data).
     program, funder, grant_id, logo : str, optional
         The program's identity on the title and in each document's metadata (default: ``outcomes.toml``).
+    allow_exclusions : bool
+        Report on a cohort read from an export even when many of its rows, or rows selected by outcome, were
+        left out (refused by default, with the fix); the summary's first sentence then says so.
 
     Returns
     -------
@@ -104,7 +108,7 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     who = identity(program, funder, grant_id, logo)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed)
+    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions)
     report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
                                 grant_id=who["grant_id"] or "", logo=who["logo"])
     written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]

@@ -34,7 +34,7 @@ def latest_quarter(cohort: Cohort) -> str:
 
 
 def grant_figures(cohort: Cohort, out: str | Path = "figures/", *, quarter: str | None = None, bootstrap: int = 100,
-                  seed: int = 0) -> Path:
+                  seed: int = 0, allow_exclusions: bool = False) -> Path:
     """Write every figure of the quarter's report that can be drawn, at two widths and in three formats.
 
     Files: ``<name>_single.{png,pdf,svg}``, ``<name>_double.{...}``, ``<name>.caption.txt``,
@@ -46,9 +46,11 @@ def grant_figures(cohort: Cohort, out: str | Path = "figures/", *, quarter: str 
     cohort : Cohort
     quarter : str, optional
         Default: the last quarter the cohort has seen to its end (:func:`latest_quarter`).
+    allow_exclusions : bool
+        As in :func:`quarterly`.
     """
     quarter = quarter or latest_quarter(cohort)
-    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed)
+    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions)
     report = quarterly_document(results)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -119,3 +119,46 @@ def messy_export(cohort: Cohort, seed: int = 0) -> pd.DataFrame:
     prefixes = rng.choice(["036", "059", "692", "821", "893"], size=n)
     out["ZIP"] = [f"{p}{rng.integers(0, 99):02d}" if r else z for p, r, z in zip(prefixes, restricted, out["ZIP"])]
     return out
+
+
+TRACKER_ARMS = {s.CLINICAL: "Standard", s.PEER_CLINICAL: "Peer Mentor"}
+TRACKER_EXITS = {"dropout": "AMA", "completed": "Completed", "transferred": "Transferred", "in_treatment": ""}
+
+
+def tracker_export(cohort: Cohort, seed: int = 0) -> pd.DataFrame:
+    """A small program's tracker as it is really kept: no last-contact column, a relapse date only for those who
+    relapsed, discharge date and reason blank while in treatment, an empty notes column and one mistyped date.
+
+    Without the follow-up rules of :mod:`outcomes.sources.extract.followup`, everyone who did not relapse would
+    be lost from it. ``data/example_extract/tracker_export.csv`` holds ``tracker_export(synthetic_cohort(n=60,
+    seed=22, as_of="2026-09-30"))``.
+
+    >>> import outcomes as oc
+    >>> export = tracker_export(oc.synthetic_cohort(n=60, seed=22))
+    >>> list(export.columns)[:4]
+    ['Client ID', 'Program Track', 'Intake Date', 'Discharge Date']
+    """
+    df = cohort.df
+    rng = np.random.default_rng(seed)
+    enroll = df[s.ENROLL_DATE]
+
+    def us(days: pd.Series, when: np.ndarray) -> list[str]:
+        dates = enroll + pd.to_timedelta(days, unit="D")
+        return [d.strftime("%m/%d/%Y") if w else "" for d, w in zip(dates, when)]
+
+    n = len(df)
+    ended = (df[s.EXIT_REASON] != "in_treatment").to_numpy()
+    out = pd.DataFrame({
+        "Client ID": [f"{rng.integers(10000, 99999)}-{i:03d}" for i in range(n)],
+        "Program Track": df[s.ARM].astype(str).map(TRACKER_ARMS).to_numpy(),
+        "Intake Date": enroll.dt.strftime("%m/%d/%Y").to_numpy(),
+        "Discharge Date": us(df[s.EXIT_DAYS], ended),
+        "Discharge Reason": df[s.EXIT_REASON].astype(str).map(TRACKER_EXITS).to_numpy(),
+        "Relapse Date": us(df[s.RELAPSE_DAYS], (df[s.RELAPSE_EVENT] == 1).to_numpy()),
+        "Age": df["age"].astype(int).to_numpy(),
+        "Gender": df["sex"].str.capitalize().to_numpy(),
+        "Counselor Notes": "",
+    })
+    typo = int(rng.integers(n))
+    out.loc[typo, "Intake Date"] = out.loc[typo, "Intake Date"].replace("/20", "/02", 1)  # 03/14/2026 -> 03/14/0226
+    return out

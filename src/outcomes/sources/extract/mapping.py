@@ -26,10 +26,13 @@
     drop = ["Client Name"]            # identifier columns to discard
     transform = { "ZIP" = "zip3", "Date of Birth" = "age_from_dob", "Referral Date" = "offset" }
     # offset: a date becomes days from enrollment, named "<column> (days from enrollment)"
+    [followup]           # where follow-up ends without a relapse, rules tried in order (the default)
+    rules = ["last_contact", "discharge", "as_of"]
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core.errors import InputError
+from .followup import FOLLOWUP_RULES, check_rules
 
 __all__ = ["Mapping", "load_mapping", "infer_mapping", "FIELDS", "TRANSFORMS"]
 
@@ -49,6 +53,8 @@ FIELDS = {
 }
 DATE_FIELDS = ("enroll_date", "relapse_date", "last_contact_date", "exit_date", "peer_start_date")
 TRANSFORMS = ("zip3", "age_from_dob", "offset", "drop")
+CODED_FIELDS = ("arm", "exit_reason", "site", "sex", "primary_substance")
+SECTIONS = ("columns", "values", "dates", "covariates", "privacy", "followup")
 
 _COMMON_NAMES = {
     "participant_id": ["participant_id", "participant id", "client id", "client_id", "clientid", "record id", "id",
@@ -83,51 +89,105 @@ class Mapping:
     drop: tuple[str, ...] = ()
     transform: dict[str, str] = field(default_factory=dict)
     inferred: bool = False
+    followup: tuple[str, ...] = FOLLOWUP_RULES
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": dict(self.columns), "values": {k: dict(v) for k, v in self.values.items()},
                 "dates": {"format": self.date_format} if self.date_format else {},
                 "covariates": {"keep": list(self.keep)},
-                "privacy": {"drop": list(self.drop), "transform": dict(self.transform)}, "inferred": self.inferred}
+                "privacy": {"drop": list(self.drop), "transform": dict(self.transform)},
+                "followup": {"rules": list(self.followup)}, "inferred": self.inferred}
 
 
 def load_mapping(mapping: str | Path | MappingABC | None) -> Mapping | None:
-    """A Mapping from a TOML file or a dict (None stays None: the caller infers one)."""
+    """A Mapping from a TOML file or a dict (None stays None: the caller infers one).
+
+    Every section is checked for its shape (a table where a table belongs, a list where a list belongs), so
+    that a mistyped mapping is an InputError naming the section and the fix, never a crash.
+    """
     if mapping is None:
         return None
     where = "mapping"
     if isinstance(mapping, (str, Path)):
         path = Path(mapping)
-        if not path.exists():
-            raise InputError(f"mapping file '{path}' does not exist")
-        try:
-            mapping = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"mapping file '{path}' is not valid TOML: {exc}") from None
-        where = f"mapping file '{path.name}'"
+        mapping, where = _read_toml(path), f"mapping file '{path.name}'"
     if not isinstance(mapping, MappingABC):
         raise InputError(f"mapping must be a TOML path or a dict, not {type(mapping).__name__}")
-    unknown_sections = set(mapping) - {"columns", "values", "dates", "covariates", "privacy"}
+    unknown_sections = set(mapping) - {*SECTIONS, "inferred"}
     if unknown_sections:
-        raise InputError(f"{where}: unknown section(s) {sorted(unknown_sections)}; use columns, values, dates, "
-                         "covariates, privacy")
-    columns = dict(mapping.get("columns", {}))
+        raise InputError(f"{where}: unknown section(s) {sorted(map(str, unknown_sections))}; use "
+                         f"{', '.join(SECTIONS)}")
+    columns = _text_table(mapping.get("columns", {}), where, "[columns]", 'participant_id = "Client ID"')
     unknown = set(columns) - set(FIELDS)
     if unknown:
         raise InputError(f"{where}: [columns] has unknown field(s) {sorted(unknown)}; known fields: {list(FIELDS)}")
-    values = {k: {str(a): str(b) for a, b in v.items()} for k, v in dict(mapping.get("values", {})).items()}
+    values = {str(k): _text_table(v, where, f"[values.{k}]", '"Standard" = "clinical"')
+              for k, v in _table(mapping.get("values", {}), where, "[values]", "[values.arm]").items()}
     for k in values:
-        if k not in ("arm", "exit_reason", "site", "sex", "primary_substance"):
-            raise InputError(f"{where}: [values.{k}] is not a coded field (arm, exit_reason, site, sex, "
-                             "primary_substance)")
-    privacy = dict(mapping.get("privacy", {}))
-    transform = {str(a): str(b) for a, b in dict(privacy.get("transform", {})).items()}
+        if k not in CODED_FIELDS:
+            raise InputError(f"{where}: [values.{k}] is not a coded field ({', '.join(CODED_FIELDS)})")
+    dates = _table(mapping.get("dates", {}), where, "[dates]", 'format = "%m/%d/%Y"')
+    date_format = dates.get("format")
+    if date_format is not None:
+        date_format = check_date_format(date_format, where)
+    privacy = _table(mapping.get("privacy", {}), where, "[privacy]", 'drop = ["Client Name"]')
+    transform = _text_table(privacy.get("transform", {}), where, "[privacy] transform", '"ZIP" = "zip3"')
     for col, how in transform.items():
         if how not in TRANSFORMS:
             raise InputError(f"{where}: [privacy] transform of {col!r} must be one of {list(TRANSFORMS)}, not {how!r}")
-    keep = tuple(mapping.get("covariates", {}).get("keep", ()))
-    return Mapping(columns=columns, values=values, date_format=mapping.get("dates", {}).get("format"), keep=keep,
-                   drop=tuple(privacy.get("drop", ())), transform=transform)
+    keep = _text_list(_table(mapping.get("covariates", {}), where, "[covariates]", 'keep = ["age"]').get("keep", []),
+                      where, "[covariates] keep")
+    followup = _table(mapping.get("followup", {}), where, "[followup]", f"rules = {list(FOLLOWUP_RULES)}")
+    return Mapping(columns=columns, values=values, date_format=date_format, keep=keep,
+                   drop=_text_list(privacy.get("drop", []), where, "[privacy] drop"), transform=transform,
+                   followup=check_rules(followup.get("rules", list(FOLLOWUP_RULES)), where))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"mapping file '{path}' does not exist")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"mapping file '{path.name}' is not UTF-8 text: save it again as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"mapping file '{path.name}' is not valid TOML: {exc}") from None
+
+
+def _table(value: Any, where: str, section: str, example: str) -> MappingABC:
+    if not isinstance(value, MappingABC):
+        raise InputError(f"{where}: {section} must be a table of names and values (e.g. {example}), not "
+                         f"{type(value).__name__} {value!r}")
+    return value
+
+
+def _text_table(value: Any, where: str, section: str, example: str) -> dict[str, str]:
+    table = _table(value, where, section, example)
+    bad = [k for k, v in table.items() if not isinstance(v, (str, int, float, bool)) or isinstance(v, bool)]
+    if bad:
+        raise InputError(f"{where}: {section} entry {bad[0]!r} must be text (e.g. {example}), not "
+                         f"{table[bad[0]]!r}")
+    return {str(a): str(b) for a, b in table.items()}
+
+
+def _text_list(value: Any, where: str, section: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise InputError(f"{where}: {section} must be a list of column names, e.g. [\"age\", \"sex\"], not "
+                         f"{value!r}")
+    return tuple(str(v) for v in value)
+
+
+def check_date_format(fmt: Any, where: str) -> str:
+    """A ``strftime`` format that round-trips a date (``%Q`` or a format without day, month and year is refused)."""
+    example = dt.date(2026, 3, 14)
+    try:
+        ok = isinstance(fmt, str) and dt.datetime.strptime(example.strftime(fmt), fmt).date() == example
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(f"{where}: [dates] format {fmt!r} does not read a date; use strftime codes with day, month "
+                         "and year, e.g. \"%m/%d/%Y\" (US), \"%d/%m/%Y\" or \"%Y-%m-%d\"")
+    return str(fmt)
 
 
 def infer_mapping(source_columns: list[str]) -> Mapping:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,11 @@ from ...model.dates import parse_date
 from ...core.errors import InputError
 from ...core.results import Result
 from ...core.style import CAUSE_COLORS, new_axes
+from .followup import FollowUpEnd, follow_up_end
 from .mapping import DATE_FIELDS, Mapping, infer_mapping, load_mapping
 from .identifiers import age_from_dob, check_identifiers, group_ages_90, zip3
 
-__all__ = ["IngestionReport", "read_extract", "validate_extract"]
+__all__ = ["IngestionReport", "OutcomeCheck", "check_exclusions", "read_extract", "read_raw", "validate_extract"]
 
 ARMS = (s.CLINICAL, s.PEER_CLINICAL)
 EXCLUDED_AFTER_AS_OF = "enrolled after the as-of date (not yet known then)"
@@ -67,6 +68,8 @@ class IngestionReport(Result):
     mapping: dict[str, Any]
     as_of: dt.date
     as_of_rule: str
+    followup: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["rule", "rows"]))
+    outcome_check: OutcomeCheck | None = None
 
     @property
     def title(self) -> str:
@@ -79,6 +82,13 @@ class IngestionReport(Result):
 
     def notes(self) -> list[str]:
         lines = [f"As-of date: {self.as_of} ({self.as_of_rule})."]
+        if len(self.followup):
+            lines.append("Follow-up of the kept rows ends at " + "; ".join(
+                f"{r.rule}: {r.rows}" for r in self.followup.itertuples()) + " (rules tried in order: "
+                + ", ".join(self.mapping.get("followup", {}).get("rules", [])) + ").")
+        problem = self.outcome_check.problem() if self.outcome_check else None
+        if problem:
+            lines.append(problem)
         if self.mapping.get("inferred"):
             lines.append("No mapping was given; columns were recognised by name: " + ", ".join(
                 f"{k} = '{v}'" for k, v in self.mapping["columns"].items()) + ".")
@@ -89,7 +99,16 @@ class IngestionReport(Result):
         out = {"source": self.source, "as_of": self.as_of.isoformat(), "rows read": self.rows_read,
                "rows kept": self.rows_kept, "rows excluded": self.rows_excluded}
         out.update({f"excluded: {r.reason}": int(r.rows) for r in self.by_reason.itertuples()})
+        out.update({f"follow-up ends at {r.rule}": int(r.rows) for r in self.followup.itertuples()})
         return out
+
+    def exclusions(self) -> dict[str, Any]:
+        """What the analyses need to know later (a cohort's provenance carries it): counts, reasons and the
+        outcome check's finding in words, no row."""
+        check = self.outcome_check
+        return {"source": self.source, "rows": check.excluded if check else 0,
+                "rows considered": (check.excluded + check.kept) if check else self.rows_kept,
+                "reasons": dict(check.reasons) if check else {}, "problem": check.problem() if check else None}
 
     def plot(self, ax=None):
         """Rows kept and excluded by reason."""
@@ -101,30 +120,131 @@ class IngestionReport(Result):
         return ax
 
 
+_NO_RULES = pd.DataFrame(columns=["rule", "rows"])
+EXCLUSION_THRESHOLD = 0.05  # a share of the rows considered (those enrolled by the as-of date)
+
+
+@dataclass(frozen=True)
+class OutcomeCheck:
+    """The rows left out for problems against the kept rows, on the outcome field they do have.
+
+    The excluded differ in outcome when a two-sided Fisher exact test of "has a relapse date" gives p < 0.05
+    (a relapse dated after discharge still counts); too many are excluded above :data:`EXCLUSION_THRESHOLD`.
+    """
+
+    excluded: int
+    kept: int
+    relapse_excluded: int
+    relapse_kept: int
+    p_value: float
+    reasons: dict[str, int]
+
+    def problem(self, threshold: float = EXCLUSION_THRESHOLD) -> str | None:
+        """Why analysing the kept rows alone would mislead, in words (None when it would not)."""
+        considered = self.excluded + self.kept
+        if not self.excluded or not considered:
+            return None
+        share = self.excluded / considered
+        differs = self.p_value < 0.05
+        if share <= threshold and not differs:
+            return None
+        why = ", ".join(f"{k}: {v}" for k, v in self.reasons.items())
+        text = f"{self.excluded} of {considered} rows ({100 * share:.0f}%) were left out ({why})"
+        if differs:
+            p = "< 0.001" if self.p_value < 0.001 else f"= {self.p_value:.3f}"
+            text += (f", and {100 * self.relapse_excluded / self.excluded:.0f}% of them have a relapse date against "
+                     f"{100 * self.relapse_kept / max(self.kept, 1):.0f}% of the rows kept (Fisher exact p {p}): "
+                     "the kept rows are an outcome-selected sample")
+        return text + "."
+
+
+def outcome_check(relapse: pd.Series | None, keep: np.ndarray, excluded: np.ndarray,
+                  reasons: dict[str, int]) -> OutcomeCheck:
+    """Compare the rows excluded for problems with the kept rows on the share with a relapse date."""
+    from scipy.stats import fisher_exact
+
+    has = relapse.notna().to_numpy() if relapse is not None else np.zeros(len(keep), dtype=bool)
+    a, b = int((has & excluded).sum()), int((has & keep).sum())
+    n_ex, n_kept = int(excluded.sum()), int(keep.sum())
+    table = np.array([[a, n_ex - a], [b, n_kept - b]])
+    p = float(fisher_exact(table).pvalue) if n_ex and n_kept and relapse is not None else 1.0
+    return OutcomeCheck(excluded=n_ex, kept=n_kept, relapse_excluded=a, relapse_kept=b, p_value=p, reasons=reasons)
+
+
 # ---------------------------------------------------------------------------------------------- reading
-def _read_raw(path: Path) -> pd.DataFrame:
-    if not path.exists():
+def read_raw(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
+    """An export's cells, as read (text for CSV; Excel and Parquet cells keep their type; blanks are "").
+
+    Headers become text (a spreadsheet header cell may be a number or a date). Any file that cannot be read as
+    what its extension says is an InputError naming it and the fix. ``sheet`` picks an Excel sheet by name or
+    position (default: the first).
+    """
+    path = Path(path)
+    if not path.is_file():
         raise InputError(f"file '{path}' does not exist")
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        raise InputError(f"file '{path.name}': a sheet is chosen only in an Excel file (.xlsx), not {suffix!r}")
     if suffix == ".csv":
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError:
-            raise InputError(f"file '{path.name}' is empty: export the extract again, with a header row and one "
-                             "row per participant") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise InputError(f"file '{path.name}' is not a readable CSV file ({exc}); save it again as CSV "
-                             "(UTF-8)") from None
-        return _not_header_only(raw, path)
-    if suffix in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, dtype=object)
-        return _not_header_only(raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v),
-                                path)
-    if suffix in (".parquet", ".pq"):
+        raw = _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = _read_excel(path, sheet)
+    elif suffix in (".parquet", ".pq"):
+        raw = _read_parquet(path)
+    else:
+        raise InputError(f"file '{path}': unsupported extension {suffix!r}; use .csv, .xlsx or .parquet")
+    raw.columns = _headers(raw.columns, path)
+    return _not_header_only(raw, path)
+
+
+def _headers(columns: pd.Index, path: Path) -> list[str]:
+    names = [c.strftime("%Y-%m-%d") if isinstance(c, (dt.date, pd.Timestamp)) else str(c).strip() for c in columns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"file '{path.name}': column name {repeated[0]!r} appears more than once in the header; "
+                         "rename one in the export")
+    return names
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"file '{path.name}' is empty: export the extract again, with a header row and one "
+                         "row per participant") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"file '{path.name}' is not a readable CSV file ({' '.join(str(exc).split())[:200]}); "
+                         "save it again as CSV (UTF-8)") from None
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    import zipfile
+
+    try:
+        raw = pd.read_excel(path, dtype=object, sheet_name=0 if sheet is None else sheet)
+    except (zipfile.BadZipFile, OSError, KeyError, TypeError) as exc:
+        raise InputError(f"file '{path.name}' is not a readable Excel workbook ({type(exc).__name__}); open it in "
+                         "Excel and save it again as .xlsx, or export a CSV") from None
+    except ValueError as exc:
+        if "Worksheet" in str(exc) or "sheet" in str(exc).lower():
+            import openpyxl
+
+            names = openpyxl.load_workbook(path, read_only=True).sheetnames
+            raise InputError(f"file '{path.name}' has no sheet {sheet!r}; its sheets are {names}") from None
+        raise InputError(f"file '{path.name}' is not a readable Excel workbook ({exc}); save it again as "
+                         ".xlsx") from None
+    return raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+
+    try:
         raw = pd.read_parquet(path).astype(object)
-        return _not_header_only(raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v),
-                                path)
-    raise InputError(f"file '{path}': unsupported extension {suffix!r}; use .csv, .xlsx or .parquet")
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(f"file '{path.name}' is not a readable Parquet file ({type(exc).__name__}); write it "
+                         "again, or export a CSV") from None
+    return raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
 
 
 def _not_header_only(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -235,12 +355,12 @@ def _one(n: int, i: int) -> np.ndarray:
 
 
 def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
-            on_error: str) -> tuple[IngestionReport, pd.DataFrame, Mapping]:
+            on_error: str, sheet: str | int | None = None) -> tuple[IngestionReport, pd.DataFrame, Mapping]:
     """Read, map, check every row, apply the as-of date; the canonical frame and its ingestion report."""
     if on_error not in ("raise", "exclude"):
         raise InputError(f"on_error must be 'raise' or 'exclude', not {on_error!r}")
     path = Path(path)
-    raw = _read_raw(path)
+    raw = read_raw(path, sheet)
     source = path.name
     if isinstance(mapping, Mapping):
         m = mapping
@@ -255,15 +375,9 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
     reason = _check_exit_reasons(col, m, dates, problems)
     _check_peer_start(col, m, dates, arm, problems)
     extra = _derived_columns(raw, col, m, dates["enroll_date"], problems, source)
-    _check_follow_up_known(raw, col, m, dates, problems)
-
-    if as_of is None:
-        latest = max((d.max() for d in dates.values() if d.notna().any()), default=pd.NaT)
-        latest = min(latest, today) if pd.notna(latest) else today
-        as_of_date, rule = latest.date(), "the latest date in the extract (pass as_of= to fix it)"
-    else:
-        as_of_date, rule = parse_date(as_of, "as_of"), "as requested"
+    as_of_date, rule = _as_of(dates, as_of, today)
     cutoff = pd.Timestamp(as_of_date)
+    end = _follow_up(col, m, dates, reason, cutoff, problems)
 
     table = problems.frame()
     first_problem = table.drop_duplicates("row")
@@ -276,11 +390,25 @@ def _ingest(path: str | Path, mapping: Any, as_of: dt.date | str | None,
     reasons = list(first_problem.reason) + [EXCLUDED_AFTER_AS_OF] * int(late.sum())
     by_reason = pd.Series(reasons, dtype=object).value_counts().rename_axis("reason").reset_index(name="rows")
     keep = ~bad_rows & ~late
-    frame = _canonical(raw, m, ids, arm, dates, reason, extra, keep, cutoff)
+    frame = _canonical(raw, m, ids, arm, dates, reason, extra, keep, cutoff, end)
     report = IngestionReport(source=source, rows_read=n, rows_kept=int(keep.sum()), rows_excluded=int(n - keep.sum()),
                              by_reason=by_reason, problems=table.drop(columns="reason"), mapping=m.to_dict(),
-                             as_of=as_of_date, as_of_rule=rule)
+                             as_of=as_of_date, as_of_rule=rule,
+                             followup=end.counts(keep) if end is not None else _NO_RULES,
+                             outcome_check=outcome_check(dates.get("relapse_date"), keep, bad_rows, dict(
+                                 first_problem.reason.value_counts())))
     return report, frame, m
+
+
+def _as_of(dates: dict[str, pd.Series], as_of: dt.date | str | None, today: pd.Timestamp) -> tuple[dt.date, str]:
+    if as_of is not None:
+        return parse_date(as_of, "as_of"), "as requested"
+    latest = max((d.max() for d in dates.values() if d.notna().any()), default=pd.NaT)
+    if pd.isna(latest):
+        return today.date(), ("today: no date in the extract could be read (set the as-of date: --as-of on the "
+                              "command line, as_of= in Python)")
+    return min(latest, today).date(), ("the latest date in the extract (set it with --as-of on the command line, "
+                                       "as_of= in Python)")
 
 
 def _check_mapping(raw: pd.DataFrame, m: Mapping, source: str) -> None:
@@ -397,20 +525,26 @@ def _derived_columns(raw: pd.DataFrame, col: dict[str, pd.Series], m: Mapping, e
     return extra
 
 
-def _check_follow_up_known(raw: pd.DataFrame, col: dict[str, pd.Series], m: Mapping, dates: dict[str, pd.Series],
-                           problems: _Problems) -> None:
-    """For relapse, each row needs a relapse date or a last-contact date."""
+def _follow_up(col: dict[str, pd.Series], m: Mapping, dates: dict[str, pd.Series], reason: pd.Series | None,
+               cutoff: pd.Timestamp, problems: _Problems) -> FollowUpEnd | None:
+    """For relapse: where follow-up ends, by the mapping's rules; a row no rule covers is a problem."""
     if "relapse_date" not in dates and "last_contact_date" not in dates:
-        return
-    none = pd.Series(pd.NaT, index=raw.index)
-    no_info = dates.get("relapse_date", none).isna() & dates.get("last_contact_date", none).isna()
-    problems.add(no_info.to_numpy(), str(m.columns.get("last_contact_date", m.columns.get("relapse_date"))),
-                 col.get("last_contact_date", col.get("relapse_date")),
-                 "no relapse date and no last-contact date: follow-up is unknown",
-                 "fill in the last contact date", "follow-up unknown")
+        return None
+    end = follow_up_end(dates, reason, m.followup, cutoff)
+    field = "last_contact_date" if "last_contact_date" in m.columns else "relapse_date"
+    if field == "last_contact_date" and "last_contact" in m.followup:
+        fix = "fill in the last contact date in the source system"
+    else:
+        fix = ("map the export's last-contact column as last_contact_date in [columns], or its discharge date and "
+               "reason (exit_date, exit_reason) so that the discharge and still-in-treatment rules of [followup] "
+               "apply ('outcomes map EXPORT' drafts the mapping)")
+    problems.add((end.rule == "").to_numpy(), m.columns[field], col[field],
+                 "no relapse date, and no rule of [followup] (" + ", ".join(m.followup) + ") says where follow-up "
+                 "ends: follow-up is unknown", fix, "follow-up unknown")
+    return end
 
 
-def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) -> pd.DataFrame:
+def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff, end) -> pd.DataFrame:
     """Durations from dates, as known at the cutoff (later dates are invisible)."""
     enroll = dates["enroll_date"][keep]
     out = pd.DataFrame({s.PARTICIPANT_ID: ids[keep].to_numpy(), s.ARM: arm[keep].to_numpy()})
@@ -423,11 +557,10 @@ def _canonical(raw, m: Mapping, ids, arm, dates, reason, extra, keep, cutoff) ->
         return (d - enroll).dt.days.to_numpy(dtype=float)
 
     horizon = days(pd.Series(cutoff, index=enroll.index))
-    if "relapse_date" in dates or "last_contact_date" in dates:
+    if end is not None:  # follow-up ends where the mapping's rules say (a relapse date without one: there)
         relapse = dates.get("relapse_date", pd.Series(pd.NaT, index=raw.index))[keep]
-        contact = dates.get("last_contact_date", pd.Series(pd.NaT, index=raw.index))[keep]
-        to_relapse, to_contact = days(relapse), days(contact)
-        last_contact = np.where(np.isnan(to_contact), to_relapse, to_contact)
+        to_relapse, to_end = days(relapse), days(end.date[keep])
+        last_contact = np.where(np.isnan(to_end), to_relapse, to_end)
         out[s.RELAPSE_DAYS], seen = censor_event(to_relapse, relapse.notna().to_numpy(), horizon, last_contact)
         out[s.RELAPSE_EVENT] = seen.astype(int)
         out[s.FOLLOWUP_DAYS] = np.fmax(np.fmin(last_contact, horizon), np.where(seen, to_relapse, 0))
@@ -464,7 +597,8 @@ def _numbers_if_possible(values: pd.Series) -> np.ndarray:
 
 
 def read_extract(path: str | Path, mapping: str | Path | MappingABC | None = None,
-                 as_of: dt.date | str | None = None, on_error: str = "raise") -> Cohort:
+                 as_of: dt.date | str | None = None, on_error: str = "raise", *,
+                 sheet: str | int | None = None) -> Cohort:
     """Read a program extract (CSV, XLSX or Parquet) into a Cohort.
 
     Parameters
@@ -481,6 +615,8 @@ def read_extract(path: str | Path, mapping: str | Path | MappingABC | None = Non
         follow-up stops there. Default: the latest date in the extract.
     on_error : {"raise", "exclude"}
         Stop at the first problem, or leave problem rows out and count them.
+    sheet : str or int, optional
+        The sheet of an Excel file (default: the first).
 
     Examples
     --------
@@ -489,18 +625,55 @@ def read_extract(path: str | Path, mapping: str | Path | MappingABC | None = Non
     ...                          mapping="data/example_extract/mapping.toml", as_of="2026-06-30",
     ...                          on_error="exclude")  # doctest: +SKIP
     """
-    report, frame, m = _ingest(path, mapping, as_of, on_error)
+    report, frame, m = _ingest(path, mapping, as_of, on_error, sheet)
     covariates = [c for c in m.keep if c in frame.columns] + ([s.SITE] if s.SITE in frame.columns else [])
-    if report.rows_kept == 0:
-        raise InputError(f"file '{report.source}': no row could be kept ({report.rows_excluded} excluded: "
-                         f"{', '.join(report.by_reason.reason)})")
+    _check_arms_kept(report, frame)
     return Cohort(frame, reference=s.CLINICAL, as_of=report.as_of, covariates=covariates,
-                  provenance={"source": report.source, "mapping": report.mapping, "ingestion": report.summary()},
+                  provenance={"source": report.source, "mapping": report.mapping, "ingestion": report.summary(),
+                              "exclusions": report.exclusions()},
                   source=report.source, copy=False)
 
 
+def _check_arms_kept(report: IngestionReport, frame: pd.DataFrame) -> None:
+    """Both arms among the kept rows, or an error that names the codes not mapped (not a bare arm count)."""
+    arms = set(frame[s.ARM]) if len(frame) else set()
+    if len(arms) == 2:
+        return
+    unknown = report.problems.loc[report.problems.problem.str.startswith("arm code"), "value"].unique().tolist()
+    kept = f"the kept rows hold only {sorted(arms)}" if arms else "no row could be kept"
+    if unknown:
+        raise InputError(f"file '{report.source}': arm code(s) {', '.join(map(str, unknown[:10]))} are not mapped, "
+                         f"and {kept}: assign every code in [values.arm] of the mapping ('outcomes map "
+                         f"{report.source}' drafts one)")
+    if not arms:  # (one arm with every code mapped: the cohort's own check names the column)
+        reasons = ", ".join(f"{r.reason}: {r.rows}" for r in report.by_reason.itertuples())
+        raise InputError(f"file '{report.source}': no row could be kept ({reasons}); 'outcomes validate' lists "
+                         "every problem with its fix")
+
+
 def validate_extract(path: str | Path, mapping: str | Path | MappingABC | None = None,
-                     as_of: dt.date | str | None = None) -> IngestionReport:
+                     as_of: dt.date | str | None = None, *, sheet: str | int | None = None) -> IngestionReport:
     """Check an extract without building a cohort: every row problem, and what would be kept."""
-    report, _, _ = _ingest(path, mapping, as_of, "exclude")
+    report, _, _ = _ingest(path, mapping, as_of, "exclude", sheet)
     return report
+
+
+def check_exclusions(cohort: Cohort, allow_exclusions: bool = False) -> None:
+    """Refuse to analyse an outcome-selected or much-reduced sample unless told to (then reports say so).
+
+    A cohort read from an export carries what was left out (``provenance["exclusions"]``). When more than 5% of
+    its rows were left out for problems, or the rows left out differ from the kept ones in outcome (Fisher exact
+    p < 0.05 on the share with a relapse date), the analysis of the kept rows alone would mislead: this raises
+    InputError with the fix, unless ``allow_exclusions``.
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> check_exclusions(oc.synthetic_cohort(n=50, seed=1))  # not read from an export: nothing to check
+    """
+    info = cohort.provenance.get("exclusions") or {}
+    if info.get("problem") and not allow_exclusions:
+        raise InputError(f"file '{info.get('source')}': {info['problem']} Fix those rows ('outcomes validate' lists "
+                         "each with its fix) or state in [followup] of the mapping where follow-up ends; to analyse "
+                         "the kept rows anyway, pass --allow-exclusions (allow_exclusions=True in Python), and the "
+                         "report will say what was left out")

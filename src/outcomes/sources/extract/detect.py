@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.errors import InputError
-from ..sources.extract.identifiers import identifier_kind
+from ...core.errors import InputError
+from .identifiers import identifier_kind
 
 __all__ = ["CONTENT_PATTERNS", "filled_rows", "find_identifiers", "is_free_text"]
 
@@ -101,9 +101,9 @@ def find_identifiers(raw: pd.DataFrame | str | os.PathLike, exempt: Iterable[str
     [['Notes', 'phone number', 'content', 1]]
     """
     if isinstance(raw, (str, os.PathLike)):
-        from ..sources.extract.read import _read_raw
+        from .read import read_raw
 
-        raw = _read_raw(Path(raw))
+        raw = read_raw(Path(raw))
     if not isinstance(raw, pd.DataFrame):
         raise InputError(f"find_identifiers reads a DataFrame or an export file, not {type(raw).__name__}")
     exempt = set(exempt)
