@@ -128,3 +128,48 @@ def test_the_rules_are_the_evaluators_to_change(tmp_path, rules, expected):
     report = oc.validate_extract(TRACKER, mapping, as_of="2026-09-30")
     counts = dict(zip(report.by_reason.reason, report.by_reason.rows))
     assert counts.get("follow-up unknown") == expected["follow-up unknown"]
+
+
+# ------------------------------------------------------------------ twenty exports of other designs
+from .export_styles import STYLES, render  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def styled(tmp_path_factory):
+    cohort = oc.synthetic_cohort(n=150, seed=5, as_of="2026-09-30")
+    folder = tmp_path_factory.mktemp("styles")
+    return cohort, {st.name: render(st, cohort, folder) for st in STYLES}
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[st.name for st in STYLES])
+def test_each_export_goes_from_map_to_the_cohort_it_renders(style, styled, tmp_path):
+    cohort, rendered = styled
+    export = rendered[style.name]
+    draft = oc.draft_mapping(export.path, sheet=export.sheet)
+    assert {f: draft.columns.get(f) for f in style.expected} == style.expected
+    assert draft.date_format == (None if style.date_format in (None, "%Y-%m-%d") else style.date_format)
+    # the evaluator's edit: assign what the draft could not (only the "letters" style's arms A and B)
+    mapping = tomllib.loads(draft.text())
+    for name, codes in draft.unassigned.items():
+        assert style.name == "letters" and name == "arm", (style.name, name, codes)
+        mapping["values"][name] = export.expected_codes[name]
+    assigned = {k: {c: v for c, v in codes.items() if v} for k, codes in draft.codes.items()}
+    assert assigned == dict(export.expected_codes, **({"arm": {}} if style.name == "letters" else {}))
+    read = oc.read_extract(export.path, mapping, as_of="2026-09-30", sheet=export.sheet)
+    assert len(read) == len(cohort)
+    assert (read.df.arm.to_numpy() == cohort.df.arm.to_numpy()).all()
+    assert read.df.relapse_event.sum() == cohort.df.relapse_event.sum()
+    if "exit_reason" in style.expected:
+        assert (read.df.exit_reason.to_numpy() == cohort.df.exit_reason.to_numpy()).all()
+
+
+@pytest.mark.parametrize("name", ["excel cells", "records", "extras"])
+def test_a_drafted_export_makes_its_quarter(name, styled):
+    from outcomes.present.quarter import compute_quarter
+
+    cohort, rendered = styled
+    export = rendered[name]
+    read = oc.read_extract(export.path, oc.draft_mapping(export.path).mapping(), as_of="2026-09-30",
+                           sheet=export.sheet)
+    quarter = compute_quarter(read, "2026Q3", bootstrap=50)
+    assert quarter.summary[0].startswith("In 2026Q3") and len(quarter.cohort) == len(cohort)

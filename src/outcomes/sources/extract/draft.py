@@ -40,16 +40,18 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%m
 _PEER = re.compile(r"peer|mentor|coach|prss|recovery support|\bcprs\b|navigator|\bps\b|\+|plus|support", re.I)
 _CLINICAL = re.compile(r"standard|usual|clinical|\btau\b|control|regular|routine|counsel|outpatient|\biop\b|"
                        r"treatment only|only|basic|\bcare\b", re.I)
-_EXITS = [("in_treatment", re.compile(r"active|ongoing|current|in treatment|open|enrolled", re.I)),
-          ("transferred", re.compile(r"transfer|referr|moved to|step.?down", re.I)),
-          ("completed", re.compile(r"complet|graduat|success|finish|met goals|achieved", re.I)),
+_EXITS = [("in_treatment", re.compile(r"^(active|ongoing|current|in treatment|open|enrolled)\b", re.I)),
+          ("transferred", re.compile(r"transfer|\bxfer|referr|moved to|step.?down", re.I)),
           ("dropout", re.compile(r"\bama\b|against|left|drop|lost|no.?show|discontinu|withdr|non.?complian|"
-                                 r"administrative|unsuccess|disengag|quit|absent|abandon", re.I))]
+                                 r"administrative|unsuccess|incomplete|disengag|quit|absent|abandon|self.?discharg",
+                                 re.I)),  # before "completed": "Unsuccessful completion" is a dropout
+          ("completed", re.compile(r"complet|\bcomp\b|graduat|success|finish|met goals|achieved", re.I))]
 
 
 def _tokens(header: str) -> set[str]:
-    text = str(header).lower().replace("d/c", " discharge ").replace("f/u", " followup ").replace("#", " id ")
-    words = re.findall(r"[a-z]+|\d+", re.sub(r"([a-z])([A-Z])", r"\1 \2", text))
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header))  # ClientId -> Client Id
+    text = spaced.lower().replace("d/c", " discharge ").replace("f/u", " followup ").replace("#", " id ")
+    words = re.findall(r"[a-z]+|\d+", text)
     return {_ABBREVIATIONS.get(w, w) for w in words}
 
 
@@ -81,8 +83,10 @@ _DATE_FIELDS = [  # (field, words any of which names it, words all of which are 
     ("relapse_date", {"relapse", "lapse", "recurrence", "reoccurrence"}, set()),
     ("last_contact_date", {"contact", "seen", "visit", "followup", "service", "attended", "encounter"}, {"last"}),
     ("peer_start_date", {"peer", "mentor", "coach", "prss"}, set()),
-    ("exit_date", {"discharge", "exit", "end", "closed", "close", "closure", "termination", "separation"}, set()),
-    ("enroll_date", {"intake", "admission", "enrollment", "start", "entry", "begin", "episode", "admitted"}, set()),
+    ("exit_date", {"discharge", "discharged", "exit", "end", "closed", "close", "closure", "termination",
+                   "separation"}, set()),
+    ("enroll_date", {"intake", "admission", "enrollment", "start", "entry", "begin", "episode", "admitted", "accepted",
+                     "opened"}, set()),
 ]
 _OTHER_FIELDS = [
     ("site", {"site", "location", "clinic", "office", "facility", "county", "region", "branch"}),
