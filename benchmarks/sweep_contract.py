@@ -6,6 +6,7 @@ InputError or NotEstimableError, or broke the contract (another exception, a NaN
 e-notation or a count 1-10 in the report's text). Run against any checkout to compare before and after:
 
     python benchmarks/sweep_contract.py            # this checkout
+    python benchmarks/sweep_contract.py --families # only the ingestion/mapping/count-table/scan/argument cases
     PYTHONPATH=/path/to/old/src python benchmarks/sweep_contract.py
 """
 
@@ -65,7 +66,27 @@ def report_check(results) -> list[str]:
     return problems
 
 
+def families() -> None:
+    """The table of tests/contract_families.py: each case's outcome, and the count by outcome."""
+    import tempfile
+
+    from tests.contract_families import ingestion_cases
+
+    tally = collections.Counter()
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, call in ingestion_cases(Path(tmp), oc.synthetic_cohort(n=120, seed=1)):
+            outcome = run_checked(name, call)
+            tally[outcome.status] += 1
+            if outcome.status == "crash":
+                print(f"  contract broken: {name}: {outcome.detail[:160]}")
+    print(f"{sum(tally.values())} family cases: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+
+
 def main() -> None:
+    if "--families" in sys.argv:
+        families()
+        return
     tally = collections.Counter()
     crashes = collections.Counter()
     examples = {}

@@ -121,3 +121,21 @@ def test_compare_exposure_keeps_the_contract(shape, pattern):
     assert outcome.status != "crash", outcome
     assert in_memory.status != "crash", in_memory
     assert in_engine.status != "crash", in_engine
+
+
+def test_ingestion_count_table_scan_mapping_and_argument_families_keep_the_contract(tmp_path):
+    from .contract_families import ingestion_cases
+
+    base = oc.synthetic_cohort(n=120, seed=1)
+    outcomes = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, call in ingestion_cases(tmp_path, base):
+            outcomes.append(run_checked(name, call))
+    crashes = [o for o in outcomes if o.status == "crash"]
+    assert not crashes, crashes
+    assert len(outcomes) >= 70
+    refused = {o.what: o.detail for o in outcomes if o.status == "input"}
+    assert "row 2: counts must be whole numbers" in refused["count table: 'many' as a count"]
+    assert refused["hazard_ratio_from_risks(0.5, 1.0)"].startswith("risks must be strictly between 0 and 1")
+    assert refused["mapping: columns as a list"].startswith("mapping: [columns] must be a table")

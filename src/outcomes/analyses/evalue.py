@@ -78,6 +78,10 @@ def e_value(estimate: Estimate, *, common_outcome: bool = True) -> EValue:
     >>> round(e_value(rr).point, 2), round(e_value(rr).ci, 2)   # VanderWeele & Ding's example
     (7.26, 3.0)
     """
+    if not isinstance(estimate, Estimate):
+        raise InputError(f"e_value takes an Estimate (e.g. compare_arms(...).hazard_ratio, or Estimate(measure="
+                         f"'risk ratio', value=..., ci_lower=..., ci_upper=...)), not {type(estimate).__name__} "
+                         f"{estimate!r}")
     measure = estimate.measure
     if not any(word in measure for word in ("ratio",)):
         raise InputError(f"the E-value is defined for ratio measures, not for a {measure}")

@@ -18,8 +18,10 @@ cells, no Python loop per replicate).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +75,15 @@ def events_needed(hazard_ratio: float, power: float = 0.8, alpha: float = 0.05, 
     else:
         raise InputError(f"method must be 'schoenfeld' or 'freedman', not {method!r}")
     return int(math.ceil(d - 1e-9))
+
+
+def design_from(fields: dict[str, Any]) -> Design:
+    """A :class:`Design` from keyword arguments, with an InputError naming any unknown one."""
+    known = [f.name for f in dataclasses.fields(Design)]
+    unknown = [k for k in fields if k not in known]
+    if unknown:
+        raise InputError(f"unknown design argument {unknown[0]!r}; the design's arguments are {known}")
+    return Design(**fields)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +186,7 @@ def sample_size(hazard_ratio: float, *, design: Design | None = None, power: flo
     >>> events_needed(0.65) <= n
     True
     """
-    design = design or Design(**design_fields)
+    design = design or design_from(design_fields)
     d = events_needed(hazard_ratio, power, alpha, design.allocation, method)
     per_person = design.expected_events(1, hazard_ratio)
     return int(math.ceil(d / per_person - 1e-9))
@@ -188,7 +199,7 @@ def power(*, hazard_ratio: float, n: int | None = None, events: float | None = N
     >>> round(power(hazard_ratio=0.65, events=170), 3)
     0.802
     """
-    return _power(hazard_ratio, n, events, design or Design(**design_fields), alpha, method)
+    return _power(hazard_ratio, n, events, design or design_from(design_fields), alpha, method)
 
 
 def _check_size(n: int | None, events: float | None) -> None:
@@ -236,7 +247,7 @@ def minimum_detectable_hr(*, n: int | None = None, events: float | None = None, 
     >>> round(minimum_detectable_hr(events=170), 3)
     0.651
     """
-    design = design or Design(**design_fields)
+    design = design or design_from(design_fields)
     _check_size(n, events)
     if not (_is_real(power) and 0 < power < 1):
         raise InputError(f"power must be between 0 and 1, not {power!r}")
@@ -371,7 +382,7 @@ def simulate_power(n: int, hazard_ratio: float, *, reps: int = 1000, seed: int |
         if design is not None or design_fields:
             raise InputError("give a scenario or a design (or design fields), not both")
         design = Design.from_scenario(scenario)
-    design = design or Design(**design_fields)
+    design = design or design_from(design_fields)
     if test not in ("logrank", "cox"):
         raise InputError(f"test must be 'logrank' or 'cox', not {test!r}")
     if not (_is_real(n) and n >= 4 and float(n) == int(n)) or not (_is_real(reps) and reps >= 1):
@@ -436,7 +447,7 @@ class PowerCurve(Result):
 def power_curve(hazard_ratios=(0.57, 0.65, 0.75), *, n_max: int = 1500, design: Design | None = None,
                 alpha: float = 0.05, **design_fields) -> PowerCurve:
     """Analytic power for ``n`` from 20 to ``n_max`` at each hazard ratio."""
-    design = design or Design(**design_fields)
+    design = design or design_from(design_fields)
     rows = []
     for hr in hazard_ratios:
         for n in np.unique(np.linspace(20, n_max, 75).astype(int)):
@@ -453,7 +464,7 @@ def grant_sentence(hazard_ratio: float, *, power: float = 0.8, alpha: float = 0.
     >>> s.startswith("With ") and "80% power to detect a 35% lower relapse hazard" in s
     True
     """
-    design = design or Design(**design_fields)
+    design = design or design_from(design_fields)
     n = sample_size(hazard_ratio, design=design, power=power, alpha=alpha, method=method)
     events = events_needed(hazard_ratio, power, alpha, design.allocation, method)
     years = design.accrual / 365.25

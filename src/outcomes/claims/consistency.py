@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from ..core.errors import InputError
 from ..core.results import Result
 from ..core.style import ESTIMATE_COLOR, new_axes
 from .catalog import NIDA_RANGE, readings
@@ -72,7 +73,11 @@ def hazard_ratio_from_risks(p0: float | np.ndarray, p1: float | np.ndarray) -> n
     >>> round(float(hazard_ratio_from_risks(0.5, 0.325)), 3)
     0.567
     """
-    return np.log(1 - np.asarray(p1, dtype=float)) / np.log(1 - np.asarray(p0, dtype=float))
+    risks = [np.asarray(p, dtype=float) for p in (p0, p1)]
+    if not all(np.all((r > 0) & (r < 1)) for r in risks):
+        raise InputError(f"risks must be strictly between 0 and 1 (a risk of 0 or 1 implies no finite hazard ratio), "
+                         f"not {p0!r} and {p1!r}")
+    return np.log(1 - risks[1]) / np.log(1 - risks[0])
 
 
 def hazard_ratio_from_survival(s0: float, s1: float) -> float:
@@ -81,6 +86,8 @@ def hazard_ratio_from_survival(s0: float, s1: float) -> float:
     >>> round(hazard_ratio_from_survival(0.21, 0.33), 4)
     0.7104
     """
+    if not (0 < s0 < 1 and 0 < s1 < 1):
+        raise InputError(f"survival probabilities must be strictly between 0 and 1, not {s0!r} and {s1!r}")
     return float(np.log(s1) / np.log(s0))
 
 

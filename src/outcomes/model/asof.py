@@ -34,6 +34,8 @@ def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
     if not m:
         raise InputError(f"quarter {quarter!r} is not a quarter; write it like 2026Q3")
     year, q = int(m.group(1)), int(m.group(2))
+    if not 1900 <= year <= 2200:
+        raise InputError(f"quarter {quarter!r}: the year {year} is outside 1900-2200; check it")
     start = dt.date(year, 3 * q - 2, 1)
     end = (dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1))
     return start, end

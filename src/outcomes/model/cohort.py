@@ -422,7 +422,7 @@ class Cohort:
             _whole_numbers_as_int(self._df).to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
         else:
             # microseconds: what Spark (and most engines) read; pandas keeps nanoseconds by default
-            self._df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=False)
+            _to_parquet(self._df, path)
         sidecar = _sidecar(path)
         sidecar.write_text(json.dumps(self.metadata(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return path
@@ -584,3 +584,18 @@ def _check_from_frame_columns(df: pd.DataFrame, arm: str, covariates: Sequence[s
             needed.extend(pair)
     needed += [c for c in (participant_id, site, exposure_start) if c is not None]
     require_columns(df, needed, what="requested")
+
+
+def _to_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Parquet with microsecond timestamps (what Spark and most engines read); a column mixing numbers and text
+    cannot be typed there and is an InputError naming it."""
+    import pyarrow as pa
+
+    try:
+        df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        path.unlink(missing_ok=True)
+        column = next((c for c in df.columns if f"column {c} " in str(exc)), None)
+        what = f"column {column!r}" if column is not None else "a column"
+        raise InputError(f"file '{path.name}': {what} mixes numbers and text, which Parquet cannot store; make it "
+                         "one type (e.g. .astype(str)), or write CSV") from None

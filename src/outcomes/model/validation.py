@@ -245,7 +245,9 @@ def check_finite(values: pd.Series, column: str, source: str | None = None) -> n
 
 def check_dates(values: pd.Series, column: str, source: str | None = None) -> pd.Series:
     """Dates: datetime values kept; ISO text (YYYY-MM-DD) parsed strictly; missing not allowed."""
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if isinstance(values.dtype, pd.DatetimeTZDtype):  # a date with a time zone: the day where it was recorded
+        parsed = values.dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_any_dtype(values):
         parsed = values
     else:
         parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")

@@ -108,32 +108,62 @@ class CountTable:
 
     @classmethod
     def read(cls, path: str | Path) -> CountTable:
-        """Read a table written by :meth:`write`."""
+        """Read a table written by :meth:`write`; a damaged or edited file is an InputError naming what is wrong."""
         path = Path(path)
-        if not path.exists():
+        if not path.is_file():
             raise InputError(f"file '{path}' does not exist")
         if path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8") as fh:
-                fh.readline()
-                header = fh.readline()
-                if not header.startswith("# {"):
-                    raise InputError(f"file '{path.name}' is not an outcomes count table (no metadata line)")
-                meta = json.loads(header[2:])
-                counts = pd.read_csv(fh, dtype={"stratum": str, "arm": str})
+            meta, counts = _read_csv_table(path)
         elif path.suffix.lower() in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path)
-            raw = (table.schema.metadata or {}).get(b"outcomes")
-            if raw is None:
-                raise InputError(f"file '{path.name}' is not an outcomes count table (no metadata)")
-            meta, counts = json.loads(raw), table.to_pandas()
+            meta, counts = _read_parquet_table(path)
         else:
             raise InputError(f"file '{path}': a count table is read from .csv or .parquet")
-        if meta.get("format") != _FORMAT:
-            raise InputError(f"file '{path.name}': not an outcomes count table (format {meta.get('format')!r})")
-        return _checked(counts, meta["outcome"], meta["event"], tuple(meta["arms"]), meta.get("by"),
-                        meta.get("provenance", {}), path.name)
+        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+            found = meta.get("format") if isinstance(meta, dict) else meta
+            raise InputError(f"file '{path.name}': not an outcomes count table (format {found!r})")
+        missing = [k for k in ("outcome", "event", "arms") if k not in meta]
+        arms = meta.get("arms")
+        if missing or not (isinstance(arms, list) and len(arms) == 2):
+            raise InputError(f"file '{path.name}': the metadata line lacks {missing or ['two arms']}; write the table "
+                             "again with CountTable.write (it must not be edited by hand)")
+        return _checked(counts, str(meta["outcome"]), str(meta["event"]), (str(arms[0]), str(arms[1])),
+                        meta.get("by"), meta.get("provenance", {}), path.name)
+
+
+def _read_csv_table(path: Path) -> tuple[Any, pd.DataFrame]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            fh.readline()
+            header = fh.readline()
+            if not header.startswith("# {"):
+                raise InputError(f"file '{path.name}' is not an outcomes count table (no metadata line)")
+            meta = json.loads(header[2:])
+            counts = pd.read_csv(fh, dtype={"stratum": str, "arm": str})
+    except UnicodeDecodeError:
+        raise InputError(f"file '{path.name}' is not UTF-8 text: write the count table again with "
+                         "CountTable.write") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"file '{path.name}': its metadata line is not valid JSON ({exc.msg}); write the table "
+                         "again with CountTable.write") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"file '{path.name}': the counts cannot be read ({type(exc).__name__}); write the table "
+                         "again with CountTable.write") from None
+    return meta, counts
+
+
+def _read_parquet_table(path: Path) -> tuple[Any, pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+        raw = (table.schema.metadata or {}).get(b"outcomes")
+        if raw is None:
+            raise InputError(f"file '{path.name}' is not an outcomes count table (no metadata)")
+        return json.loads(raw), table.to_pandas()
+    except (pa.ArrowException, OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"file '{path.name}' is not a readable count table ({type(exc).__name__}); write it again "
+                         "with CountTable.write") from None
 
 
 def _checked(counts: pd.DataFrame, outcome: str, event: str, arms: tuple[str, str], by: str | None,
@@ -141,7 +171,10 @@ def _checked(counts: pd.DataFrame, outcome: str, event: str, arms: tuple[str, st
     missing = [c for c in _COLUMNS if c not in counts.columns]
     if missing:
         raise InputError(f"file '{source}': count table column {missing[0]!r} is missing")
+    if outcome not in TIME_TO_EVENT:
+        raise InputError(f"file '{source}': outcome {outcome!r} is not one of {list(TIME_TO_EVENT)}")
     columns = _COLUMNS + [c for c in OTHER_EXITS if outcome == "retention" and c in counts.columns]
+    counts = counts.assign(**{c: pd.to_numeric(counts[c], errors="coerce") for c in columns[2:]})  # "many" -> NaN
     values = counts[columns[2:]].to_numpy(dtype=float)
     exits = values[:, 2:].sum(axis=1)  # events, and the other exits when counted
     bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1) | (values[:, 1:] != np.round(values[:, 1:])).any(
@@ -262,9 +295,15 @@ def pool(tables: Sequence[CountTable]) -> CountTable:
     >>> oc.pool([a, b]).n
     600
     """
+    if isinstance(tables, (str, CountTable)) or not isinstance(tables, Sequence):
+        raise InputError("pool takes a list of count tables (oc.summarize(...) or CountTable.read(...) of each)")
     tables = list(tables)
     if not tables:
         raise InputError("pool needs at least one count table")
+    wrong = [k for k, t in enumerate(tables, start=1) if not isinstance(t, CountTable)]
+    if wrong:
+        raise InputError(f"pool: item {wrong[0]} is a {type(tables[wrong[0] - 1]).__name__}, not a count table; read "
+                         "each file with CountTable.read first")
     first = tables[0]
     for k, t in enumerate(tables[1:], start=2):
         if (t.outcome, t.arms, t.by) != (first.outcome, first.arms, first.by):

@@ -162,11 +162,15 @@ def _relation(source: Any, connection: Any) -> tuple[Any, str]:
     suffix = Path(text.replace("*", "x")).suffix.lower()
     if "*" not in text and not Path(text).exists():
         raise InputError(f"file '{text}' does not exist")
-    if suffix in (".parquet", ".pq"):
-        return connection.read_parquet(text), Path(text).name
-    if suffix == ".csv":
-        return connection.read_csv(text), Path(text).name
-    raise InputError(f"file '{text}': scan reads .parquet or .csv files (or a glob of them), not {suffix!r}")
+    if suffix not in (".parquet", ".pq", ".csv"):
+        raise InputError(f"file '{text}': scan reads .parquet or .csv files (or a glob of them), not {suffix!r}")
+    try:
+        relation = connection.read_parquet(text) if suffix != ".csv" else connection.read_csv(text)
+    except duckdb.Error as exc:  # an empty or damaged file, a glob that matches nothing
+        first = str(exc).splitlines()[0].split("Error: ", 1)[-1]
+        raise InputError(f"file '{text}' cannot be scanned ({first}); check the path, or write the file "
+                         "again") from None
+    return relation, Path(text).name
 
 
 def scan(source: Any, *, arm: str, reference: Any, relapse: tuple[str, str] | None = None,

@@ -459,6 +459,10 @@ def _check_estimable(X: np.ndarray, event: np.ndarray, terms: list[str]) -> None
     for j in range(p):
         if np.ptp(X[:, j]) == 0:
             raise NotEstimableError(f"covariate term {terms[j]!r} is constant in the data used; drop it")
+    huge = np.flatnonzero(np.abs(X).max(axis=0) > 1e100)  # their squares overflow: a typo or a wrong unit
+    if huge.size:
+        raise NotEstimableError(f"covariate term {terms[int(huge[0])]!r} has values too large to fit (far beyond any "
+                                "real measurement): check the column for typos or a wrong unit")
     if p > 1:
         centred_gram = X.T @ X - n * np.outer(X.mean(axis=0), X.mean(axis=0))
         scale = np.sqrt(np.diag(centred_gram))

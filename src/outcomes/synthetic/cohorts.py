@@ -301,6 +301,15 @@ def _ids(n: int) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(pc.binary_join_element_wise("SYN-", digits, ""))
 
 
+def checked_seed(seed: object) -> int | np.random.Generator:
+    """A seed numpy accepts: a whole number >= 0 or a Generator (InputError otherwise)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be a whole number >= 0 (or a numpy Generator), not {seed!r}")
+    return int(seed)
+
+
 def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed: int | np.random.Generator = 0,
                      **overrides: Any) -> Cohort:
     """A synthetic two-arm cohort whose true effects are known (``cohort.truth``).
@@ -334,7 +343,7 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
         raise InputError(f"n must be a whole number of participants >= 2, not {n!r}")
     sc = get_scenario(scenario, **overrides)
     cal = _calibrate(sc)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checked_seed(seed))
     n = int(n)
     # The draws happen in a fixed order (population, arms, calendar, relapse, retention, secondary):
     # the same seed gives the same cohort, byte for byte.

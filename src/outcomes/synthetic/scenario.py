@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import InputError
+from ..model.dates import parse_date
 
 __all__ = ["Scenario", "SCENARIOS", "get_scenario"]
 
@@ -190,7 +191,7 @@ class Scenario:
 
     def __post_init__(self) -> None:
         checks = {
-            "relapse_risk_12m_clinical": 0 < self.relapse_risk_12m_clinical < 1,
+            "relapse_risk_12m_clinical": 0.01 <= self.relapse_risk_12m_clinical <= 0.99,
             "relapse_risk_reduction": 0 <= self.relapse_risk_reduction < 1,
             "dropout_risk_clinical": 0 < self.dropout_risk_clinical < 1,
             "retention_increase": 0 <= (1 - self.dropout_risk_clinical) * (1 + self.retention_increase) < 1,
@@ -206,6 +207,7 @@ class Scenario:
         for name, ok in checks.items():
             if not ok:
                 raise InputError(f"scenario parameter {name}={getattr(self, name)!r} is out of range")
+        parse_date(self.as_of, "scenario parameter as_of")  # a date that exists
 
     # derived targets -----------------------------------------------------------------------------
     @property

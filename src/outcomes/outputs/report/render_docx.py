@@ -44,10 +44,11 @@ def write_docx(report: Report, path: Path) -> Path:
     import docx
 
     doc = docx.Document()
-    doc.core_properties.title = report.title
-    doc.core_properties.author = report.program
-    doc.core_properties.subject = f"Reporting period {report.period}"
-    doc.core_properties.keywords = ", ".join(k for k in (report.funder, report.grant_id, report.quarter) if k)
+    fit = _property_text  # Word keeps at most 255 characters in each document property
+    doc.core_properties.title = fit(report.title)
+    doc.core_properties.author = fit(report.program)
+    doc.core_properties.subject = fit(f"Reporting period {report.period}")
+    doc.core_properties.keywords = fit(", ".join(k for k in (report.funder, report.grant_id, report.quarter) if k))
     if report.logo:
         from docx.shared import Inches
 
@@ -58,3 +59,8 @@ def write_docx(report: Report, path: Path) -> Path:
         _section(doc, section)
     doc.save(str(path))
     return path
+
+
+def _property_text(text: str) -> str:
+    """A document property as Word stores it: at most 255 characters (a longer one is cut with an ellipsis)."""
+    return text if len(text) <= 255 else text[:254] + "…"
