@@ -30,18 +30,31 @@ __all__ = ["CONTENT_PATTERNS", "filled_rows", "find_identifiers", "is_free_text"
 _STREET = (r"st|street|ave|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|way|pl|place|ter|terrace|"
            r"pkwy|parkway|hwy|highway|cir|circle|apt|suite")
 
-#: (kind, compiled pattern) searched in each value; the first kinds are the most specific
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_I = re.IGNORECASE
+
+#: (kind, compiled pattern) searched in each value; the first kinds are the most specific. Each form was added
+#: for a way people really type the identifier (tests/identifier_forms.py holds 62 of them).
 CONTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("URL", re.compile(r"https?://|\bwww\.[\w-]+\.", re.IGNORECASE)),
-    ("IP address", re.compile(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b")),
-    ("Social Security number", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
-    ("phone number", re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")),
-    ("street address", re.compile(rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9.'-]+\s+){{1,4}}(?:{_STREET})\b\.?", re.IGNORECASE)),
+    ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w.]+\s+at\s+[\w-]+\s+dot\s+\w+", _I)),
+    ("URL", re.compile(r"https?://|\bwww\.[\w-]+\.|\b[\w-]+\.(?:com|org|net|edu|gov|io|me|us|uk)(?:/\S*)?\b", _I)),
+    ("IP address", re.compile(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b|"
+                              r"\b(?:[0-9a-f]{1,4}:){5,7}[0-9a-f]{1,4}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*::", _I)),
+    ("Social Security number", re.compile(r"\b\d{3}[-.\s]\d{2}[-.\s]\d{4}\b|\bss[n#]?\s*#?:?\s*\d{9}\b", _I)),
+    ("phone number", re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b|"
+                                r"\b\d{3}[-\s]\d{4}\b|\+\d{1,3}(?:[\s.-]?\d{1,4}){2,5}\b|\b\d{10}\b")),
+    ("street address", re.compile(rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9.'-]+\s+){{1,4}}(?:{_STREET})\b\.?|"
+                                  r"\bp\.?\s*o\.?\s*box\s*\d+", _I)),
+    ("street address", re.compile(r"\b\d{1,6}[A-Za-z]?\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")),  # "5 Maple"
     ("medical record or account number",
-     re.compile(r"\b(?:mrn|acct|account|member|policy|record|chart)\s*[#:-]?\s*\w*\d{4,}|\b[A-Za-z]{0,4}-?\d{6,}\b",
-                re.IGNORECASE)),
-    ("date", re.compile(r"\b\d{1,2}/\d{1,2}/(?:\d{2}|\d{4})\b|\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b")),
+     re.compile(r"\b(?:mrn|acct|account|member|policy|record|chart|dl|vin|plate|licen[cs]e|serial|badge|case)\b"
+                r"\s*(?:id|no)?\.?\s*[#:-]?\s*[A-Za-z0-9-]*\d[A-Za-z0-9-]{3,}|\b[A-Za-z]{0,4}-?\d{6,}\b", _I)),
+    ("ZIP code", re.compile(r"\bzip\s*(?:code)?\s*[:#]?\s*\d{5}\b|\b\d{5}-\d{4}\b", _I)),
+    ("photo or biometric", re.compile(r"\.(?:jpe?g|png|gif|heic|bmp|tiff?)\b", _I)),
+    ("date", re.compile(r"\b\d{1,2}/\d{1,2}/(?:\d{2}|\d{4})\b|\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b|"
+                        r"\b\d{1,2}\.\d{1,2}\.(?:19|20)?\d{2}\b|"
+                        rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}\b|"
+                        rf"\b\d{{1,2}}(?:st|nd|rd|th)?[\s-]+{_MONTH}[\s-]+\d{{2,4}}\b", _I)),
 ]
 
 
@@ -116,8 +129,11 @@ def find_identifiers(raw: pd.DataFrame | str | os.PathLike, exempt: Iterable[str
         present = text.notna().to_numpy()
         if by_name:
             found.append((column, by_name, "name", int(present.sum()), _first(present)))
-        for kind, pattern in CONTENT_PATTERNS:
-            hit = text.str.contains(pattern, na=False).to_numpy()
+        hits: dict[str, np.ndarray] = {}
+        for kind, pattern in CONTENT_PATTERNS:  # a kind with several patterns is one finding
+            found_here = text.str.contains(pattern, na=False).to_numpy()
+            hits[kind] = hits.get(kind, np.zeros(len(text), dtype=bool)) | found_here
+        for kind, hit in hits.items():
             if hit.any() and kind != by_name:
                 found.append((column, kind, "content", int(hit.sum()), _first(hit)))
         if is_free_text(raw[column]):
