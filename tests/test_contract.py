@@ -137,5 +137,5 @@ def test_ingestion_count_table_scan_mapping_and_argument_families_keep_the_contr
     assert len(outcomes) >= 70
     refused = {o.what: o.detail for o in outcomes if o.status == "input"}
     assert "row 2: counts must be whole numbers" in refused["count table: 'many' as a count"]
-    assert refused["hazard_ratio_from_risks(0.5, 1.0)"].startswith("risks must be strictly between 0 and 1")
+    assert refused["hazard_ratio_from_risks(0.5, 1.0)"].startswith("the reference risk must be strictly between 0")
     assert refused["mapping: columns as a list"].startswith("mapping: [columns] must be a table")

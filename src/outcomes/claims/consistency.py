@@ -73,11 +73,17 @@ def hazard_ratio_from_risks(p0: float | np.ndarray, p1: float | np.ndarray) -> n
     >>> round(float(hazard_ratio_from_risks(0.5, 0.325)), 3)
     0.567
     """
-    risks = [np.asarray(p, dtype=float) for p in (p0, p1)]
-    if not all(np.all((r > 0) & (r < 1)) for r in risks):
-        raise InputError(f"risks must be strictly between 0 and 1 (a risk of 0 or 1 implies no finite hazard ratio), "
-                         f"not {p0!r} and {p1!r}")
-    return np.log(1 - risks[1]) / np.log(1 - risks[0])
+    r0, r1 = np.asarray(p0, dtype=float), np.asarray(p1, dtype=float)
+    if not (np.all((r0 > 0) & (r0 < 1)) and np.all((r1 >= 0) & (r1 < 1))):
+        raise InputError(f"the reference risk must be strictly between 0 and 1 and the other at least 0 and below 1 "
+                         f"(a risk of 1 implies no finite hazard ratio), not {float(np.max(r0))!r} and "
+                         f"{float(np.max(r1))!r}")
+    return _hr_from_risks(r0, r1)
+
+
+def _hr_from_risks(p0: float | np.ndarray, p1: float | np.ndarray) -> np.ndarray:
+    """The same, unchecked, for the audit's grids (where a claim may imply no risk at a baseline: NaN)."""
+    return np.log(1 - np.asarray(p1, dtype=float)) / np.log(1 - np.asarray(p0, dtype=float))
 
 
 def hazard_ratio_from_survival(s0: float, s1: float) -> float:
@@ -170,7 +176,7 @@ def _compatible_baselines(a: _Position, b: _Position) -> list[tuple[float, float
 
 def _implied_hr(pos: _Position, p0: float) -> tuple[float, float]:
     lo, hi = pos.peer_risk(np.array([p0]))
-    return float(hazard_ratio_from_risks(p0, hi[0])), float(hazard_ratio_from_risks(p0, lo[0]))
+    return float(_hr_from_risks(p0, hi[0])), float(_hr_from_risks(p0, lo[0]))
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -253,8 +259,8 @@ def audit(baseline_range: tuple[float, float] = NIDA_RANGE) -> ClaimsAudit:
     for pos in positions:
         for p0 in np.round(np.arange(low, high + 1e-9, 0.05), 2):
             lo, hi = pos.peer_risk(np.array([p0]))
-            hr_hi = hazard_ratio_from_risks(p0, lo[0]) if not np.isnan(lo[0]) else np.nan
-            hr_lo = hazard_ratio_from_risks(p0, hi[0]) if not np.isnan(hi[0]) else np.nan
+            hr_hi = _hr_from_risks(p0, lo[0]) if not np.isnan(lo[0]) else np.nan
+            hr_lo = _hr_from_risks(p0, hi[0]) if not np.isnan(hi[0]) else np.nan
             rows.append({"claim": pos.label, "claim_ids": ", ".join(pos.claim_ids), "outcome": pos.outcome,
                          "baseline": p0, "peer_risk_low": lo[0], "peer_risk_high": hi[0],
                          "risk_ratio_low": lo[0] / p0, "risk_ratio_high": hi[0] / p0,
