@@ -52,16 +52,20 @@ transform = { "ZIP" = "zip3" }
 '''
 
 
+def _us_dates(enroll: pd.Series):
+    """Days from enrollment as US dates (``MM/DD/YYYY``), blank where ``when`` is False."""
+    def us(days: pd.Series, when: np.ndarray) -> list[str]:
+        dates = enroll + pd.to_timedelta(days, unit="D")
+        return [d.strftime("%m/%d/%Y") if w else "" for d, w in zip(dates, when)]
+    return us
+
+
 def example_extract(cohort: Cohort, seed: int = 0) -> pd.DataFrame:
     """The cohort as a program's export would show it (US dates, local codes, a name and a ZIP column)."""
     df = cohort.df
     rng = np.random.default_rng(seed)
     enroll = df[s.ENROLL_DATE]
-
-    def us(days: pd.Series, when: np.ndarray) -> list[str]:
-        dates = enroll + pd.to_timedelta(days, unit="D")
-        return [d.strftime("%m/%d/%Y") if w else "" for d, w in zip(dates, when)]
-
+    us = _us_dates(enroll)
     n = len(df)
     ended = (df[s.EXIT_REASON] != "in_treatment").to_numpy()
     return pd.DataFrame({
@@ -141,11 +145,7 @@ def tracker_export(cohort: Cohort, seed: int = 0) -> pd.DataFrame:
     df = cohort.df
     rng = np.random.default_rng(seed)
     enroll = df[s.ENROLL_DATE]
-
-    def us(days: pd.Series, when: np.ndarray) -> list[str]:
-        dates = enroll + pd.to_timedelta(days, unit="D")
-        return [d.strftime("%m/%d/%Y") if w else "" for d, w in zip(dates, when)]
-
+    us = _us_dates(enroll)
     n = len(df)
     ended = (df[s.EXIT_REASON] != "in_treatment").to_numpy()
     out = pd.DataFrame({
