@@ -114,3 +114,12 @@ def test_a_cohort_too_coarse_to_twin_without_biasing_it_is_refused(rossi):
 def test_a_bad_seed_is_an_input_error(real):
     with pytest.raises(oc.InputError, match="seed must be a whole number"):
         oc.synthetic_twin(real, seed="first")
+
+
+def test_a_covariate_blank_for_everyone_is_left_out_of_the_twin_model():
+    # the 300-cohort sweep found an IndexError here (the mode of an all-blank column)
+    cohort = oc.synthetic_cohort(n=300, seed=4)
+    blank = oc.Cohort(cohort.df.assign(housing_unstable=np.nan), reference="clinical", as_of=cohort.as_of,
+                      covariates=cohort.covariates)
+    twin = oc.synthetic_twin(blank, seed=1)
+    assert len(twin) == len(blank) and twin.df.housing_unstable.isna().all()

@@ -104,7 +104,8 @@ def _enrollment_within_site(table: pd.DataFrame, arm_rows: np.ndarray, sites: np
 def _copula_draw(real: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` rows with the real columns' distributions and rank correlations."""
     z = np.column_stack([_normal_scores(real[c]) for c in real.columns]) if len(real.columns) else np.zeros((0, 0))
-    corr = np.corrcoef(z, rowvar=False) if z.shape[1] > 1 else np.ones((1, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: no correlation (0), set below
+        corr = np.corrcoef(z, rowvar=False) if z.shape[1] > 1 else np.ones((1, 1))
     corr = np.nan_to_num(corr, nan=0.0)
     np.fill_diagonal(corr, 1.0)
     eigenvalues, vectors = np.linalg.eigh(corr)  # nearest valid correlation: negative eigenvalues clipped
@@ -175,7 +176,9 @@ def _mirrored_columns(df: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 def _model_frame(real: pd.DataFrame, twin: pd.DataFrame, covariates: list[str],
                  treatment: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """One design for real and twin rows (same levels), missing values filled with the real mean or mode."""
+    """One design for real and twin rows (same levels), missing values filled with the real mean or mode; a
+    covariate blank for every real participant carries no information and is left out."""
+    covariates = [c for c in covariates if real[c].notna().any()]
     both = pd.concat([real[[s.ARM, *covariates]], twin[[s.ARM, *covariates]]], ignore_index=True)
     for c in covariates:
         numeric = pd.api.types.is_numeric_dtype(real[c]) and not pd.api.types.is_bool_dtype(real[c])
