@@ -173,3 +173,16 @@ def test_a_drafted_export_makes_its_quarter(name, styled):
                            sheet=export.sheet)
     quarter = compute_quarter(read, "2026Q3", bootstrap=50)
     assert quarter.summary[0].startswith("In 2026Q3") and len(quarter.cohort) == len(cohort)
+
+
+def test_the_reports_methods_state_the_follow_up_rules_in_words(tmp_path):
+    from outcomes.outputs.report.document import methods_lines
+    from outcomes.present.quarter import compute_quarter
+
+    cohort = oc.read_extract(TRACKER, oc.draft_mapping(TRACKER).mapping(), as_of="2026-09-30", on_error="exclude")
+    quarter = compute_quarter(cohort, "2026Q3", bootstrap=50)
+    assert ("- Follow-up of participants without a relapse ended at the discharge date (discharged without a "
+            "relapse), else at the as-of date (still in treatment): the rules stated in the export's mapping "
+            "([followup]), applied in that order.") in methods_lines(quarter)
+    checks = quarter.tables["data_quality"].Check.tolist()
+    assert not any("follow-up ends" in c.lower() for c in checks)  # no counts to subtract

@@ -204,6 +204,7 @@ def methods_lines(r: QuarterlyResults) -> tuple[str, ...]:
     return (
         f"- Data as known on {_day(r.as_of)}: enrollment, events and exits after that date are not used, so "
         "re-running this report on a newer extract gives the same numbers.",
+        *_follow_up_rules(r),
         "- Time to relapse and time to dropout: Kaplan-Meier with Greenwood log(-log) 95% intervals; log-rank test; "
         "Cox proportional hazards with Efron ties; restricted mean survival time with its Greenwood-type SE. All "
         "agree with R's survival package (tested).",
@@ -219,6 +220,17 @@ def methods_lines(r: QuarterlyResults) -> tuple[str, ...]:
         "of small counts show as bands; no estimate is shown while an arm has fewer than 11 participants. No "
         "identifier appears in this report.",
     )
+
+
+def _follow_up_rules(r: QuarterlyResults) -> tuple[str, ...]:
+    """The program's follow-up rules that ended someone's follow-up, in words (counts are in 'outcomes validate')."""
+    ingestion = r.cohort.provenance.get("ingestion") or {}
+    used = [str(k).removeprefix("follow-up ends at ") for k, v in ingestion.items()
+            if str(k).startswith("follow-up ends at") and v and "relapse date" not in str(k)]
+    if not used:
+        return ()
+    return (f"- Follow-up of participants without a relapse ended at {', else at '.join(used)}: the rules stated in "
+            "the export's mapping ([followup]), applied in that order.",)
 
 
 def _methods(r: QuarterlyResults) -> Section:
