@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 import outcomes as oc
 from outcomes.present.quarter import compute_quarter
 
+from .conftest import REPO
 from .contract import bad_text, nonfinite, run_checked
 from .shapes import Shape, analyses, cohort_of
+
+TRACKER = REPO / "data" / "example_extract" / "tracker_export.csv"
 
 shapes = st.builds(
     Shape,
@@ -139,3 +142,38 @@ def test_ingestion_count_table_scan_mapping_and_argument_families_keep_the_contr
     assert "row 2: counts must be whole numbers" in refused["count table: 'many' as a count"]
     assert refused["hazard_ratio_from_risks(0.5, 1.0)"].startswith("the reference risk must be strictly between 0")
     assert refused["mapping: columns as a list"].startswith("mapping: [columns] must be a table")
+
+
+_CELLS = st.sampled_from(["", " ", "n/a", "NULL", "13/45/2026", "2026-02-30", "02/30/2026", "0", "-5", "999",
+                          "1e300", "Peer Mentor", "Standard", "AMA", "Completed", "ü→∑", "=SUM(A1)", "01/01/1899",
+                          "12/31/2299", "2026-07-01T10:00:00+02:00", "45123", "True"])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 59), st.integers(0, 8), _CELLS), max_size=25),
+       st.sets(st.integers(0, 8), max_size=3), st.sampled_from([".csv", ".xlsx", ".parquet"]))
+def test_a_mangled_export_keeps_the_contract_through_map_validate_and_read(tmp_path, edits, dropped, suffix):
+    """The bundled tracker with cells overwritten by odd values, columns removed, in each file type."""
+    export = pd.read_csv(TRACKER, dtype=str, keep_default_na=False)
+    for row, column, value in edits:
+        export.iat[row, column] = value
+    export = export.drop(columns=[export.columns[c] for c in dropped])
+    path = tmp_path / f"mangled{suffix}"
+    {".csv": lambda: export.to_csv(path, index=False), ".xlsx": lambda: export.to_excel(path, index=False),
+     ".parquet": lambda: export.to_parquet(path)}[suffix]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        drafted = run_checked("draft_mapping", lambda: oc.draft_mapping(path))
+        assert drafted.status != "crash", drafted
+        mapping = oc.draft_mapping(path).text() if drafted.status == "ok" else None
+        if mapping is not None:
+            (tmp_path / "m.toml").write_text(mapping)
+        for what, call in [("validate", lambda: oc.validate_extract(path, mapping and tmp_path / "m.toml")),
+                           ("read", lambda: oc.read_extract(path, mapping and tmp_path / "m.toml",
+                                                            on_error="exclude")),
+                           ("quarter", lambda: compute_quarter(
+                               oc.read_extract(path, mapping and tmp_path / "m.toml", on_error="exclude"),
+                               "2026Q2", bootstrap=50, allow_exclusions=True))]:
+            outcome = run_checked(what, call, check=lambda r: [])
+            assert outcome.status != "crash", outcome
