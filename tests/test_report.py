@@ -113,9 +113,9 @@ def test_quarterly_writes_html_workbook_and_notebook(tmp_path, cohort):
     assert positions == sorted(positions) and text.index("<h2>Summary") < text.index("<h2>Enrollment")
     assert "SYN-0" not in text  # no participant identifier in the output
     with pd.ExcelFile(html.with_suffix(".xlsx")) as workbook:
-        assert {"summary", "enrollment", "follow_up", "retention", "relapse", "secondary_outcomes", "claims",
-                "change_since_last_quarter", "data_quality", "methods"} <= set(workbook.sheet_names)
-        relapse = workbook.parse("relapse", dtype=str)
+        assert {"summary", "Enrollment", "Follow up", "Retention", "Relapse", "Secondary outcomes", "Claims",
+                "Change since last quarter", "Data quality", "methods"} <= set(workbook.sheet_names)
+        relapse = workbook.parse("Relapse", dtype=str)
     hr = relapse.set_index("Measure").loc["Hazard ratio, unadjusted", "Estimate"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -27,7 +27,11 @@ _TEMPLATE = jinja2.Template("""<!DOCTYPE html>
  th { background: #E8F1F8; } .caption { font-size: 8.5pt; color: #555; margin: 0.1em 0 1em 0; }
  figure { margin: 1em 0; } figure img { max-width: 100%; } figcaption { font-size: 8.5pt; color: #555; }
  .notes { font-size: 8.5pt; color: #555; } .logo { max-height: 60px; float: right; }
- @page { size: letter; margin: 2cm 1.8cm; }
+ @page { size: letter; margin: 2.2cm 1.8cm 2cm 1.8cm;
+   @top-left { content: "{{ running }}"; font-size: 8pt; color: #555; }
+   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; } }
+ h1, h2, h3 { break-after: avoid; } tr, figure, li { break-inside: avoid; }
+ thead { display: table-header-group; } .caption { break-before: avoid; }
 </style></head><body>
 {% if logo %}<img class="logo" src="data:image/png;base64,{{ logo }}" alt="{{ r.program }} logo">{% endif %}
 <h1>{{ r.title }}</h1><p class="subtitle">{{ r.subtitle }}</p>
@@ -73,7 +77,8 @@ def render_html(report: Report) -> str:
             "notes": section.notes,
         })
     logo = base64.b64encode(Path(report.logo).read_bytes()).decode("ascii") if report.logo else None
-    return _TEMPLATE.render(r=report, sections=sections, logo=logo)
+    running = " \u00b7 ".join(x for x in (report.program, f"Quarterly report {report.quarter}") if x)
+    return _TEMPLATE.render(r=report, sections=sections, logo=logo, running=running.replace('"', "'"))
 
 
 def write_html(report: Report, path: Path) -> Path:

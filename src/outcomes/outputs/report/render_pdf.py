@@ -13,7 +13,8 @@ __all__ = ["write_pdf"]
 
 
 def write_pdf(report: Report, path: Path) -> Path:
-    """The report as PDF, with the title, author (program) and subject in its metadata."""
+    """The report as a tagged PDF (PDF/UA-1), with page numbers, a running header (program, quarter), table rows
+    kept whole and headings kept with what follows; the title, author (program) and subject in its metadata."""
     with warnings.catch_warnings():
         # WeasyPrint subsets fonts with fontTools when the system has no HarfBuzz-Subset; the PDF is the same
         warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
@@ -21,5 +22,6 @@ def write_pdf(report: Report, path: Path) -> Path:
 
         logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-fallback chatter is not for evaluators
         logging.getLogger("fontTools").setLevel(logging.ERROR)
-        weasyprint.HTML(string=render_html(report)).write_pdf(path)
+        # PDF/UA-1: tagged structure, document title shown, language, alt text (Section 508 asks for it)
+        weasyprint.HTML(string=render_html(report)).write_pdf(path, pdf_variant="pdf/ua-1")
     return path
