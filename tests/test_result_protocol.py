@@ -75,6 +75,7 @@ def _factories(cohort: oc.Cohort) -> dict:
                                                      key=b"k" * 32),
         "ExposureComparison": lambda: oc.compare_exposure(_jasa(), adjust=["age"], bootstrap=50),
         "IngestionReport": lambda: oc.validate_extract(EXAMPLE / "program_extract.csv", EXAMPLE / "mapping.toml"),
+        "BaselineTable": lambda: oc.baseline_table(cohort, adjust),
     }
 
 
@@ -92,7 +93,7 @@ def _jasa() -> oc.Cohort:
 RESULT_NAMES = ["ExposureComparison", "Estimate", "ChiSquareTest", "LogRankTest", "ArmComparison", "CompetingRisks", "SecondaryComparison",
                 "PropensityWeights", "Balance", "EValue", "ParametricFits", "SimulatedPower", "PowerCurve",
                 "TwinReport", "ClaimsAudit", "Reconciliation", "ReidentificationRisk", "DeidentifiedExtract",
-                "IngestionReport"]
+                "IngestionReport", "BaselineTable"]
 NUMBER_IN_E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d")
 
 

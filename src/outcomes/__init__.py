@@ -22,6 +22,7 @@ from . import claims
 from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
+from .analyses.baseline import BaselineTable, baseline_table
 from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark, compare_time_varying
 from .analyses.extrapolate import ParametricFits, fit_parametric
 from .analyses.twin_report import TwinReport, twin_report
@@ -101,6 +102,8 @@ __all__ = [
     "compare_arms",
     "compare_exposure",
     "compare_landmark",
+    "baseline_table",
+    "BaselineTable",
     "compare_time_varying",
     "narrate",
     "pool",

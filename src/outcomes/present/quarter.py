@@ -224,7 +224,10 @@ def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float
 
 def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
             before: dict[str, float] | None) -> dict[str, pd.DataFrame]:
-    tables = {"enrollment": t.enrollment_table(view, start), "follow_up": t.follow_up_table(view)}
+    tables = {"enrollment": t.enrollment_table(view, start)}
+    if r["confounders"]:
+        tables["baseline"] = t.baseline_display(view, r["confounders"], weighted=r["relapse_iptw"] is not None)
+    tables["follow_up"] = t.follow_up_table(view)
     if r["competing"] is not None:
         tables["retention"] = t.retention_table(r["competing"])
     if r["relapse"] is not None:

@@ -10,18 +10,20 @@ notation can appear.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..analyses.arm_comparison import ArmComparison
+from ..analyses.baseline import baseline_table
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
 from ..analyses.secondary import SecondaryComparison
 from ..claims.catalog import SOURCES, registry
 from ..claims.reconcile import Reconciliation, estimand_info
 from ..core import formatting as fmt
+from ..core.caveats import quiet_caveats
 from ..core.disclosure import is_small, share, suppress_table
 from ..core.errors import OutcomesError
 from ..core.results import Estimate
@@ -171,6 +173,17 @@ def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -
             rows.append({"Measure": measure, "This quarter": render(value),
                          "Previous quarter": render(previous) if before is not None else "no report"})
     return pd.DataFrame(rows)
+
+
+def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool) -> pd.DataFrame:
+    """Table 1 as printed (:func:`outcomes.baseline_table`), with the SMDs after IPTW beside the crude ones when
+    the weighted analysis ran."""
+    crude = baseline_table(view, covariates).display_table()
+    if not weighted:
+        return crude
+    with quiet_caveats():
+        after = baseline_table(view, covariates, weights="iptw").display_table()
+    return crude.assign(**{"SMD after weighting": after["SMD"].to_numpy()})
 
 
 def data_quality_table(view: Cohort) -> pd.DataFrame:

@@ -27,7 +27,7 @@ def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = 
     """The report of one computed quarter, summary first."""
     sections = (
         Section("Summary", tuple(r.summary)),
-        _trend(r), _enrollment(r), _follow_up(r), _retention(r), _relapse(r), _secondary(r), _claims(r),
+        _trend(r), _enrollment(r), _baseline(r), _follow_up(r), _retention(r), _relapse(r), _secondary(r), _claims(r),
         _change(r), _data_quality(r), _methods(r),
     )
     name = program or "Peer recovery support program"
@@ -72,6 +72,18 @@ def _enrollment(r: QuarterlyResults) -> Section:
                                    "10 participants are not drawn.",
                                    "Stacked bar chart of enrollment per quarter, one colour per site.",
                                    lambda w: F.enrollment_figure(r.cohort, w)),))
+
+
+def _baseline(r: QuarterlyResults) -> Section | None:
+    if "baseline" not in r.tables:
+        return None
+    weighted = ("; the last column after inverse probability of treatment weighting, the balance the weighted "
+                "analysis relies on" if "SMD after weighting" in r.tables["baseline"].columns else "")
+    return Section("Baseline characteristics", tables=(Table(
+        "baseline", "Table 1. Baseline characteristics by arm: mean (SD) or n (%) of those with a value; Missing: "
+        "participants without one; SMD: standardized mean difference between the arms (below 0.1 is usually read "
+        f"as balanced){weighted}. Counts of 1 to 10 show as <11, and a count that would reveal one as "
+        "suppressed.", r.tables["baseline"]),))
 
 
 def _follow_up(r: QuarterlyResults) -> Section:
