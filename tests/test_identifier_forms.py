@@ -31,14 +31,20 @@ def test_codes_and_measurements_are_not_taken_for_identifiers():
     assert find_identifiers(ordinary).empty
 
 
-def test_deidentify_refuses_to_carry_out_a_column_holding_any_form(tmp_path):
-    export = pd.read_csv(EXAMPLE / "program_extract.csv", dtype=str, keep_default_na=False)
-    values = [v for _, v in FORMS]
-    export["Other"] = (values * (len(export) // len(values) + 1))[:len(export)]
-    path = tmp_path / "export.csv"
-    export.to_csv(path, index=False)
+@pytest.fixture(scope="module")
+def carried(tmp_path_factory):
+    """A 20-row export whose mapping carries out an innocently named column "Other", and its key."""
+    folder = tmp_path_factory.mktemp("forms")
     mapping = (EXAMPLE / "mapping.toml").read_text().replace('keep = ["age", "sex"]', 'keep = ["age", "sex", "Other"]')
-    (tmp_path / "m.toml").write_text(mapping)
-    key = oc.privacy.new_key(tmp_path / "key")
+    (folder / "m.toml").write_text(mapping)
+    export = pd.read_csv(EXAMPLE / "program_extract.csv", dtype=str, keep_default_na=False).head(20)
+    return folder, export, oc.privacy.new_key(folder / "key")
+
+
+@pytest.mark.parametrize("kind, value", FORMS, ids=[f"{k}: {v}" for k, v in FORMS])
+def test_deidentify_refuses_to_carry_out_a_column_holding_the_form(carried, kind, value):
+    folder, export, key = carried
+    path = folder / "export.csv"
+    export.assign(Other=["", value] + ["ok"] * (len(export) - 2)).to_csv(path, index=False)
     with pytest.raises(oc.InputError, match=r"column\(s\) the mapping would carry out hold identifiers.*'Other'"):
-        oc.privacy.deidentify(path, tmp_path / "m.toml", key=key)
+        oc.privacy.deidentify(path, folder / "m.toml", key=key)
