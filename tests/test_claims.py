@@ -152,7 +152,7 @@ def test_effect_claims_are_not_consistent_on_the_null_scenario(reconciled, claim
 def test_not_estimable_claims_say_why(reconciled):
     rows = reconciled["articles"].rows.set_index("claim_id")
     assert rows.loc["H004-abstinence-10y", "verdict"].startswith("not estimable: arm")
-    assert "3650" in rows.loc["H004-abstinence-10y", "verdict"]
+    assert "day 3,650" in rows.loc["H004-abstinence-10y", "verdict"]
     assert rows.loc["I003-review-48-relapse", "verdict"].startswith("not estimable: the number of studies")
 
 

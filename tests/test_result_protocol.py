@@ -149,7 +149,7 @@ def test_small_counts_are_suppressed_in_every_display_from_one_place():
             return ax
 
     shown = Counts().display_table()
-    assert shown.n.tolist() == ["<11", "40"] and shown.share.tolist() == [0.15, ""]
+    assert shown.n.tolist() == ["<11", "40"] and shown.Share.tolist() == ["0.15", ""]  # words, no nan
     assert "nan" not in Counts().to_markdown() and "7" not in Counts().to_markdown()
 
 

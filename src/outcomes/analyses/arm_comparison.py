@@ -16,10 +16,11 @@ import pandas as pd
 
 from ..core.disclosure import show_count
 from ..core.errors import InputError, NotEstimableError
-from ..core.results import ChiSquareTest, Estimate, Result, adjustment_phrase
+from ..core.results import ChiSquareTest, Estimate, Result, adjustment_phrase, words_for_people
 from ..core.style import ARM_COLORS, new_axes
 from ..model import schema as s
 from ..stats import KaplanMeier, LogRankStatistic, restricted_mean
+from ..core.formatting import p_phrase, plain
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,7 +57,7 @@ class LogRankTest(ChiSquareTest):
     @property
     def title(self) -> str:
         kind = f"Log-rank test stratified by {self.strata}" if self.strata else "Log-rank test"
-        return f"{kind}: chi-square {self.statistic:.3f} on {self.df} df, p = {self.p_value:.3g}"
+        return f"{kind}: chi-square {self.statistic:.3f} on {self.df} df, p {p_phrase(self.p_value)}"
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([[self.statistic, self.df, self.p_value, self.strata]],
@@ -174,7 +175,8 @@ class ArmComparison(Result):
             if (days > last).any():
                 bad = float(days[days > last][0])
                 raise NotEstimableError(
-                    f"survival at day {bad:g} is not estimable in arm {arm!r}: its follow-up ends at day {last:g}"
+                    f"survival at day {plain(bad)} is not estimable in arm {arm!r}: its follow-up ends at day "
+                    f"{plain(last)}"
                 )
             at = km.at(days)
             at.insert(0, "arm", arm)
@@ -191,13 +193,14 @@ class ArmComparison(Result):
 
     def notes(self) -> list[str]:
         hr = self.hazard_ratio
-        level = f"{100 * (1 - self.alpha):g}%"
+        level = f"{plain(100 * (1 - self.alpha))}%"
         lines = [
             f"Hazard ratio ({s.arm_label(self.arms[1])} vs {s.arm_label(self.arms[0])}, Cox, Efron ties"
             f"{', robust SE' if self.robust else ''}): {hr.value:.3f} ({level} CI {hr.ci_lower:.3f} to "
-            f"{hr.ci_upper:.3f}), p = {hr.p_value:.3g}.",
+            f"{hr.ci_upper:.3f}), p {p_phrase(hr.p_value)}.",
             f"{self.test.title}.",
-            f"RMST difference to day {self.horizon:g} ({self.horizon_rule}): {self.rmst_difference.value:.1f} days "
+            f"RMST difference to day {plain(self.horizon)} ({self.horizon_rule}): "
+            f"{self.rmst_difference.value:.1f} days "
             f"({level} CI {self.rmst_difference.ci_lower:.1f} to {self.rmst_difference.ci_upper:.1f}).",
         ]
         if self.n_excluded:
@@ -217,10 +220,10 @@ class ArmComparison(Result):
         for col in ("n", "events"):
             table[col] = [show_count(v) for v in table[col]]
         for col in ("median", "median_ci_lower", "median_ci_upper"):
-            table[col] = ["not reached" if np.isnan(v) else f"{v:g}" for v in table[col]]
+            table[col] = ["not reached" if np.isnan(v) else f"{plain(v)}" for v in table[col]]
         for col in ("rmst", "rmst_se", "rmst_ci_lower", "rmst_ci_upper"):
             table[col] = [f"{v:.1f}" for v in table[col]]
-        return table
+        return words_for_people(table)
 
     @property
     def effect(self) -> Estimate:
@@ -287,8 +290,9 @@ def choose_horizon(curves: Mapping[str, KaplanMeier], horizon: float | None) -> 
         raise InputError(f"horizon must be a positive number of days, not {horizon!r}")
     if tau > common:
         arm = min(last_times, key=lambda a: last_times[a])
-        raise InputError(f"horizon {tau:g} days is past the follow-up of arm {arm!r}, which ends at day {common:g}; "
-                         f"choose horizon <= {common:g}")
+        raise InputError(f"horizon {plain(tau)} days is past the follow-up of arm {arm!r}, which ends at day "
+                         f"{plain(common)}; "
+                         f"choose horizon <= {plain(common)}")
     return tau, "as requested"
 
 

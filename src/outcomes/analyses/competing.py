@@ -32,6 +32,7 @@ from ..core.errors import InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate, Result
 from ..core.style import ARM_COLORS, new_axes
 from ..stats import fit_cox
+from ..core.formatting import plain
 from ..stats.cumulative_incidence import (
     CumulativeIncidenceCurve,
     aalen_johansen,
@@ -99,8 +100,8 @@ class CompetingRisks(Result):
             if (days > curve.last_time).any():
                 bad = float(days[days > curve.last_time][0])
                 raise NotEstimableError(
-                    f"cumulative incidence at day {bad:g} is not estimable in arm {arm!r}: "
-                    f"its follow-up ends at day {curve.last_time:g}"
+                    f"cumulative incidence at day {plain(bad)} is not estimable in arm {arm!r}: "
+                    f"its follow-up ends at day {plain(curve.last_time)}"
                 )
             at = curve.at(days, self.alpha)
             at.insert(0, "arm", arm)
@@ -123,7 +124,7 @@ class CompetingRisks(Result):
         return [
             f"{self.gray.title}.",
             f"Fine-Gray subdistribution hazard ratio of {self.cause}: {fg.value:.3f} "
-            f"({100 * (1 - self.alpha):g}% CI {fg.ci_lower:.3f} to {fg.ci_upper:.3f}).",
+            f"({plain(100 * (1 - self.alpha))}% CI {fg.ci_lower:.3f} to {fg.ci_upper:.3f}).",
         ]
 
     def plot(self, ax=None):
@@ -328,6 +329,6 @@ def retention_everyone(cohort: Cohort, day: float, alpha: float = 0.05) -> tuple
     status = exit_status(df[s.EXIT_REASON].astype(str).to_numpy(), "dropout")
     curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
     if curve.last_time < day:
-        raise NotEstimableError(f"follow-up ends at day {curve.last_time:g}, before day {day:g}")
+        raise NotEstimableError(f"follow-up ends at day {plain(curve.last_time)}, before day {plain(day)}")
     at = curve.at(np.array([float(day)]), alpha=alpha)
     return float(1 - at.cif.iloc[0]), float(1 - at.ci_upper.iloc[0]), float(1 - at.ci_lower.iloc[0])

@@ -44,6 +44,7 @@ from ..stats import KaplanMeier, fit_cox
 from .arm_comparison import ArmComparison, LogRankTest
 from .compare_arms import compare_arms
 from .target_trial import STRATEGIES, emulate_trial
+from ..core.formatting import plain
 
 __all__ = ["ExposureComparison", "compare_exposure", "compare_landmark", "compare_time_varying"]
 
@@ -112,9 +113,9 @@ class ExposureComparison(Result):
     def table(self) -> pd.DataFrame:
         rows = [("naive: ever exposed, from day 0 (biased by immortal time)", self.naive),
                 ("exposure from the day it starts (time-varying Cox)", self.time_varying),
-                (f"landmark at day {self.landmark_day:g}", self.landmark),
-                (f"emulated trial: risk ratio at day {self.horizon:g}", self.risk_ratio),
-                (f"emulated trial: risk difference at day {self.horizon:g}", self.risk_difference),
+                (f"landmark at day {plain(self.landmark_day)}", self.landmark),
+                (f"emulated trial: risk ratio at day {plain(self.horizon)}", self.risk_ratio),
+                (f"emulated trial: risk difference at day {plain(self.horizon)}", self.risk_difference),
                 *([("dose: per 5 peer contacts so far (time-varying)", self.dose)] if self.dose is not None else [])]
         return pd.DataFrame([{"analysis": name, "measure": e.measure, "value": e.value, "ci_lower": e.ci_lower,
                               "ci_upper": e.ci_upper, "p_value": e.p_value} for name, e in rows])
@@ -123,7 +124,8 @@ class ExposureComparison(Result):
         return [f"The naive comparison counts {self.immortal_days:,.0f} person-days before the first peer contact "
                 f"of the {show_count(self.n_ever_exposed)} ever exposed as peer-support time; no {self.event} can "
                 "fall in them, since a participant had to be free of it to start.",
-                f"Emulated trial: strategies \"start within {self.grace:g} days\" and \"do not\", clone-censor-weight, "
+                f"Emulated trial: strategies \"start within {plain(self.grace)} days\" and \"do not\", "
+                "clone-censor-weight, "
                 f"{self.bootstrap} bootstrap replicates; {show_count(self.weights_truncated)} weights truncated.",
                 *([f"{show_count(self.n_no_follow_up)} participants enrolled on the last day of follow-up are "
                    "in no analysis (never at risk)."] if self.n_no_follow_up else []),
@@ -135,7 +137,7 @@ class ExposureComparison(Result):
         """The naive hazard ratio beside the corrected ones, on a log scale, with 1 marked."""
         ax = new_axes(ax)
         rows = [("naive (biased)", self.naive), ("time-varying", self.time_varying),
-                (f"landmark day {self.landmark_day:g}", self.landmark),
+                (f"landmark day {plain(self.landmark_day)}", self.landmark),
                 ("emulated trial (risk ratio)", self.risk_ratio)]
         for y, (label, e) in enumerate(rows[::-1]):
             color = "grey" if label.startswith("naive") else ESTIMATE_COLOR
@@ -211,7 +213,7 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
     return ExposureComparison(
         outcome=outcome, event=d.event_name, arms=cohort.arms, alpha=alpha, adjust=adjust, naive=naive,
         time_varying=time_varying, landmark=dataclasses.replace(lm.hazard_ratio, measure=f"hazard ratio (landmark "
-                                                                f"day {landmark:g})"),
+                                                                f"day {plain(landmark)})"),
         risk_ratio=rr, risk_difference=rd, landmark_day=float(landmark), landmark_logrank=lm.logrank,
         landmark_curves=lm.curves, grace=float(grace), horizon=horizon,
         intervals=intervals, cox=tv_fit.frame(alpha), trial=trial, trial_curves=curves,
@@ -274,7 +276,7 @@ def compare_landmark(cohort: Cohort | ScannedCohort, outcome: str = "relapse", *
     """
     if not landmark > 0:
         raise InputError(f"landmark must be a positive number of days, not {landmark!r}")
-    labels = (f"not exposed by day {landmark:g}", f"exposed by day {landmark:g}")
+    labels = (f"not exposed by day {plain(landmark)}", f"exposed by day {plain(landmark)}")
     if isinstance(cohort, ScannedCohort):
         return compare_arms(cohort.landmark_view(outcome, landmark, labels), outcome, adjust=adjust, alpha=alpha)
     if not isinstance(cohort, Cohort) or s.EXPOSURE_START not in cohort.df.columns:
@@ -448,7 +450,7 @@ def _trial(t: np.ndarray, e: np.ndarray, start: np.ndarray, X: np.ndarray, grace
                                                                                    dict[str, pd.DataFrame], int]:
     """The emulated trial's risks at the horizon, and their percentile intervals over a seeded bootstrap."""
     if t.max() < horizon:
-        raise NotEstimableError(f"follow-up ends at day {t.max():g}, before the horizon of day {horizon:g}")
+        raise NotEstimableError(f"follow-up ends at day {plain(t.max())}, before the horizon of day {plain(horizon)}")
     point = emulate_trial(t, e, start, X, grace)
     days = [d for d in (30.0, 90.0, 180.0, 365.0) if d < horizon] + [horizon]
     risks = np.array([[point.risk_at(k, d) for d in days] for k in STRATEGIES])

@@ -22,6 +22,7 @@ from ..core.caveats import caveat
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.results import Result
 from ..core.style import ARM_COLORS, new_axes
+from ..core.formatting import plain
 
 __all__ = ["ParametricFits", "fit_parametric", "MODELS"]
 
@@ -64,7 +65,7 @@ class ParametricFits(Result):
     @property
     def title(self) -> str:
         tag = " (EXTRAPOLATED past follow-up)" if self.extrapolated else ""
-        return f"Parametric survival at day {self.horizon:g}{tag}"
+        return f"Parametric survival at day {plain(self.horizon)}{tag}"
 
     def table(self) -> pd.DataFrame:
         return self.fits
@@ -72,8 +73,8 @@ class ParametricFits(Result):
     def notes(self) -> list[str]:
         if not self.extrapolated:
             return []
-        last = ", ".join(f"{a}: day {t:g}" for a, t in self.last_follow_up.items())
-        return [f"Follow-up ends at {last}; survival at day {self.horizon:g} is an extrapolation that depends on "
+        last = ", ".join(f"{a}: day {plain(t)}" for a, t in self.last_follow_up.items())
+        return [f"Follow-up ends at {last}; survival at day {plain(self.horizon)} is an extrapolation that depends on "
                 "the chosen model, not on data. Compare the models before citing it."]
 
     def best(self) -> pd.DataFrame:
@@ -142,7 +143,8 @@ def fit_parametric(cohort: Cohort, outcome: str = "relapse", *, horizon: float =
     fits = pd.DataFrame(rows)
     fits["best"] = fits.groupby("arm")["aic"].transform("min") == fits["aic"]
     extrapolated = horizon > min(last.values())
-    caveats = (caveat(f"day {horizon:g} is past the follow-up ({', '.join(f'{a}: {v:g}' for a, v in last.items())}); "
+    ends = ", ".join(f"{a}: {plain(v)}" for a, v in last.items())
+    caveats = (caveat(f"day {plain(horizon)} is past the follow-up ({ends}); "
                       "survival there is an extrapolation from the model's shape, not an observation"),
                ) if extrapolated else ()
     return ParametricFits(outcome=outcome, arms=cohort.arms, horizon=float(horizon), fits=fits, last_follow_up=last,

@@ -34,6 +34,7 @@ from ..stats.aggregated import ArmTable, cox_of_table
 from ..stats.counting import reverse_cumsum
 from ..stats.logrank import logrank_terms
 from ..core.style import ESTIMATE_COLOR, OKABE_ITO, new_axes
+from ..core.formatting import plain
 
 __all__ = ["Design", "PowerCurve", "SimulatedPower", "events_needed", "sample_size", "power",
            "minimum_detectable_hr", "simulate_power", "power_curve", "grant_sentence"]
@@ -282,7 +283,7 @@ class SimulatedPower(Result):
     @property
     def title(self) -> str:
         return (f"Simulated power {100 * self.power:.1f}% (Monte Carlo SE {100 * self.mc_se:.1f}) for HR "
-                f"{self.hazard_ratio:g}, n = {self.n}, {self.reps} replicates ({self.test})")
+                f"{plain(self.hazard_ratio)}, n = {self.n}, {self.reps} replicates ({self.test})")
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"n": self.n, "hazard_ratio": self.hazard_ratio, "test": self.test, "reps": self.reps,
@@ -426,7 +427,7 @@ class PowerCurve(Result):
 
     @property
     def title(self) -> str:
-        return f"Power of the log-rank test (two-sided alpha {self.alpha:g})"
+        return f"Power of the log-rank test (two-sided alpha {plain(self.alpha)})"
 
     def table(self) -> pd.DataFrame:
         return self.curve
@@ -434,7 +435,7 @@ class PowerCurve(Result):
     def plot(self, ax=None):
         ax = new_axes(ax)
         for hr, part in self.curve.groupby("hazard_ratio"):
-            ax.plot(part.n, part.power, label=f"HR {hr:g}")
+            ax.plot(part.n, part.power, label=f"HR {plain(hr)}")
         ax.axhline(self.target, color="grey", linestyle="--", linewidth=0.8)
         ax.set_ylim(0, 1)
         ax.set_xlabel("participants enrolled")
@@ -470,10 +471,11 @@ def grant_sentence(hazard_ratio: float, *, power: float = 0.8, alpha: float = 0.
     years = design.accrual / 365.25
     lower = f"{100 * (1 - hazard_ratio):.0f}% lower" if hazard_ratio < 1 else f"{100 * (hazard_ratio - 1):.0f}% higher"
     return (
-        f"With {n:,} participants enrolled over {years:.3g} years ({100 * design.allocation:.0f}% offered peer "
+        f"With {n:,} participants enrolled over {plain(years, 3)} years ({100 * design.allocation:.0f}% offered peer "
         f"support) and followed at least {design.follow_up / 30.44:.0f} months after the last enrollment, the study "
-        f"has {100 * power:.0f}% power to detect a {lower} {outcome} hazard (hazard ratio {hazard_ratio:g}) with a "
-        f"two-sided log-rank test at the {100 * alpha:g}% level, assuming a {100 * design.baseline_risk:.0f}% "
+        f"has {100 * power:.0f}% power to detect a {lower} {outcome} hazard (hazard ratio {plain(hazard_ratio)}) "
+        "with a "
+        f"two-sided log-rank test at the {plain(100 * alpha)}% level, assuming a {100 * design.baseline_risk:.0f}% "
         f"{design.horizon / 30.44:.0f}-month {outcome} risk with clinical care alone"
         + (f" and {100 * design.dropout:.0f}% loss to follow-up" if design.dropout else "")
         + f"; {events:,} {outcome} events are needed ({method.capitalize()}'s method)."

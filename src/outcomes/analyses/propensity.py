@@ -31,6 +31,7 @@ from ..core.disclosure import show_count
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.results import Result
 from ..core.style import ARM_COLORS, OKABE_ITO, new_axes
+from ..core.formatting import plain
 
 __all__ = ["PropensityWeights", "Balance", "propensity_weights", "balance", "stabilized_weights", "truncate_weights"]
 
@@ -105,8 +106,8 @@ class PropensityWeights(Result):
         out = []
         if self.n_truncated:
             trim = float(self.trim or 0.0)  # a weight is truncated only under trim=
-            out.append(f"{show_count(self.n_truncated)} weights were truncated at the {trim:g} and "
-                       f"{1 - trim:g} quantiles.")
+            out.append(f"{show_count(self.n_truncated)} weights were truncated at the {plain(trim)} and "
+                       f"{plain(1 - trim)} quantiles.")
         if self.n_excluded:
             out.append(f"{show_count(self.n_excluded)} participants with a missing covariate have no weight and are "
                        "left out.")

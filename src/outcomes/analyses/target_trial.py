@@ -28,6 +28,7 @@ from ..core.errors import ConvergenceError, NotEstimableError
 from ..stats import fit_cox
 from ..stats.baseline_hazard import discrete_baseline_hazard
 from ..stats.counting import product_limit, risk_table, step_at
+from ..core.formatting import plain
 
 __all__ = ["STRATEGIES", "TrialRisks", "emulate_trial"]
 
@@ -103,7 +104,7 @@ def _probability_uncensored(time: np.ndarray, s: np.ndarray, X: np.ndarray, grac
     t_start = np.minimum(np.minimum(s, time), grace)
     starts = (s <= np.minimum(time, grace)).astype(float)
     if not starts.any():
-        raise NotEstimableError(f"nobody started within the grace period of {grace:g} days: the strategy "
+        raise NotEstimableError(f"nobody started within the grace period of {plain(grace)} days: the strategy "
                                 "\"start within grace\" has no one following it")
     beta = np.zeros(X.shape[1])
     if X.shape[1]:

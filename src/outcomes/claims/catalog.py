@@ -20,6 +20,7 @@ import functools
 from importlib import resources
 
 import pandas as pd
+from ..core.formatting import plain
 
 __all__ = ["SOURCES", "NIDA_RANGE", "readings", "registry"]
 
@@ -79,7 +80,7 @@ def readings() -> pd.DataFrame:
 
 def _claimed_text(row) -> str:
     if row.bound == "range":
-        return f"{row.low:g} to {row.high:g}"
+        return f"{plain(row.low)} to {plain(row.high)}"
     if row.bound == "at most":
-        return f"at most {row.value:g}"
-    return f"{row.value:g}"
+        return f"at most {plain(row.value)}"
+    return f"{plain(row.value)}"

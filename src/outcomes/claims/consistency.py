@@ -18,6 +18,7 @@ from ..core.errors import InputError
 from ..core.results import Result
 from ..core.style import ESTIMATE_COLOR, new_axes
 from .catalog import NIDA_RANGE, readings
+from ..core.formatting import plain
 
 __all__ = ["ClaimsAudit", "audit", "hazard_ratio_from_risks", "hazard_ratio_from_survival"]
 
@@ -104,8 +105,8 @@ _AUDITED = {
 _WORDS = {
     "relapse_risk_ratio_12m": lambda p: f"{100 * (1 - p.value):.0f}% lower 12-month relapse risk",
     "relapse_risk_difference_12m": lambda p: f"{-100 * p.value:.0f} percentage points lower 12-month relapse risk",
-    "sobriety_ratio_12m": lambda p: (f"up to {p.value:g} times as likely to stay sober" if p.bound == "at most"
-                                     else f"{p.value:g} times as likely to stay sober"),
+    "sobriety_ratio_12m": lambda p: (f"up to {plain(p.value)} times as likely to stay sober" if p.bound == "at most"
+                                     else f"{plain(p.value)} times as likely to stay sober"),
     "sobriety_ratio_10y": lambda p: "10-year abstinence 21% vs 33%",
     "retention_ratio": lambda p: (f"up to {100 * (p.value - 1):.0f}% higher retention" if p.bound == "at most"
                                   else f"{100 * (p.value - 1):.0f}% higher retention"),

@@ -32,6 +32,7 @@ from ..core.caveats import quiet_caveats
 from ..core.errors import InputError, NotEstimableError, OutcomesError
 from ..core.results import Result
 from ..core.style import CLAIM_COLOR, ESTIMATE_COLOR, new_axes, ratio_axis
+from ..core.formatting import plain
 
 __all__ = ["ESTIMANDS", "Reconciliation", "estimand_info", "reconcile"]
 
@@ -165,7 +166,8 @@ class _Estimator:
             for arm in self.cohort.arms:
                 km = res.curves[arm]
                 if km.time[-1] < day:
-                    raise _NotEstimable(f"arm {arm!r} has no follow-up to day {day:g} (it ends at day {km.time[-1]:g})")
+                    raise _NotEstimable(f"arm {arm!r} has no follow-up to day {plain(day)} (it ends at day "
+                                        f"{plain(km.time[-1])})")
                 frames.append(km.at([day]).assign(arm=arm))
         except NotEstimableError as exc:
             raise _NotEstimable(str(exc)) from None
@@ -231,7 +233,7 @@ class _Estimator:
                                                                   adjust=self.cohort.recorded_covariates,
                                                                   alpha=self.alpha))
         if exposure.horizon != 365:
-            raise _NotEstimable(f"the emulated trial's horizon is day {exposure.horizon:g}, not 12 months")
+            raise _NotEstimable(f"the emulated trial's horizon is day {plain(exposure.horizon)}, not 12 months")
         at = exposure.trial[exposure.trial.day == exposure.horizon].set_index("strategy")
         start, wait = at.iloc[0], at.iloc[1]
         if estimand == "relapse_risk_ratio_12m":
@@ -243,7 +245,7 @@ class _Estimator:
         if estimand == "relapse_risk_12m_clinical":
             return wait.risk, wait.ci_lower, wait.ci_upper
         raise _NotEstimable(f"peer support started after enrollment: the emulated trial gives the risks of relapse "
-                            f"({100 * start.risk:.0f}% when starting within {exposure.grace:g} days, "
+                            f"({100 * start.risk:.0f}% when starting within {plain(exposure.grace)} days, "
                             f"{100 * wait.risk:.0f}% when not) and their ratio, not a ratio of relapse-free shares")
 
     def _retention(self, estimand: str) -> tuple[float, float, float]:
@@ -256,7 +258,7 @@ class _Estimator:
         cr = self._get("competing", lambda: cumulative_incidence(self.cohort, alpha=self.alpha))
         for arm in (ref, trt):
             if cr.curves[arm].last_time < self.L:
-                raise _NotEstimable(f"arm {arm!r} has no follow-up to the program end (day {self.L:g})")
+                raise _NotEstimable(f"arm {arm!r} has no follow-up to the program end (day {plain(self.L)})")
         d0, d1 = (cr.curves[a].at(np.array([self.L])) for a in (ref, trt))
         f0, f1 = d0.cif.iloc[0], d1.cif.iloc[0]
         se0, se1 = d0.se.iloc[0], d1.se.iloc[0]
@@ -350,7 +352,7 @@ def _verdict(estimand: str, claimed_low: float, claimed_high: float, bound: str,
 
 def _fmt(estimand: str, value: float) -> str:
     if estimand == "studies_reviewed":
-        return f"{value:g}"
+        return f"{plain(value)}"
     _, scale, _ = estimand_info(estimand)
     if scale == "log":
         return f"{value:.2f}"

@@ -17,7 +17,8 @@ from typing import Any
 from .disclosure import show_count
 
 __all__ = ["NOT_ESTIMABLE", "count", "days", "estimate_with_interval", "interval", "is_number", "number", "p_value",
-           "percent", "ratio"]
+           "header", "is_p_value_column", "p_phrase", "percent", "plain", "ratio",
+           "shown_cell"]
 
 NOT_ESTIMABLE = "not estimable"
 
@@ -77,14 +78,96 @@ def percent(x: Any, digits: int = 0, missing: str = NOT_ESTIMABLE) -> str:
 
 
 def p_value(p: Any, missing: str = NOT_ESTIMABLE) -> str:
-    """A p-value: ``< 0.001`` below 0.001, else three decimals.
+    """A p-value: ``< 0.001`` below 0.001, else two significant digits.
 
-    >>> p_value(0.0004), p_value(0.0234), p_value(1.0)
-    ('< 0.001', '0.023', '1.000')
+    >>> p_value(0.0004), p_value(0.0234), p_value(0.456), p_value(1.0)
+    ('< 0.001', '0.023', '0.46', '1.0')
     """
     if not is_number(p):
         return missing
-    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+    value = float(p)
+    if value < 0.001:
+        return "< 0.001"
+    decimals = max(1, 1 - math.floor(math.log10(value)))
+    return f"{value:.{decimals}f}"
+
+
+def p_phrase(p: Any) -> str:
+    """A p-value after the letter p: ``= 0.023`` or ``< 0.001``.
+
+    >>> "p " + p_phrase(0.0234), "p " + p_phrase(1e-9)
+    ('p = 0.023', 'p < 0.001')
+    """
+    shown = p_value(p)
+    return shown if shown.startswith("<") or not is_number(p) else f"= {shown}"
+
+
+_WORDS = {"ci": "CI", "se": "SE", "smd": "SMD", "hr": "HR", "rmst": "RMST", "rr": "RR", "id": "id",
+          "p": "p", "km": "KM", "df": "df", "n": "n", "cif": "cumulative incidence", "iptw": "IPTW"}
+
+
+def header(name: Any) -> str:
+    """A column header for people: words, not a code name.
+
+    >>> header("median_ci_lower"), header("p_value"), header("smd_after"), header("Already words")
+    ('Median CI lower', 'p value', 'SMD after', 'Already words')
+    """
+    text = str(name)
+    if " " in text or "_" not in text and not text.islower():
+        return text
+    words = [_WORDS.get(w, w) for w in text.split("_")]
+    first = words[0] if words[0] in _WORDS.values() else words[0][:1].upper() + words[0][1:]
+    return " ".join([first, *words[1:]])
+
+
+def is_p_value_column(name: Any) -> bool:
+    """Whether a column holds p-values (``p``, ``p_value``, ``gray_p``, ``p value``)."""
+    text = str(name).lower()
+    return text in ("p", "p_value", "p value", "pvalue") or text.endswith("_p") or text.startswith("p_value")
+
+
+def shown_cell(value: Any, p_column: bool = False) -> Any:
+    """A table cell as people see it: numbers without e-notation (4 significant digits), p-values as
+    :func:`p_value`, True/False as yes/no, a missing value blank; text unchanged.
+
+    >>> shown_cell(1.77e-08, p_column=True), shown_cell(27400.1234), shown_cell(True), shown_cell(float("nan"))
+    ('< 0.001', '27,400', 'yes', '')
+    """
+    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+        return "yes" if value else "no"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (int, float)) or type(value).__module__ == "numpy":
+        try:
+            number_value = float(value)
+        except (TypeError, ValueError):
+            return value
+        if not math.isfinite(number_value):
+            return "" if math.isnan(number_value) else ("infinite" if number_value > 0 else "minus infinite")
+        if p_column:
+            return p_value(number_value)
+        if float(number_value).is_integer() and abs(number_value) < 1e15:
+            return f"{int(number_value):,}"
+        return plain(number_value, 4)
+    return value
+
+
+def plain(x: Any, digits: int = 6, missing: str = NOT_ESTIMABLE) -> str:
+    """A number as ``format(x, "g")`` would write it, but never in scientific notation: up to ``digits``
+    significant digits (at most 12 decimals), trailing zeros dropped, thousands separators.
+
+    >>> plain(30.0), plain(1e6), plain(0.025), plain(27400.123, 3), plain(1e-5), plain(float("nan"))
+    ('30', '1,000,000', '0.025', '27,400', '0.00001', 'not estimable')
+    """
+    if not is_number(x):
+        return missing
+    value = float(x)
+    if value == 0:
+        return "0"
+    decimals = min(12, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
+    text = f"{round(value, decimals):,.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
 
 
 def interval(lower: Any, upper: Any, digits: int = 2, missing: str = NOT_ESTIMABLE, scale: str = "number") -> str:

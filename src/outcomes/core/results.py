@@ -25,6 +25,8 @@ import pandas as pd
 from .disclosure import suppress_table
 from .inference import wald
 from .style import new_axes
+from .formatting import header, is_p_value_column, p_phrase, shown_cell
+from .formatting import plain as plain_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -62,6 +64,13 @@ def adjustment_phrase(adjust: tuple[str, ...], weights: str | None) -> str:
     if weights == "iptw":
         return f", IPTW-weighted on {', '.join(adjust)}"
     return f", adjusted for {', '.join(adjust)}" if adjust else ""
+
+
+def words_for_people(table: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as :func:`~outcomes.core.formatting.shown_cell` shows it, and headers in words."""
+    out = pd.DataFrame({header(c): [shown_cell(v, is_p_value_column(c)) for v in table[c]] for c in table.columns},
+                       index=table.index)
+    return out
 
 
 class Result(abc.ABC):
@@ -102,15 +111,13 @@ class Result(abc.ABC):
         return []
 
     def display_table(self) -> pd.DataFrame:
-        """``table()`` as people may see it: counts from 1 to 10 in ``count_columns`` shown as ``"<11"``, and
-        a value that is not defined (NaN) left blank instead of printed as ``nan``."""
+        """``table()`` as people may see it: counts from 1 to 10 in ``count_columns`` shown as ``"<11"``;
+        numbers as text without e-notation (p-values "< 0.001" or two significant digits), a value that is
+        not defined blank, True/False as yes/no, and headers in words."""
         table = self.table()
         columns = [c for c in self.count_columns if c in table.columns]
         shown = suppress_table(table, columns) if columns else table.copy()
-        for column in shown.columns:
-            if shown[column].isna().any():
-                shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
-        return shown
+        return words_for_people(shown)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain Python values (DataFrames as lists of records)."""
@@ -118,12 +125,12 @@ class Result(abc.ABC):
 
     def to_markdown(self) -> str:
         """The title and the display table as a Markdown section, then the notes."""
-        body = self.display_table().to_markdown(index=False, floatfmt=".4g")
+        body = self.display_table().to_markdown(index=False, disable_numparse=True)
         notes = "".join(f"\n\n{n}" for n in self.notes())
         return f"**{self.title}**\n\n{body}{notes}\n"
 
     def _repr_html_(self) -> str:
-        table = self.display_table().to_html(index=False, float_format=lambda x: f"{x:.4g}", border=0)
+        table = self.display_table().to_html(index=False, border=0)
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes())
         return f"<div><strong>{html.escape(self.title)}</strong>{table}{notes}</div>"
 
@@ -191,7 +198,7 @@ class Estimate(Result):
 
     @property
     def title(self) -> str:
-        return f"{self.measure} ({100 * (1 - self.alpha):g}% CI)"
+        return f"{self.measure} ({plain_number(100 * (1 - self.alpha))}% CI)"
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -229,7 +236,7 @@ class ChiSquareTest(Result):
 
     @property
     def title(self) -> str:
-        return f"{self.name}: chi-square {self.statistic:.3f} on {self.df} df, p = {self.p_value:.3g}"
+        return f"{self.name}: chi-square {self.statistic:.3f} on {self.df} df, p {p_phrase(self.p_value)}"
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([[self.name, self.statistic, self.df, self.p_value]],

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from .formatting import plain
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -100,5 +101,5 @@ def ratio_axis(ax: Axes, values: Sequence[float]) -> None:
     fine = [t for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5) if lo <= t <= hi]
     coarse = [t for t in (0.05, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if lo <= t <= hi]
     ax.xaxis.set_major_locator(FixedLocator(fine if len(fine) <= 6 else coarse))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{plain(v)}"))
     ax.xaxis.set_minor_locator(NullLocator())

@@ -28,6 +28,7 @@ import pandas as pd
 from ..core.errors import InputError
 from ..stats.response import SurvivalResponse
 from .validation import shown_value
+from ..core.formatting import plain
 
 __all__ = ["Episodes", "build_episodes"]
 
@@ -166,7 +167,7 @@ def _checked_people(people: pd.DataFrame, id: str, end: str, end_event: str | No
         days = pd.to_numeric(people[col], errors="coerce").to_numpy(float)
         early = np.flatnonzero(days < 0)
         if early.size:
-            raise InputError(f"people row {int(early[0])}, column {col!r}: day {days[early[0]]:g} is before "
+            raise InputError(f"people row {int(early[0])}, column {col!r}: day {plain(days[early[0]])} is before "
                              "enrollment (day 0); correct the date or leave it blank")
     return follow_up
 
@@ -190,7 +191,7 @@ def _checked_events(events: pd.DataFrame, ids: pd.Series, event_time: str, id: s
     twice = np.flatnonzero(pd.DataFrame({"p": pos.to_numpy(), "d": day}).duplicated().to_numpy())
     if twice.size:
         raise InputError(f"events row {int(twice[0])}: participant {events[id].iloc[twice[0]]!r} has two events "
-                         f"on day {day[twice[0]]:g}; keep one")
+                         f"on day {plain(day[twice[0]])}; keep one")
     return pos.to_numpy(np.int64), day
 
 

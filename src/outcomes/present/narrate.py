@@ -22,6 +22,7 @@ from ..core.errors import InputError, NotEstimableError
 from ..claims.reconcile import Reconciliation, estimand_info
 from ..core.results import Estimate
 from ..analyses.secondary import SecondaryComparison
+from ..core.formatting import plain
 
 __all__ = ["narrate"]
 
@@ -49,7 +50,7 @@ def _p(p: float) -> str:
 
 
 def _level(alpha: float) -> str:
-    return f"{100 * (1 - alpha):g}%"
+    return f"{plain(100 * (1 - alpha))}%"
 
 
 @functools.singledispatch
@@ -82,7 +83,7 @@ def _(result: ArmComparison) -> str:
         f"{'relapses' if result.event == 'relapse' else 'dropouts'} observed."
     ]
     day = 365.0 if result.event == "relapse" else min(180.0, result.horizon)
-    what = "12-month relapse" if (result.event == "relapse" and day == 365.0) else f"{result.event} by day {day:g}"
+    what = "12-month relapse" if (result.event == "relapse" and day == 365.0) else f"{result.event} by day {plain(day)}"
     try:
         at = result.survival_at([day]).set_index("arm")
         r0, r1 = 1 - at.loc[ref], 1 - at.loc[trt]
@@ -106,7 +107,7 @@ def _(result: ArmComparison) -> str:
     d = result.rmst_difference
     more = "more" if d.value >= 0 else "fewer"
     parts.append(
-        f"Over the first {result.horizon:g} days, {_the_arm(trt)} spent on average "
+        f"Over the first {plain(result.horizon)} days, {_the_arm(trt)} spent on average "
         f"{abs(d.value):.0f} {more} days free of {result.event} ({level} CI {d.ci_lower:.0f} to {d.ci_upper:.0f})."
     )
     return " ".join(parts)
@@ -120,7 +121,7 @@ def _(result: CompetingRisks) -> str:
     at = result.cif_at([day]).set_index("arm")
     fg = result.fine_gray
     return (
-        f"By day {day:g}, {_pct(at.loc[ref, 'cif'])} ({_level(result.alpha)} CI {_pct(at.loc[ref, 'ci_lower'])}-"
+        f"By day {plain(day)}, {_pct(at.loc[ref, 'cif'])} ({_level(result.alpha)} CI {_pct(at.loc[ref, 'ci_lower'])}-"
         f"{_pct(at.loc[ref, 'ci_upper'])}) of {_who(ref)} participants had left treatment by "
         f"{result.cause}, against {_pct(at.loc[trt, 'cif'])} ({_pct(at.loc[trt, 'ci_lower'])}-"
         f"{_pct(at.loc[trt, 'ci_upper'])}) with {_who(trt)}, counting completion and transfer as "
@@ -151,16 +152,16 @@ def _(result: ExposureComparison) -> str:
         f"contact, days in which nobody could have a {result.event}, since only those still free of it could be "
         f"connected: it is biased in peer support's favour (immortal time). Counting exposure from the day it "
         f"starts, the hazard ratio is {tv.value:.2f} ({level} CI {tv.ci_lower:.2f} to {tv.ci_upper:.2f}, "
-        f"{_p(tv.p_value)}); in an emulated trial of starting peer support within {result.grace:g} days or not, "
-        f"the risk of {result.event} by day {result.horizon:g} is {rr.value:.2f} times as high when starting "
+        f"{_p(tv.p_value)}); in an emulated trial of starting peer support within {plain(result.grace)} days or not, "
+        f"the risk of {result.event} by day {plain(result.horizon)} is {rr.value:.2f} times as high when starting "
         f"({level} CI {rr.ci_lower:.2f} to {rr.ci_upper:.2f})."
     )
 
 
 @narrate.register
 def _(result: Estimate) -> str:
-    return (f"The {result.measure} was {result.value:.3g} ({_level(result.alpha)} CI {result.ci_lower:.3g} to "
-            f"{result.ci_upper:.3g}, {_p(result.p_value)}).")
+    return (f"The {result.measure} was {plain(result.value, 3)} ({_level(result.alpha)} CI "
+            f"{plain(result.ci_lower, 3)} to {plain(result.ci_upper, 3)}, {_p(result.p_value)}).")
 
 
 def _effect(estimand: str, value: float, low: float | None = None, high: float | None = None) -> str:

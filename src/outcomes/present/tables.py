@@ -30,6 +30,7 @@ from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import secondary_outcome
+from ..core.formatting import plain
 
 __all__ = ["SUPRT_TARGET", "change_table", "claims_table", "data_quality_table", "enrollment_table",
            "follow_up_table", "relapse_table", "retention_table", "secondary_table"]
@@ -119,11 +120,11 @@ def relapse_table(relapse: ArmComparison, adjusted: ArmComparison | None = None,
 def exposure_table(exposure: ExposureComparison) -> pd.DataFrame:
     """Peer support counted from its first contact: the corrected estimates first, the naive one last, labelled."""
     rows = [_estimate_row("Hazard ratio, peer support from its first contact (time-varying)", exposure.time_varying),
-            _estimate_row(f"Hazard ratio, exposed by day {exposure.landmark_day:g} (landmark)", exposure.landmark)]
+            _estimate_row(f"Hazard ratio, exposed by day {plain(exposure.landmark_day)} (landmark)", exposure.landmark)]
     trial = exposure.trial[exposure.trial.day == exposure.horizon].set_index("strategy")
     for strategy, row in trial.iterrows():
-        rows.append({"Measure": f"Relapse by day {exposure.horizon:g}, emulated trial: {strategy} "
-                                f"({exposure.grace:g} days)", "Estimate": fmt.percent(row.risk),
+        rows.append({"Measure": f"Relapse by day {plain(exposure.horizon)}, emulated trial: {strategy} "
+                                f"({plain(exposure.grace)} days)", "Estimate": fmt.percent(row.risk),
                      CI: fmt.interval(row.ci_lower, row.ci_upper, 0, scale="percent"), "p-value": ""})
     rows.append(_estimate_row("Risk ratio, emulated trial", exposure.risk_ratio))
     rows.append(_estimate_row("Hazard ratio, ever exposed from day 0 (biased by immortal time: not to be cited)",

@@ -31,6 +31,7 @@ from .efron import EfronPlan, efron_plan, efron_sums
 from .newton import maximize, solve_information
 from .score_test import score_test
 from .kaplan_meier import kaplan_meier
+from ..core.formatting import plain
 
 __all__ = ["CoxFit", "cox_table", "fit_cox"]
 
@@ -411,7 +412,7 @@ def _checked_entry(entry: np.ndarray, time: np.ndarray, unsupported: bool) -> np
     bad = np.flatnonzero(~np.isfinite(entry) | ~(entry < time))
     if bad.size:
         i = int(bad[0])
-        raise InputError(f"row {i}: its interval ({entry[i]:g}, {time[i]:g}] does not end after it starts; "
+        raise InputError(f"row {i}: its interval ({plain(entry[i])}, {plain(time[i])}] does not end after it starts; "
                          f"{bad.size} row(s) like it. Each row's start must be before its stop")
     return entry
 

@@ -23,6 +23,7 @@ from ...model.outcome_registry import SECONDARY_OUTCOMES
 from ...core.results import Estimate
 from ...analyses.propensity import Balance
 from ...core.style import ARM_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style, ratio_axis
+from ...core.formatting import plain
 
 __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",
            "love_figure"]
@@ -153,7 +154,7 @@ def exposure_figure(exposure: ExposureComparison, width: float = SINGLE) -> Figu
     """The corrected estimates of peer support from its first contact beside the naive 'ever exposed' one."""
     return forest_figure([("ever had peer support (biased)", exposure.naive),
                           ("from the first contact", exposure.time_varying),
-                          (f"landmark, day {exposure.landmark_day:g}", exposure.landmark),
+                          (f"landmark, day {plain(exposure.landmark_day)}", exposure.landmark),
                           ("emulated trial (risk ratio)", exposure.risk_ratio)], width,
                          xlabel="peer support vs none (below 1: fewer relapses with peer support)")
 
@@ -204,7 +205,7 @@ def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[f
             err = np.vstack([retained - (1 - part.ci_upper.to_numpy()), (1 - part.ci_lower.to_numpy()) - retained])
             ax.bar(x + (i - 0.5) * 0.38, retained, width=0.36, color=ARM_COLORS[i], label=s.arm_label(arm),
                    yerr=err, capsize=2, error_kw={"linewidth": 0.8})
-        ax.set_xticks(x, [f"day {d:g}" for d in days])
+        ax.set_xticks(x, [f"day {plain(d)}" for d in days])
         ax.set_ylim(0, 1)
         ax.set_ylabel("retained (not dropped out)")
         ax.legend(frameon=False, loc="upper right")
