@@ -66,3 +66,66 @@ def test_excel_cells_that_hold_numbers_are_numbers(written):
     assert "95% CI (lower)" in header and "95% CI (upper)" in header
     lower = retention.cell(2, header.index("95% CI (lower)") + 1)
     assert isinstance(lower.value, float) and lower.number_format.endswith("%")
+
+
+# ------------------------------------------------------------------ words and one number style
+from outcomes.present.quarter import compute_quarter  # noqa: E402
+
+E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def small_quarter():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return compute_quarter(oc.synthetic_cohort(n=80, seed=777), "2026Q3", bootstrap=50)
+
+
+def test_the_summary_leads_with_the_declared_primary_analysis_and_says_no_clear_difference(small_quarter):
+    relapse = small_quarter.summary[2]
+    adjusted = small_quarter.relapse_adjusted.hazard_ratio
+    assert adjusted.ci_lower < 1 < adjusted.ci_upper
+    assert relapse.startswith("There was no clear difference in the hazard of relapse between those with clinical "
+                              "care only and with peer support added, adjusted for the recorded confounders "
+                              f"(hazard ratio {adjusted.value:.2f}")
+    assert "sensitivity analyses: unadjusted" in relapse and "% lower" not in relapse
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = compute_quarter(oc.synthetic_cohort(n=2000, seed=0), "2026Q3", bootstrap=50, primary="weighted")
+    hr = weighted.relapse_iptw.hazard_ratio
+    assert weighted.summary[2].startswith(f"The hazard of relapse was {100 * (1 - hr.value):.0f}% lower with peer "
+                                          "support added than with clinical care only, weighting by")
+    with pytest.raises(oc.InputError, match="primary analysis must be one of"):
+        compute_quarter(oc.synthetic_cohort(n=80, seed=1), "2026Q3", primary="best")
+
+
+def test_narration_writes_intervals_in_words_and_no_clear_difference():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = oc.synthetic_cohort(n=80, seed=777)
+        text = oc.narrate(oc.compare_arms(cohort, adjust=["age", "co_occurring_mh"]))
+        competing = oc.narrate(oc.cumulative_incidence(oc.synthetic_cohort(n=800, seed=2)))
+    assert "There was no clear difference in the hazard of relapse" in text
+    assert "after adjusting for age and co-occurring mental illness" in text  # words, not code names
+    assert re.search(r"95% CI \d+% to \d+%", text) and re.search(r"\d+% to \d+%", competing)
+    assert not re.search(r"\d%-\d", text + competing) and "nan" not in text + competing
+
+
+def test_result_displays_have_words_for_headers_and_no_e_notation():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = oc.compare_arms(oc.synthetic_cohort(n=3000, seed=1))
+    markdown, html = result.to_markdown(), result._repr_html_()
+    assert "median_ci_lower" not in markdown and "Median CI lower" in markdown
+    assert result.logrank.p_value < 1e-6 and not E_NOTATION.search(markdown + html)
+    assert "< 0.001" in oc.compare_arms(oc.synthetic_cohort(n=3000, seed=1)).hazard_ratio.to_markdown()
+
+
+def test_the_report_defines_its_words(small_quarter):
+    from outcomes.outputs.report.document import quarterly_document
+
+    sections = {s.title: s for s in quarterly_document(small_quarter).sections}
+    definitions = " ".join(sections["Definitions"].text)
+    for word in ("Relapse:", "Retention:", "Follow-up windows:", "As-of date:", "Suppression:", "Hazard ratio:"):
+        assert word in definitions
+    assert list(sections).index("Definitions") < list(sections).index("Methods and caveats")

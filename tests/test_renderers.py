@@ -130,7 +130,8 @@ def test_identity_comes_from_outcomes_toml(tmp_path, monkeypatch):
 
     (tmp_path / "outcomes.toml").write_text('[report]\nprogram = "Bridges Recovery"\nfunder = "State DHHS"\n')
     monkeypatch.chdir(tmp_path)
-    assert identity() == {"program": "Bridges Recovery", "funder": "State DHHS", "grant_id": None, "logo": None}
+    assert identity() == {"program": "Bridges Recovery", "funder": "State DHHS", "grant_id": None, "logo": None,
+                          "primary": None}
     assert identity(program="Other")["program"] == "Other"
     (tmp_path / "outcomes.toml").write_text("[report\n")
     with pytest.raises(oc.InputError, match="not valid TOML"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .outcome_registry import SECONDARY_OUTCOMES
 
-__all__ = ["level_label", "variable_label"]
+__all__ = ["level_label", "variable_label", "variable_words"]
 
 VARIABLE_LABELS = {
     "participant_id": "Participant", "arm": "Arm", "site": "Site", "enroll_date": "Enrollment date",
@@ -41,6 +41,18 @@ def variable_label(name: str) -> str:
                 return short[:1].upper() + short[1:]
     text = str(name).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def variable_words(name: str) -> str:
+    """A column as a sentence names it: its label without the unit, in lower case (an abbreviation kept).
+
+    >>> variable_words("age"), variable_words("co_occurring_mh"), variable_words("SES_index")
+    ('age', 'co-occurring mental illness', 'SES index')
+    """
+    label = variable_label(name).split(",")[0]
+    first, _, rest = label.partition(" ")
+    first = first if first.isupper() and len(first) > 1 else first.lower()
+    return f"{first} {rest}".strip()
 
 
 def level_label(value: object) -> str:

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from ..model import schema as s
+from ..model.labels import variable_words
 from ..model.outcome_registry import secondary_outcome
 from ..claims.catalog import SOURCES
 from ..claims.consistency import ClaimsAudit
@@ -22,6 +23,7 @@ from ..core.errors import InputError, NotEstimableError
 from ..claims.reconcile import Reconciliation, estimand_info
 from ..core.results import Estimate
 from ..analyses.secondary import SecondaryComparison
+from ..core import formatting as fmt
 from ..core.formatting import plain
 
 __all__ = ["narrate"]
@@ -42,11 +44,27 @@ def _count(n: float) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+    return fmt.percent(x)
+
+
+def _pcts(lower: float, upper: float) -> str:
+    """An interval of percentages in words: "12% to 31%" (or "not estimable")."""
+    return fmt.interval(lower, upper, 0, scale="percent")
+
+
+def _ci(lower: float, upper: float) -> str:
+    """An interval of ratios in words: "0.54 to 0.74"."""
+    return fmt.interval(lower, upper)
 
 
 def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return "p " + fmt.p_phrase(p)
+
+
+def _listed(columns: tuple[str, ...] | list[str]) -> str:
+    """Covariates in words: "age, sex and co-occurring mental illness"."""
+    words = [variable_words(c) for c in columns]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _level(alpha: float) -> str:
@@ -77,33 +95,37 @@ def _(result: ArmComparison) -> str:
     ref, trt = result.arms
     level = _level(result.alpha)
     n = result.counts.set_index("arm")
-    parts = [
-        f"The cohort has {_count(n.n.sum())} participants: {_count(n.loc[ref, 'n'])} {_who(ref)} "
-        f"and {_count(n.loc[trt, 'n'])} {_who(trt)}, with {_count(n.events.sum())} "
-        f"{'relapses' if result.event == 'relapse' else 'dropouts'} observed."
-    ]
+    events = f"{_count(n.events.sum())} {'relapses' if result.event == 'relapse' else 'dropouts'} observed"
+    if is_small(n.loc[ref, "n"]) or is_small(n.loc[trt, "n"]):  # a total beside an arm would reveal the other
+        parts = [f"The cohort has {_count(n.loc[ref, 'n'])} {_who(ref)} and {_count(n.loc[trt, 'n'])} {_who(trt)} "
+                 f"participants, with {events}."]
+    else:
+        parts = [f"The cohort has {_count(n.n.sum())} participants: {_count(n.loc[ref, 'n'])} {_who(ref)} "
+                 f"and {_count(n.loc[trt, 'n'])} {_who(trt)}, with {events}."]
     day = 365.0 if result.event == "relapse" else min(180.0, result.horizon)
-    what = "12-month relapse" if (result.event == "relapse" and day == 365.0) else f"{result.event} by day {plain(day)}"
+    what = ("12-month relapse" if (result.event == "relapse" and day == 365.0)
+            else f"{result.event} by day {plain(day)}")
     try:
         at = result.survival_at([day]).set_index("arm")
         r0, r1 = 1 - at.loc[ref], 1 - at.loc[trt]
         parts.insert(0, (
-            f"In this cohort, {what} was {_pct(r0.survival)} ({level} CI {_pct(r0.ci_upper)}-{_pct(r0.ci_lower)}) "
+            f"In this cohort, {what} was {_pct(r0.survival)} ({level} CI {_pcts(r0.ci_upper, r0.ci_lower)}) "
             f"{'with clinical care only' if ref == s.CLINICAL else f'in {_who(ref)}'} and {_pct(r1.survival)} "
-            f"({_pct(r1.ci_upper)}-{_pct(r1.ci_lower)}) "
+            f"({_pcts(r1.ci_upper, r1.ci_lower)}) "
             f"{'with peer support added' if trt == s.PEER_CLINICAL else f'in {_who(trt)}'}."
         ))
     except NotEstimableError:
         parts.insert(0, f"In this cohort, follow-up is too short to estimate {what} in both arms.")
     hr = result.hazard_ratio
-    direction = "lower" if hr.value < 1 else "higher"
-    adjusted = f" after adjusting for {', '.join(result.adjust)}" if result.adjust else ""
-    parts.append(
-        f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {direction} in "
-        f"{_the_arm(trt)}{adjusted} (hazard ratio {hr.value:.2f}, {level} CI {hr.ci_lower:.2f}-"
-        f"{hr.ci_upper:.2f}; {'log-rank' if result.test.name == 'log-rank' else 'robust Wald test'} "
-        f"{_p(result.test.p_value)})."
-    )
+    adjusted = f" after adjusting for {_listed(result.adjust)}" if result.adjust else ""
+    if hr.ci_lower <= 1 <= hr.ci_upper:
+        how = f"There was no clear difference in the hazard of {result.event} in {_the_arm(trt)}{adjusted}"
+    else:
+        how = (f"The hazard of {result.event} was {_pct(abs(1 - hr.value))} {'lower' if hr.value < 1 else 'higher'} "
+               f"in {_the_arm(trt)}{adjusted}")
+    test = "log-rank" if result.test.name == "log-rank" else "robust Wald test"
+    parts.append(f"{how} (hazard ratio {hr.value:.2f}, {level} CI {_ci(hr.ci_lower, hr.ci_upper)}; {test} "
+                 f"{_p(result.test.p_value)}).")
     d = result.rmst_difference
     more = "more" if d.value >= 0 else "fewer"
     parts.append(
@@ -121,12 +143,12 @@ def _(result: CompetingRisks) -> str:
     at = result.cif_at([day]).set_index("arm")
     fg = result.fine_gray
     return (
-        f"By day {plain(day)}, {_pct(at.loc[ref, 'cif'])} ({_level(result.alpha)} CI {_pct(at.loc[ref, 'ci_lower'])}-"
-        f"{_pct(at.loc[ref, 'ci_upper'])}) of {_who(ref)} participants had left treatment by "
-        f"{result.cause}, against {_pct(at.loc[trt, 'cif'])} ({_pct(at.loc[trt, 'ci_lower'])}-"
-        f"{_pct(at.loc[trt, 'ci_upper'])}) with {_who(trt)}, counting completion and transfer as "
-        f"competing exits (Gray's test {_p(result.gray.p_value)}; subdistribution hazard ratio {fg.value:.2f}, "
-        f"{fg.ci_lower:.2f}-{fg.ci_upper:.2f})."
+        f"By day {plain(day)}, {_pct(at.loc[ref, 'cif'])} ({_level(result.alpha)} CI "
+        f"{_pcts(at.loc[ref, 'ci_lower'], at.loc[ref, 'ci_upper'])}) of {_who(ref)} participants had left treatment "
+        f"by {result.cause}, against {_pct(at.loc[trt, 'cif'])} "
+        f"({_pcts(at.loc[trt, 'ci_lower'], at.loc[trt, 'ci_upper'])}) with {_who(trt)}, counting completion and "
+        f"transfer as competing exits (Gray's test {_p(result.gray.p_value)}; subdistribution hazard ratio "
+        f"{fg.value:.2f}, {_ci(fg.ci_lower, fg.ci_upper)})."
     )
 
 
@@ -135,8 +157,8 @@ def _(result: SecondaryComparison) -> str:
     e = result.estimate
     ref, trt = result.arms
     lead = (f"For {secondary_outcome(result.outcome).words}, the {result.measure} of {_who(trt)} against "
-            f"{_who(ref)} was {e.value:.2f} ({_level(result.alpha)} CI {e.ci_lower:.2f}-"
-            f"{e.ci_upper:.2f}, {_p(e.p_value)}), from {_count(result.n_used)} participants")
+            f"{_who(ref)} was {e.value:.2f} ({_level(result.alpha)} CI {_ci(e.ci_lower, e.ci_upper)}, "
+            f"{_p(e.p_value)}), from {_count(result.n_used)} participants")
     if result.n_excluded:
         lead += f" ({_count(result.n_excluded)} without a value left out)"
     return lead + "."
@@ -151,10 +173,10 @@ def _(result: ExposureComparison) -> str:
         f"{naive.value:.2f}, but that credits peer support with {result.immortal_days:,.0f} days before the first "
         f"contact, days in which nobody could have a {result.event}, since only those still free of it could be "
         f"connected: it is biased in peer support's favour (immortal time). Counting exposure from the day it "
-        f"starts, the hazard ratio is {tv.value:.2f} ({level} CI {tv.ci_lower:.2f} to {tv.ci_upper:.2f}, "
+        f"starts, the hazard ratio is {tv.value:.2f} ({level} CI {_ci(tv.ci_lower, tv.ci_upper)}, "
         f"{_p(tv.p_value)}); in an emulated trial of starting peer support within {plain(result.grace)} days or not, "
         f"the risk of {result.event} by day {plain(result.horizon)} is {rr.value:.2f} times as high when starting "
-        f"({level} CI {rr.ci_lower:.2f} to {rr.ci_upper:.2f})."
+        f"({level} CI {_ci(rr.ci_lower, rr.ci_upper)})."
     )
 
 
@@ -169,13 +191,13 @@ def _effect(estimand: str, value: float, low: float | None = None, high: float |
     if scale == "log" and null == 1.0:
         if high is not None and low is not None:
             if high < 1:
-                return f"{_pct(1 - value)} lower ({_pct(1 - high)}-{_pct(1 - low)})"
+                return f"{_pct(1 - value)} lower ({_pcts(1 - high, 1 - low)})"
             if low > 1:
-                return f"{value:.2f} times ({low:.2f}-{high:.2f})"
-            return f"{value:.2f} times ({low:.2f}-{high:.2f}, which includes no difference)"
+                return f"{value:.2f} times ({_ci(low, high)})"
+            return f"{value:.2f} times ({_ci(low, high)}): no clear difference"
         return f"{_pct(1 - value)} lower" if value < 1 else f"{value:.2f} times"
     if high is not None and low is not None:
-        return f"{100 * value:.1f}% ({100 * low:.1f}% to {100 * high:.1f}%)"
+        return f"{fmt.percent(value, 1)} ({fmt.interval(low, high, 1, scale='percent')})"
     return f"{100 * value:.1f}%"
 
 
@@ -209,6 +231,6 @@ def _(result: ClaimsAudit) -> str:
     conflicts = result.conflicts()
     lo, hi = result.baseline_range
     head = (f"Of {len(result.pairs)} pairs of relapse and retention claims, {len(conflicts)} cannot both hold at a "
-            f"baseline relapse risk of {_pct(lo)}-{_pct(hi)} (NIDA's range, quoted in 003):")
+            f"baseline relapse risk of {_pcts(lo, hi)} (NIDA's range, quoted in 003):")
     lines = [f"- {row.claim_a} vs {row.claim_b}: {row.arithmetic}" for row in conflicts.itertuples()]
     return head + "\n" + "\n".join(lines)

@@ -36,7 +36,7 @@ from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES
 from . import tables as t
 from ..sources.extract.read import check_exclusions
-from .summary import summary_sentences
+from .summary import PRIMARY_ANALYSES, summary_sentences
 
 __all__ = ["QuarterlyResults", "attempt", "compute_quarter", "trend"]
 
@@ -93,7 +93,8 @@ class QuarterlyResults:
 
 
 def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0,
-                    trend_quarters: int = 8, allow_exclusions: bool = False) -> QuarterlyResults:
+                    trend_quarters: int = 8, allow_exclusions: bool = False,
+                    primary: str | None = None) -> QuarterlyResults:
     """Run every analysis of the quarterly report on the cohort as known at the quarter's end.
 
     A cohort read from an export with many rows left out, or left out selectively by outcome, is refused
@@ -115,6 +116,8 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     True
     """
     start, end = quarter_bounds(quarter)
+    if primary is not None and primary not in PRIMARY_ANALYSES:
+        raise InputError(f"primary analysis must be one of {list(PRIMARY_ANALYSES)}, not {primary!r}")
     check_exclusions(cohort, allow_exclusions)
     view = _view(cohort, quarter, end)
     prev_end = quarter_bounds(previous_quarter(quarter))[1]
@@ -130,7 +133,7 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     trend_table = trend(cohort, quarter, quarters=trend_quarters, known=known_relapse)
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
                             not_estimable=reasons, tables=tables, trend=trend_table,
-                            summary=summary_sentences(quarter, view, start, results, now, before), **results)
+                            summary=summary_sentences(quarter, view, start, results, now, before, primary), **results)
 
 
 def _view(cohort: Cohort, quarter: str, end: dt.date) -> Cohort:

@@ -31,11 +31,15 @@ def _arm(arm: str) -> str:
     return {s.CLINICAL: "with clinical care only", s.PEER_CLINICAL: "with peer support added"}.get(arm, f"in arm {arm}")
 
 
+PRIMARY_ANALYSES = ("unadjusted", "adjusted", "weighted")
+
+
 def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
-                      before: dict[str, float] | None) -> list[str]:
+                      before: dict[str, float] | None, primary: str | None = None) -> list[str]:
     """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each; first,
     when rows of the export were left out (the analyst allowed it), how many and why."""
-    sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r), _follow_up(view), _change(now, before)]
+    sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r, primary), _follow_up(view),
+                 _change(now, before)]
     left_out = _left_out(view)
     return [left_out, *sentences] if left_out else sentences
 
@@ -82,21 +86,50 @@ def _retention(r: dict[str, Any]) -> str:
     return "Participants still in treatment (not dropped out): " + "; ".join(parts) + "."
 
 
-def _relapse(r: dict[str, Any]) -> str:
+def _relapse(r: dict[str, Any], primary: str | None = None) -> str:
+    """The primary relapse comparison in words, the sensitivity analyses beside it.
+
+    ``primary`` (``outcomes.toml``, ``[report] primary``): "unadjusted", "adjusted" or "weighted"; by default the
+    adjusted one when confounders were recorded. With exposure start times, the time-varying model leads.
+    """
     rel = r["relapse"]
     if rel is None:
         return ("The arms cannot be compared on relapse this quarter: there are too few relapses, or none in an arm "
                 "(see the relapse section).")
-    exposure = r.get("exposure")
-    hr = rel.hazard_ratio if exposure is None else exposure.time_varying  # peer support from its first contact
-    direction = "lower" if hr.value < 1 else "higher"
     ref, trt = rel.arms
-    certain = "the interval excludes no difference" if (hr.ci_upper < 1 or hr.ci_lower > 1) else \
-        "the interval includes no difference"
-    who = f"{_arm(trt)} than {_arm(ref)}" if exposure is None else \
-        "while in peer support, counted from the first peer contact, than without it"
-    return (f"The hazard of relapse was {fmt.percent(abs(1 - hr.value))} {direction} {who} "
-            f"(hazard ratio {fmt.ratio(hr.value)}, 95% CI {fmt.interval(hr.ci_lower, hr.ci_upper)}; {certain}).")
+    exposure = r.get("exposure")
+    if exposure is not None:  # peer support from its first contact
+        return _hazard_sentence(exposure.time_varying, ("while in peer support, counted from the first peer "
+                                                        "contact, than without it", "with and without peer support, "
+                                                        "counted from the first peer contact"), "")
+    found = {"unadjusted": rel, "adjusted": r.get("relapse_adjusted"), "weighted": r.get("relapse_iptw")}
+    chosen = primary or ("adjusted" if found["adjusted"] is not None else "unadjusted")
+    note = ""
+    if found[chosen] is None:
+        note = f" (the declared primary analysis, {chosen}, was not estimable this quarter)"
+        chosen = "unadjusted"
+    how = {"unadjusted": "", "adjusted": ", adjusted for the recorded confounders",
+           "weighted": ", weighting by the inverse probability of choosing peer support"}[chosen]
+    others = [f"{name} {_hr_text(res.hazard_ratio)}" for name, res in found.items()
+              if res is not None and name != chosen]
+    sensitivity = f"; sensitivity analyses: {', '.join(others)}" if others else ""
+    return _hazard_sentence(found[chosen].hazard_ratio, (f"{_arm(trt)} than {_arm(ref)}{how}",
+                                                         f"{_arm(ref)} and {_arm(trt)}{how}"), sensitivity + note)
+
+
+def _hr_text(hr: Any) -> str:
+    return fmt.estimate_with_interval(hr.value, hr.ci_lower, hr.ci_upper)
+
+
+def _hazard_sentence(hr: Any, who: tuple[str, str], tail: str) -> str:
+    """``who``: the comparison after "lower/higher" ("with X than with Y") and after "between" ("with Y and with
+    X"): an interval that includes 1 is "no clear difference", whatever the point estimate."""
+    if hr.ci_lower <= 1 <= hr.ci_upper:
+        lead = f"There was no clear difference in the hazard of relapse between those {who[1]}"
+    else:
+        lead = (f"The hazard of relapse was {fmt.percent(abs(1 - hr.value))} {'lower' if hr.value < 1 else 'higher'} "
+                f"{who[0]}")
+    return f"{lead} (hazard ratio {fmt.ratio(hr.value)}, 95% CI {fmt.interval(hr.ci_lower, hr.ci_upper)}{tail})."
 
 
 def _follow_up(view: Cohort) -> str:

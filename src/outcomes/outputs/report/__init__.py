@@ -46,9 +46,10 @@ def methods_text(results: QuarterlyResults) -> str:
 
 
 def identity(program: str | None = None, funder: str | None = None, grant_id: str | None = None,
-             logo: str | None = None, config: str | Path = "outcomes.toml") -> dict[str, str | None]:
-    """The program's name, funder, grant id and logo: from the arguments, else ``[report]`` in ``outcomes.toml``
-    in the working directory, else blank.
+             logo: str | None = None, config: str | Path = "outcomes.toml",
+             primary: str | None = None) -> dict[str, str | None]:
+    """The program's name, funder, grant id, logo and declared primary analysis ("unadjusted", "adjusted" or
+    "weighted"): from the arguments, else ``[report]`` in ``outcomes.toml`` in the working directory, else blank.
 
     >>> identity(program="Harbor Peer Recovery", config="no-such-file.toml")["program"]
     'Harbor Peer Recovery'
@@ -60,8 +61,11 @@ def identity(program: str | None = None, funder: str | None = None, grant_id: st
             found = tomllib.loads(path.read_text(encoding="utf-8")).get("report", {})
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"file '{path}': not valid TOML ({exc}); fix the [report] table") from None
-    given = {"program": program, "funder": funder, "grant_id": grant_id, "logo": logo}
+    given = {"program": program, "funder": funder, "grant_id": grant_id, "logo": logo, "primary": primary}
     out = {k: (v if v is not None else found.get(k)) for k, v in given.items()}
+    bad = [k for k, v in out.items() if v is not None and not isinstance(v, str)]
+    if bad:
+        raise InputError(f"[report] {bad[0]} in '{path}' must be text, not {out[bad[0]]!r}")
     if out["logo"] and not Path(out["logo"]).exists():
         raise InputError(f"logo file '{out['logo']}' does not exist; give the path of a PNG or leave it out")
     return out
@@ -70,7 +74,7 @@ def identity(program: str | None = None, funder: str | None = None, grant_id: st
 def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
               formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
               grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0,
-              allow_exclusions: bool = False) -> Path:
+              allow_exclusions: bool = False, primary: str | None = None) -> Path:
     """Write the quarterly report for ``quarter`` in each of ``formats``, all from one computed quarter.
 
     Parameters
@@ -89,6 +93,9 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     allow_exclusions : bool
         Report on a cohort read from an export even when many of its rows, or rows selected by outcome, were
         left out (refused by default, with the fix); the summary's first sentence then says so.
+    primary : {"unadjusted", "adjusted", "weighted"}, optional
+        The declared primary relapse analysis the summary leads with (default: ``[report] primary`` in
+        ``outcomes.toml``, else adjusted when confounders are recorded); the others are its sensitivity analyses.
 
     Returns
     -------
@@ -105,10 +112,11 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     formats = _check_formats(formats)
     quarter_bounds(quarter)  # a bad quarter fails before any work
     cohort = cohort_or_path if isinstance(cohort_or_path, Cohort) else _read(cohort_or_path)
-    who = identity(program, funder, grant_id, logo)
+    who = identity(program, funder, grant_id, logo, primary=primary)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions)
+    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
+                              primary=who["primary"])
     report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
                                 grant_id=who["grant_id"] or "", logo=who["logo"])
     written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]

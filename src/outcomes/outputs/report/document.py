@@ -28,7 +28,7 @@ def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = 
     sections = (
         Section("Summary", tuple(r.summary)),
         _trend(r), _enrollment(r), _baseline(r), _follow_up(r), _retention(r), _relapse(r), _secondary(r), _claims(r),
-        _change(r), _data_quality(r), _methods(r),
+        _change(r), _data_quality(r), _definitions(r), _methods(r),
     )
     name = program or "Peer recovery support program"
     return Report(title=f"{name}: quarterly outcomes report, {r.quarter}", program=name, funder=funder,
@@ -243,6 +243,28 @@ def _follow_up_rules(r: QuarterlyResults) -> tuple[str, ...]:
         return ()
     return (f"- Follow-up of participants without a relapse ended at {', else at '.join(used)}: the rules stated in "
             "the export's mapping ([followup]), applied in that order.",)
+
+
+def _definitions(r: QuarterlyResults) -> Section:
+    """What the report's words mean, for a reader who was not in the room."""
+    lines = [
+        "- Arms: clinical care only, and peer support added to clinical care. When the program records the day "
+        "peer support started, a participant counts as receiving it only from that day.",
+        "- Relapse: the first return to substance use the program recorded after enrollment (its date in the "
+        "export). Time to relapse runs from enrollment; someone who has not relapsed is followed to their last "
+        "known contact (the rules in the methods below).",
+        "- Retention: still in treatment. Dropout (leaving against advice or without notice) ends it; completion "
+        "and transfer are counted separately as competing exits, not as failures.",
+        "- Follow-up windows: a participant is due for the 6-month follow-up once 210 days have passed since "
+        "enrollment, and reached if still in contact at day 150 (180 days, plus or minus 30).",
+        f"- As-of date: {_day(r.as_of)}, the quarter's last day. Everything recorded later is left out, so the "
+        "numbers do not change when the report is re-run on a newer export.",
+        "- Hazard ratio: how much more (above 1) or less (below 1) often relapse happened at any time in the "
+        "peer support arm than with clinical care only. An interval that includes 1 means no clear difference.",
+        "- Suppression: a count from 1 to 10 is shown as <11 (the CMS cell-size rule), and a count from which one "
+        "could be worked out as suppressed.",
+    ]
+    return Section("Definitions", tuple(lines))
 
 
 def _methods(r: QuarterlyResults) -> Section:
