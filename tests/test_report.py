@@ -69,9 +69,10 @@ def test_a_past_quarter_gives_the_same_numbers_on_a_later_extract(cohort):
 def test_suppression_with_complementary_cells():
     table = pd.DataFrame({"site": ["A", "B"], "x": [4, 50], "y": [30, 0], "z": [12, 8], "total": [46, 58]})
     shown = suppress_table(table, ["x", "y", "z"], "total")
-    assert shown.iloc[0].tolist() == ["A", "<11", "30", "<11", "46"]  # 4 hidden, and 12 so 4 cannot be recovered
+    # 4 hidden, and 12 so 4 cannot be recovered: 12 is not small, so it says "suppressed", not "<11" (a falsehood)
+    assert shown.iloc[0].tolist() == ["A", "<11", "30", "suppressed", "46"]
     # 8 = 58 - 50 - 0 could be recovered from the total: 50 is hidden too (zero is never suppressed)
-    assert shown.iloc[1].tolist() == ["B", "<11", "0", "<11", "58"]
+    assert shown.iloc[1].tolist() == ["B", "suppressed", "0", "<11", "58"]
     # without a total nothing can be subtracted: only the small cell goes
     assert suppress_table(table, ["x", "y", "z"]).iloc[1].tolist() == ["B", "50", "0", "<11", 58]
 

@@ -26,6 +26,7 @@ from ..core.errors import InputError, NotEstimableError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.labels import variable_words
 from ..sources.counts import CountTable, count_row_patterns, pattern_counts, summarize
 from ..sources.scan import ScannedCohort
 from ..model.outcome_registry import outcome_arrays
@@ -275,7 +276,7 @@ def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: 
     caveats: tuple[str, ...] = ()
     if design.n_missing:
         caveats = (caveat(lambda n: f"{n(design.n_missing)} of {n(len(df))} participants have a missing covariate ("
-                          + ", ".join(f"{c}: {n(k)}" for c, k in design.missing_by_column.items() if k)
+                          + ", ".join(f"{variable_words(c)}: {n(k)}" for c, k in design.missing_by_column.items() if k)
                           + ") and are left out of the Cox model (complete cases, as R does); Kaplan-Meier and "
                             "log-rank use everyone", stacklevel=3),)
     used = design.complete

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.labels import level_label, variable_label
 from ..model.design_matrix import DesignMatrix, design_matrix
 from ..core.caveats import caveat, quiet_caveats
 from ..core.disclosure import show_count
@@ -268,9 +269,11 @@ class Balance(Result):
         ax.scatter(self.rows.smd_before.abs(), y, facecolors="none", edgecolors=OKABE_ITO[5], label="before")
         ax.scatter(self.rows.smd_after.abs(), y, color=OKABE_ITO[0], label="after weighting")
         ax.axvline(self.threshold, color="grey", linestyle="--", linewidth=0.8)
-        ax.set_yticks(y, self.rows.covariate.tolist(), fontsize="small")
+        words = [variable_label(c) if ": " not in c else
+                 f"{variable_label(c.split(': ')[0])}: {level_label(c.split(': ', 1)[1])}" for c in self.rows.covariate]
+        ax.set_yticks(y, words, fontsize="small")
         ax.set_xlabel("absolute standardized mean difference")
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside the data
         ax.set_title("Covariate balance (love plot)", fontsize="medium")
         return ax
 

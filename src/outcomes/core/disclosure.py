@@ -19,17 +19,21 @@ Analyses still use every row; only what is displayed is suppressed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SMALL_CELL_MAX", "SUPPRESSED", "is_small", "show_count", "share", "suppress_counts", "suppress_table"]
+__all__ = ["COMPLEMENT", "SMALL_CELL_MAX", "SUPPRESSED", "audit_text", "is_small", "show_count", "share",
+           "suppress_counts", "suppress_table"]
 
 #: Counts from 1 to this value are suppressed.
 SMALL_CELL_MAX = 10
 #: What a suppressed count is shown as.
 SUPPRESSED = "<11"
+#: a count hidden because, with the counts shown beside it, it would reveal one from 1 to 10 (it is not small)
+COMPLEMENT = "suppressed"
 
 
 def is_small(n: float) -> bool:
@@ -86,13 +90,14 @@ def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column:
 
     >>> t = pd.DataFrame({"a": [5, 40], "b": [30, 20], "total": [35, 60]})
     >>> suppress_table(t, ["a", "b"], "total").iloc[0].tolist()
-    ['<11', '<11', '35']
+    ['<11', 'suppressed', '35']
     >>> t = pd.DataFrame({"this_quarter": [40, 12], "to_date": [45, 60]})
     >>> suppress_table(t, ["this_quarter", "to_date"], differences=[("to_date", "this_quarter")]).iloc[0].tolist()
-    ['<11', '45']
+    ['suppressed', '45']
     """
     values = df[list(count_columns)].to_numpy(dtype=float)
-    hide = (values > 0) & (values <= SMALL_CELL_MAX)
+    small = (values > 0) & (values <= SMALL_CELL_MAX)
+    hide = small.copy()
     columns = list(count_columns)
     for larger, smaller in differences:
         j_large, j_small = columns.index(larger), columns.index(smaller)
@@ -106,7 +111,8 @@ def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column:
                     hide[i, int(np.argmin(candidates))] = True
     out = df.copy()
     for j, col in enumerate(columns):
-        out[col] = [SUPPRESSED if hide[i, j] else show_count(v) for i, v in enumerate(values[:, j])]
+        out[col] = [(SUPPRESSED if small[i, j] else COMPLEMENT) if hide[i, j] else show_count(v)
+                    for i, v in enumerate(values[:, j])]
     if total_column is not None:
         out[total_column] = [show_count(v) for v in df[total_column]]
     return out
@@ -115,3 +121,24 @@ def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column:
 def suppress_counts(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """A copy of ``df`` with every count from 1 to 10 in ``columns`` replaced by ``"<11"``."""
     return suppress_table(df, list(columns))
+
+
+_COUNTED = re.compile(r"\b(\d{1,3}(?:,\d{3})*)(\s+(?:of\s+(?:the\s+|its\s+)?[\d,]+\s+)?)(participants?|people|persons?|"
+                      r"clients?|relapses?|events?|rows?|dropouts?|deaths?|exits?|weights?|records?|individuals?)\b")
+
+
+def audit_text(text: str) -> str:
+    """Free text as a report may print it: a count of people or events from 1 to 10 becomes "fewer than 11".
+
+    Sentences built by the package already write counts through :func:`show_count`; this pass catches text
+    that came from elsewhere (an error message, a caveat, a reason an analysis was not estimable).
+
+    >>> audit_text("arm 'peer' has no relapse events among its 7 participants; 1 participants left out")
+    "arm 'peer' has no relapse events among its fewer than 11 participants; fewer than 11 participants left out"
+    >>> audit_text("day 7 of 30; 12 participants; 95% CI")
+    'day 7 of 30; 12 participants; 95% CI'
+    """
+    def replace(match: re.Match[str]) -> str:
+        n = int(match.group(1).replace(",", ""))
+        return (f"fewer than 11{match.group(2)}{match.group(3)}" if is_small(n) else match.group(0))
+    return _COUNTED.sub(replace, text)

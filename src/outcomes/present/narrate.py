@@ -18,7 +18,7 @@ from ..claims.consistency import ClaimsAudit
 from ..analyses.compare_arms import ArmComparison
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
-from ..core.disclosure import is_small
+from ..core.disclosure import audit_text, is_small
 from ..core.errors import InputError, NotEstimableError
 from ..claims.reconcile import Reconciliation, estimand_info
 from ..core.results import Estimate
@@ -71,7 +71,6 @@ def _level(alpha: float) -> str:
     return f"{plain(100 * (1 - alpha))}%"
 
 
-@functools.singledispatch
 def narrate(result: object) -> str:
     """Markdown sentences describing ``result``.
 
@@ -87,10 +86,15 @@ def narrate(result: object) -> str:
     >>> text.startswith("In this cohort, 12-month relapse was")
     True
     """
+    return audit_text(_describe(result))  # no count of people from 1 to 10, whatever the result's text holds
+
+
+@functools.singledispatch
+def _describe(result: object) -> str:
     raise InputError(f"narrate() does not know how to describe a {type(result).__name__}")
 
 
-@narrate.register
+@_describe.register
 def _(result: ArmComparison) -> str:
     ref, trt = result.arms
     level = _level(result.alpha)
@@ -135,7 +139,7 @@ def _(result: ArmComparison) -> str:
     return " ".join(parts)
 
 
-@narrate.register
+@_describe.register
 def _(result: CompetingRisks) -> str:
     ref, trt = result.arms
     horizon = min(c.last_time for c in result.curves.values())
@@ -152,7 +156,7 @@ def _(result: CompetingRisks) -> str:
     )
 
 
-@narrate.register
+@_describe.register
 def _(result: SecondaryComparison) -> str:
     e = result.estimate
     ref, trt = result.arms
@@ -164,7 +168,7 @@ def _(result: SecondaryComparison) -> str:
     return lead + "."
 
 
-@narrate.register
+@_describe.register
 def _(result: ExposureComparison) -> str:
     naive, tv, rr = result.naive, result.time_varying, result.risk_ratio
     level = _level(result.alpha)
@@ -180,7 +184,7 @@ def _(result: ExposureComparison) -> str:
     )
 
 
-@narrate.register
+@_describe.register
 def _(result: Estimate) -> str:
     return (f"The {result.measure} was {plain(result.value, 3)} ({_level(result.alpha)} CI "
             f"{plain(result.ci_lower, 3)} to {plain(result.ci_upper, 3)}, {_p(result.p_value)}).")
@@ -201,7 +205,7 @@ def _effect(estimand: str, value: float, low: float | None = None, high: float |
     return f"{100 * value:.1f}%"
 
 
-@narrate.register
+@_describe.register
 def _(result: Reconciliation) -> str:
     from ..claims.catalog import registry
 
@@ -226,7 +230,7 @@ def _(result: Reconciliation) -> str:
     return "\n".join(lines)
 
 
-@narrate.register
+@_describe.register
 def _(result: ClaimsAudit) -> str:
     conflicts = result.conflicts()
     lo, hi = result.baseline_range

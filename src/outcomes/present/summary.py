@@ -58,7 +58,12 @@ def _enrollment(quarter: str, view: Cohort, start: dt.date) -> str:
     df = view.df
     new = int((df[s.ENROLL_DATE] >= pd.Timestamp(start)).sum())
     total = len(view)
-    by_arm = " and ".join(f"{_words(int((df[s.ARM] == a).sum()))} {_arm(a)}" for a in view.arms)
+    sizes = [int((df[s.ARM] == a).sum()) for a in view.arms]
+    if any(is_small(n) for n in sizes):  # beside the total, the other arm's count would reveal the small one
+        by_arm = " and ".join(f"fewer than 11 {_arm(a)}" for a, n in zip(view.arms, sizes) if is_small(n)) + \
+            ", the rest " + " and ".join(_arm(a) for a, n in zip(view.arms, sizes) if not is_small(n))
+    else:
+        by_arm = " and ".join(f"{_words(n)} {_arm(a)}" for a, n in zip(view.arms, sizes))
     if is_small(total):
         return (f"By the end of {quarter}, fewer than 11 participants had enrolled; counts of 1 to 10 are not shown, "
                 "and most comparisons wait until more participants and events accrue.")

@@ -29,6 +29,7 @@ from ..core.errors import OutcomesError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.labels import variable_words
 from ..model.outcome_registry import secondary_outcome
 from ..core.formatting import plain
 
@@ -147,16 +148,25 @@ def claims_table(rec: Reconciliation) -> pd.DataFrame:
     """Each claim once: what the article says, what it means as an estimand, this program's estimate, the verdict."""
     reg = registry().set_index("claim_id")
     rows = []
+    untestable = 0
     for row in rec.rows.drop_duplicates(subset=["source", "estimand", "claimed", "reading"]).itertuples():
+        if not fmt.is_number(row.estimate):  # one line for all of them, below: the table shows what can be tested
+            untestable += 1
+            continue
         null, scale, words = estimand_info(row.estimand)
         as_percent = scale == "linear" and row.estimand != "studies_reviewed"
         estimate = fmt.estimate_with_interval(row.estimate, row.ci_lower, row.ci_upper, 1 if as_percent else 2,
                                               missing="not estimable here",
                                               scale="percent" if as_percent else "number")
-        rows.append({"Claim": reg.loc[row.claim_id, "figure"], "Source": SOURCES[row.source][0],
+        rows.append({"Claim": reg.loc[row.claim_id, "figure"], "Source": SOURCES[row.source][1],
                      "What it means": words, "This program's estimate": estimate,
                      "Verdict": row.verdict.split(":")[0]})
-    return pd.DataFrame(rows)
+    if untestable:
+        rows.append({"Claim": f"{untestable} other claim{'s' if untestable > 1 else ''}", "Source": "",
+                     "What it means": "", "This program's estimate": "not estimable here",
+                     "Verdict": "cannot be tested with these data yet (follow-up too short, too few events, or not "
+                                "a property of a program; the reasons are listed in the notes)"})
+    return pd.DataFrame(rows, columns=["Claim", "Source", "What it means", "This program's estimate", "Verdict"])
 
 
 def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -> pd.DataFrame:
@@ -199,5 +209,5 @@ def data_quality_table(view: Cohort) -> pd.DataFrame:
     for col in view.df.columns:
         missing = int(view.df[col].isna().sum())
         if missing:
-            rows.append({"Check": f"Missing values: {str(col).replace('_', ' ')}", "Value": fmt.count(missing)})
+            rows.append({"Check": f"Missing values: {variable_words(str(col))}", "Value": fmt.count(missing)})
     return pd.DataFrame(rows)

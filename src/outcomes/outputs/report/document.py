@@ -8,9 +8,13 @@ was not estimated.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 
 from ...core import formatting as fmt
+from ...core.disclosure import audit_text
+from ...model.labels import variable_words
 from ...present.narrate import narrate
 from ...present.quarter import QuarterlyResults
 from ...present.tables import SUPRT_TARGET
@@ -33,7 +37,18 @@ def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = 
     name = program or "Peer recovery support program"
     return Report(title=f"{name}: quarterly outcomes report, {r.quarter}", program=name, funder=funder,
                   grant_id=grant_id, period=f"{_day(r.start)} to {_day(r.as_of)}", quarter=r.quarter,
-                  sections=tuple(sec for sec in sections if sec is not None), logo=logo)
+                  sections=tuple(_audited(sec) for sec in sections if sec is not None), logo=logo)
+
+
+def _audited(section: Section) -> Section:
+    """Every sentence, note, caption and alt text through the count audit (a count of people or events from 1
+    to 10 in text that came from elsewhere, such as a reason an analysis was not estimable, is not shown)."""
+    return dataclasses.replace(
+        section, title=audit_text(section.title), text=tuple(audit_text(x) for x in section.text),
+        notes=tuple(audit_text(x) for x in section.notes),
+        tables=tuple(dataclasses.replace(t, caption=audit_text(t.caption)) for t in section.tables),
+        figures=tuple(dataclasses.replace(f, caption=audit_text(f.caption), alt=audit_text(f.alt))
+                      for f in section.figures))
 
 
 def _day(d: dt.date) -> str:
@@ -186,7 +201,10 @@ def _claims(r: QuarterlyResults) -> Section:
     rec = r.reconciliation
     counts = rec.rows.drop_duplicates(subset=["source", "estimand", "claimed", "reading"]).verdict.str.split(":").str[0]
     tally = ", ".join(f"{n} {v}" for v, n in counts.value_counts().items())
-    return Section("The articles' claims against this program's data", (
+    untested = rec.rows.drop_duplicates(subset=["source", "estimand", "claimed", "reading"])
+    untested = untested[untested.estimate.isna()]
+    reasons = tuple(dict.fromkeys(f"Not tested: {v.partition(':')[2].strip()}." for v in untested.verdict))
+    return Section("The articles' claims against this program's data", notes=reasons, text=(
         "Each figure the source articles cite is read as an estimand and compared with this program's estimate "
         f"and its 95% confidence interval ({tally}).",),
         tables=(Table("claims", "Claims from the source articles: what each means, this program's estimate "
@@ -212,7 +230,7 @@ def _data_quality(r: QuarterlyResults) -> Section:
 
 def methods_lines(r: QuarterlyResults) -> tuple[str, ...]:
     """The methods and caveats, one bullet each."""
-    conf = ", ".join(r.confounders) or "none"
+    conf = ", ".join(variable_words(c) for c in r.confounders) or "none"
     return (
         f"- Data as known on {_day(r.as_of)}: enrollment, events and exits after that date are not used, so "
         "re-running this report on a newer extract gives the same numbers.",
