@@ -76,12 +76,21 @@ def _factories(cohort: oc.Cohort) -> dict:
         "ExposureComparison": lambda: oc.compare_exposure(_jasa(), adjust=["age"], bootstrap=50),
         "IngestionReport": lambda: oc.validate_extract(EXAMPLE / "program_extract.csv", EXAMPLE / "mapping.toml"),
         "BaselineTable": lambda: oc.baseline_table(cohort, adjust),
+        "RecurrentComparison": lambda: oc.compare_recurrent(*_cgd(), adjust=["age"]),
     }
 
 
 def test_every_result_class_has_a_real_instance(factories):
     names = {c.__name__ for c in _all_result_classes()}
     assert names == set(factories) == set(RESULT_NAMES), "add a factory for each new result class"
+
+
+def _cgd() -> tuple[oc.Cohort, pd.DataFrame]:
+    people = pd.read_csv(Path(__file__).parent / "reference" / "cgd_people.csv")
+    cohort = oc.Cohort.from_frame(people, arm="treat", reference="placebo", follow_up="futime", participant_id="id",
+                                  covariates=["age", "inherit", "steroids"])
+    events = pd.read_csv(Path(__file__).parent / "reference" / "cgd_events.csv")
+    return cohort, events.rename(columns={"id": "participant_id"})
 
 
 def _jasa() -> oc.Cohort:
@@ -93,7 +102,7 @@ def _jasa() -> oc.Cohort:
 RESULT_NAMES = ["ExposureComparison", "Estimate", "ChiSquareTest", "LogRankTest", "ArmComparison", "CompetingRisks", "SecondaryComparison",
                 "PropensityWeights", "Balance", "EValue", "ParametricFits", "SimulatedPower", "PowerCurve",
                 "TwinReport", "ClaimsAudit", "Reconciliation", "ReidentificationRisk", "DeidentifiedExtract",
-                "IngestionReport", "BaselineTable"]
+                "IngestionReport", "BaselineTable", "RecurrentComparison"]
 NUMBER_IN_E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d")
 
 

@@ -23,6 +23,7 @@ from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
 from .analyses.baseline import BaselineTable, baseline_table
+from .analyses.recurrent import RecurrentComparison, compare_recurrent
 from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark, compare_time_varying
 from .analyses.extrapolate import ParametricFits, fit_parametric
 from .analyses.twin_report import TwinReport, twin_report
@@ -102,6 +103,8 @@ __all__ = [
     "compare_arms",
     "compare_exposure",
     "compare_landmark",
+    "compare_recurrent",
+    "RecurrentComparison",
     "baseline_table",
     "BaselineTable",
     "compare_time_varying",

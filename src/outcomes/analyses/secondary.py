@@ -232,40 +232,45 @@ def _binary(d: _Data, arms: tuple[str, str], alpha: float) -> _Model:
 
 
 def _count(d: _Data, arms: tuple[str, str], alpha: float, weighted: bool) -> _Model:
-    """Negative binomial with exposure (weighted: Poisson with sandwich SEs); the rate ratio.
+    """Negative binomial with exposure (weighted: Poisson with sandwich SEs); the rate ratio."""
+    y = d.frame[d.spec.column_names[0]].to_numpy(float)
+    return count_rate_ratio(y, d.exposure, d.X, d.terms, d.treated, d.weights, arms, d.spec.words, alpha, weighted)
 
-    When the negative binomial's overdispersion cannot be estimated (rare counts, or no extra
-    variation), the rate ratio comes from a Poisson model with robust (sandwich) SEs, as R users do
-    with ``sandwich::vcovHC``, and the result says so.
+
+def count_rate_ratio(y: np.ndarray, exposure: np.ndarray | None, X: np.ndarray, terms: list[str], treated: np.ndarray,
+                     weights: np.ndarray, arms: tuple[str, str], words: str, alpha: float, weighted: bool) -> _Model:
+    """The rate ratio of counts ``y`` over ``exposure`` (person-time) by arm: the package's one count model,
+    used by the secondary outcomes and by recurrent relapses.
+
+    Negative binomial with exposure (weighted: Poisson with sandwich SEs). When the negative binomial's
+    overdispersion cannot be estimated (rare counts, or no extra variation), the rate ratio comes from a Poisson
+    model with robust (sandwich) SEs, as R users do with ``sandwich::vcovHC``, and the result says so.
     """
     import statsmodels.api as sm
 
-    y = d.frame[d.spec.column_names[0]].to_numpy(float)
-    e = d.exposure if d.exposure is not None else np.ones(len(y))
-    t = d.treated
+    e = exposure if exposure is not None else np.ones(len(y))
+    t = treated
     for arm, mask in zip(arms, (~t, t)):
         if not y[mask].any():
-            raise NotEstimableError(f"arm {arm!r} has no {d.spec.words} at all: the rate ratio would be 0 or "
-                                    "infinite")
+            raise NotEstimableError(f"arm {arm!r} has no {words} at all: the rate ratio would be 0 or infinite")
     per_arm = pd.DataFrame({"arm": list(arms), "n": [int((~t).sum()), int(t.sum())],
                             "mean": [y[~t].sum() / e[~t].sum(), y[t].sum() / e[t].sum()]})
 
     def robust_poisson(what: str) -> pd.DataFrame:
-        fit = _fit(lambda: sm.GLM(y, d.X, family=sm.families.Poisson(), exposure=e, var_weights=d.weights).fit(
+        fit = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e, var_weights=weights).fit(
             cov_type="HC0"), what)
-        return _wald_table(d.terms, np.asarray(fit.params), np.asarray(fit.bse), alpha)
+        return _wald_table(terms, np.asarray(fit.params), np.asarray(fit.bse), alpha)
 
     notes: tuple[str, ...] = ()
     if weighted:  # consistent for the rate ratio under overdispersion
         model = robust_poisson("weighted Poisson model")
     else:
         try:  # Newton from the Poisson fit (overdispersion 0.5): the default start fails on rare counts
-            poisson = _fit(lambda: sm.GLM(y, d.X, family=sm.families.Poisson(), exposure=e).fit(), "Poisson model")
-            nb = _fit(lambda: sm.NegativeBinomial(y, d.X, exposure=e).fit(
+            poisson = _fit(lambda: sm.GLM(y, X, family=sm.families.Poisson(), exposure=e).fit(), "Poisson model")
+            nb = _fit(lambda: sm.NegativeBinomial(y, X, exposure=e).fit(
                 start_params=np.append(poisson.params, 0.5), method="newton", disp=0, maxiter=300),
                 "negative binomial model")
-            model = _wald_table([*d.terms, "alpha (overdispersion)"], np.asarray(nb.params), np.asarray(nb.bse),
-                                alpha)
+            model = _wald_table([*terms, "alpha (overdispersion)"], np.asarray(nb.params), np.asarray(nb.bse), alpha)
         except ConvergenceError:
             model = robust_poisson("Poisson model with robust SEs")
             notes = ("The negative binomial model could not estimate the overdispersion of these counts; the rate "

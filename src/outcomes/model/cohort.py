@@ -125,10 +125,11 @@ class Cohort:
         require_columns(raw, [s.PARTICIPANT_ID, s.ARM], what="required", source=source)
         has_relapse = s.RELAPSE_DAYS in raw.columns or s.RELAPSE_EVENT in raw.columns
         has_retention = s.EXIT_DAYS in raw.columns or s.EXIT_REASON in raw.columns
-        if not (has_relapse or has_retention):
+        if not (has_relapse or has_retention or s.FOLLOWUP_DAYS in raw.columns):
             raise InputError(
                 f"{'file ' + repr(source) + ': ' if source else ''}no outcome columns: a cohort needs "
-                f"'{s.RELAPSE_DAYS}' and '{s.RELAPSE_EVENT}', or '{s.EXIT_DAYS}' and '{s.EXIT_REASON}'"
+                f"'{s.RELAPSE_DAYS}' and '{s.RELAPSE_EVENT}', or '{s.EXIT_DAYS}' and '{s.EXIT_REASON}', or "
+                f"'{s.FOLLOWUP_DAYS}' (the end of observation, for recurrent events)"
             )
         if has_relapse:
             require_columns(raw, [s.RELAPSE_DAYS, s.RELAPSE_EVENT], what="relapse outcome", source=source)
@@ -179,6 +180,8 @@ class Cohort:
         if has_retention:
             _put(df, s.EXIT_DAYS, check_nonnegative_times(df[s.EXIT_DAYS], s.EXIT_DAYS, source))
             df[s.EXIT_REASON] = check_vocabulary(df[s.EXIT_REASON], s.EXIT_REASON, s.EXIT_REASONS, source)
+        if s.FOLLOWUP_DAYS in df.columns:
+            _put(df, s.FOLLOWUP_DAYS, check_nonnegative_times(df[s.FOLLOWUP_DAYS], s.FOLLOWUP_DAYS, source))
         if s.ENROLL_DATE in df.columns:
             self._validate_enrollment(df, source)
         self._validate_other_columns(df, arms, source)
@@ -230,7 +233,8 @@ class Cohort:
     def from_frame(cls, df: pd.DataFrame, *, arm: str, reference: Any, relapse: tuple[str, str] | None = None,
                    retention: tuple[str, str] | None = None, covariates: Sequence[str] = (),
                    participant_id: str | None = None, site: str | None = None,
-                   as_of: dt.date | str | None = None, exposure_start: str | None = None) -> Cohort:
+                   as_of: dt.date | str | None = None, exposure_start: str | None = None,
+                   follow_up: str | None = None) -> Cohort:
         """Build a cohort from an analysis-ready frame with any column names and arm labels.
 
         Parameters
@@ -246,10 +250,12 @@ class Cohort:
         covariates : sequence of str
             Columns kept, under their own names, for adjustment.
         participant_id, site : str, optional
-            Id column (when absent, ids ``"1"``, ``"2"``, ... are the row numbers); site column, kept as ``site``.
+            Id column (default: the row numbers as text); site column, kept as ``site``.
         exposure_start : str, optional
-            Days from enrollment to the first peer contact (blank = never); ``arm`` then says who was ever
-            exposed. Kept as ``exposure_start_days``; :func:`outcomes.compare_exposure` analyses it.
+            Days to the first peer contact (blank = never; ``arm`` then says who was ever exposed), kept as
+            ``exposure_start_days`` for :func:`outcomes.compare_exposure`.
+        follow_up : str, optional
+            Days to the end of observation (``followup_days``): enough alone, for :func:`outcomes.compare_recurrent`.
 
         Examples
         --------
@@ -261,15 +267,10 @@ class Cohort:
         >>> c.arms, c.df.columns.tolist()
         (('no', 'yes'), ['participant_id', 'arm', 'relapse_days', 'relapse_event', 'age'])
         """
-        _check_from_frame_columns(df, arm, covariates, relapse, retention, participant_id, site, exposure_start)
-        out = pd.DataFrame(index=pd.RangeIndex(len(df)))
-        out[s.PARTICIPANT_ID] = (
-            df[participant_id].to_numpy() if participant_id is not None else np.arange(1, len(df) + 1).astype(str)
-        )
-        out[s.ARM] = df[arm].to_numpy()
-        for canonical, column in ((s.SITE, site), (s.EXPOSURE_START, exposure_start)):
-            if column is not None:
-                out[canonical] = df[column].to_numpy()
+        _check_from_frame_columns(df, arm, covariates, relapse, retention, participant_id, site, exposure_start,
+                                  follow_up)
+        out = _identity_columns(df, arm, participant_id, {s.SITE: site, s.EXPOSURE_START: exposure_start,
+                                                          s.FOLLOWUP_DAYS: follow_up})
         if relapse is not None:
             out[s.RELAPSE_DAYS] = df[relapse[0]].to_numpy()
             out[s.RELAPSE_EVENT] = df[relapse[1]].to_numpy()
@@ -570,19 +571,35 @@ def _whole_numbers_as_int(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _identity_columns(df: pd.DataFrame, arm: str, participant_id: str | None,
+                      optional: dict[str, str | None]) -> pd.DataFrame:
+    """The id (the row numbers as text when absent), the arm and the optional canonical columns asked for."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    out[s.PARTICIPANT_ID] = (
+        df[participant_id].to_numpy() if participant_id is not None else np.arange(1, len(df) + 1).astype(str)
+    )
+    out[s.ARM] = df[arm].to_numpy()
+    for canonical, column in optional.items():
+        if column is not None:
+            out[canonical] = df[column].to_numpy()
+    return out
+
+
 def _check_from_frame_columns(df: pd.DataFrame, arm: str, covariates: Sequence[str],
                               relapse: tuple[str, str] | None, retention: tuple[str, str] | None,
-                              participant_id: str | None, site: str | None, exposure_start: str | None) -> None:
+                              participant_id: str | None, site: str | None, exposure_start: str | None,
+                              follow_up: str | None = None) -> None:
     """Every column ``from_frame`` was asked to read exists, and each outcome is a (time, event) pair."""
-    if relapse is None and retention is None:
-        raise InputError("from_frame needs relapse=(time column, event column) and/or retention=(...)")
+    if relapse is None and retention is None and follow_up is None:
+        raise InputError("from_frame needs relapse=(time column, event column) and/or retention=(...), or "
+                         "follow_up=COLUMN (the end of observation, for recurrent events)")
     needed = [arm, *covariates]
     for pair, name in ((relapse, "relapse"), (retention, "retention")):
         if pair is not None:
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
                 raise InputError(f"{name}= must be a (time column, event column) pair, got {pair!r}")
             needed.extend(pair)
-    needed += [c for c in (participant_id, site, exposure_start) if c is not None]
+    needed += [c for c in (participant_id, site, exposure_start, follow_up) if c is not None]
     require_columns(df, needed, what="requested")
 
 

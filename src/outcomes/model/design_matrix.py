@@ -132,6 +132,7 @@ def _covariate_columns(values: pd.Series, name: str) -> tuple[list[str], list[np
     if isinstance(values.dtype, pd.CategoricalDtype):
         levels = [lv for lv in values.cat.categories if (values == lv).any()]
     else:
-        levels = sorted(pd.unique(values.astype(str)))
+        levels = sorted(pd.unique(values.astype(str)), key=lambda v: (v.casefold(), v))  # as R's factor() in a
+        # human locale orders them: "autosomal" before "X-linked"
     text = values.astype(str).to_numpy()
     return [f"{name}{level}" for level in levels[1:]], [(text == str(level)).astype(float) for level in levels[1:]]

@@ -18,6 +18,7 @@ from ..claims.consistency import ClaimsAudit
 from ..analyses.compare_arms import ArmComparison
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
+from ..analyses.recurrent import METHOD_WORDS, RecurrentComparison
 from ..core.disclosure import audit_text, is_small
 from ..core.errors import InputError, NotEstimableError
 from ..claims.reconcile import Reconciliation, estimand_info
@@ -37,6 +38,11 @@ def _who(arm: str) -> str:
 def _the_arm(arm: str) -> str:
     """As a sentence's subject: "the peer support + clinical arm", or "arm 2"."""
     return f"the {_who(arm)} arm" if arm in s.ARM_LABELS else _who(arm)
+
+
+def _with(arm: str) -> str:
+    """After "people": "with peer support added", "with clinical care only", or "in arm placebo"."""
+    return {s.CLINICAL: "with clinical care only", s.PEER_CLINICAL: "with peer support added"}.get(arm, f"in arm {arm}")
 
 
 def _count(n: float) -> str:
@@ -182,6 +188,27 @@ def _(result: ExposureComparison) -> str:
         f"the risk of {result.event} by day {plain(result.horizon)} is {rr.value:.2f} times as high when starting "
         f"({level} CI {_ci(rr.ci_lower, rr.ci_upper)})."
     )
+
+
+@_describe.register
+def _(result: RecurrentComparison) -> str:
+    ref, trt = result.arms
+    day = min(365.0, *result.follow_up_ends)
+    hr = result.hazard_ratio
+    counting = (f"Counting every relapse, not only the first, the hazard ratio was {hr.value:.2f} "
+                f"({_level(result.alpha)} CI {_ci(hr.ci_lower, hr.ci_upper)}; {METHOD_WORDS[result.method]} "
+                "model, robust SE clustered by participant).")
+    try:
+        d = result.difference_at(day)
+    except NotEstimableError:
+        return counting
+    fewer = "fewer" if d.value < 0 else "more"
+    lower, upper = (-d.ci_upper, -d.ci_lower) if d.value < 0 else (d.ci_lower, d.ci_upper)  # "0.4 fewer, 0.2 to 0.6"
+    lead = (f"By day {plain(day)}, people {_with(trt)} had {abs(d.value):.1f} {fewer} relapses each than people "
+            f"{_with(ref)}, {_level(result.alpha)} CI {fmt.interval(lower, upper, 1)}")
+    if d.ci_lower <= 0 <= d.ci_upper:
+        lead += ": no clear difference"
+    return f"{lead}. {counting}"
 
 
 @_describe.register

@@ -1,0 +1,356 @@
+"""``compare_recurrent``: every relapse episode, not only the first.
+
+The rows are R's ``tmerge`` intervals (:func:`outcomes.model.episodes.build_episodes`): each participant's
+follow-up cut at every event, ``(tstart, tstop]`` with ``event`` and the episode number ``enum``. On them:
+
+- **Andersen-Gill** (``andersen_gill``): ``coxph(Surv(tstart, tstop, event) ~ arm + ..., cluster = id)``; every
+  episode counts alike, the hazard ratio is a rate ratio of relapses;
+- **Prentice-Williams-Peterson**, total time (``pwp_total``: ``+ strata(enum)``) and gap time (``pwp_gap``:
+  ``Surv(tstop - tstart, event) ~ ... + strata(enum)``): the k-th episode has its own baseline hazard;
+- **first event only** (``first``): what a time-to-first-relapse analysis gives, for comparison.
+
+Every model is Cox with Efron ties, the package's one Cox (``outcomes.stats.fit_cox``), with robust SEs
+clustered by participant. The **mean cumulative function** per arm (expected relapses per person by day t,
+Nelson-Aalen on the intervals, as ``survfit(Surv(tstart, tstop, event) ~ arm, id = id)$cumhaz``) carries the
+infinitesimal-jackknife SE clustered by participant (Lawless and Nadeau; R's ``std.chaz`` with ``id``):
+``se^2(t) = sum_i (sum_{s <= t} [dN_i(s) - Y_i(s) dN(s) / Y(s)] / Y(s))^2``. The **rate ratio** of relapses per
+person-year comes from the package's one count model (negative binomial with person-time).
+
+What the estimand is when people stop being observed: follow-up ends at the end of observation; the mean
+cumulative function is the expected number of relapses by day t among people who would still be observed,
+which is the number a program sees only if leaving is unrelated to relapsing (no death or discharge caused by
+it). Where leaving is caused by relapse, say so beside the number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import InputError, NotEstimableError
+from ..core.formatting import plain
+from ..core.inference import normal_quantile, wald
+from ..core.results import Estimate, Result
+from ..core.style import ARM_COLORS, new_axes
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..model.design_matrix import column_names, design_matrix
+from ..model.episodes import build_episodes
+from ..stats import fit_cox
+from .secondary import count_rate_ratio
+
+__all__ = ["METHODS", "METHOD_WORDS", "RecurrentComparison", "compare_recurrent"]
+
+METHODS = ("andersen_gill", "pwp_total", "pwp_gap", "first")
+METHOD_WORDS = {"andersen_gill": "Andersen-Gill", "pwp_total": "Prentice-Williams-Peterson, total time",
+          "pwp_gap": "Prentice-Williams-Peterson, gap time", "first": "first relapse only"}
+MCF_POINTS = 400  # the curve keeps at most this many event times per arm (its SE costs a pass over the rows each)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class RecurrentComparison(Result):
+    """Recurrent relapses compared between arms.
+
+    Attributes
+    ----------
+    method : str
+    hazard_ratio : Estimate
+        The arm's hazard ratio with a robust (clustered) CI.
+    rate_ratio : Estimate
+        Relapses per person-year, peer arm over reference (negative binomial with person-time).
+    cox : DataFrame
+        ``term, coef, se (model), robust_se, hazard_ratio, ci_lower, ci_upper, p_value`` (robust CI and p).
+    mcf : DataFrame
+        ``arm, time, mcf, se, ci_lower, ci_upper`` at the arm's event times.
+    intervals : DataFrame
+        The tmerge rows: ``participant_id, tstart, tstop, event, enum``, the arm and the covariates.
+    counts : DataFrame
+        Per arm: participants, relapses, person-years.
+    """
+
+    method: str
+    arms: tuple[str, str]
+    alpha: float
+    adjust: tuple[str, ...]
+    hazard_ratio: Estimate
+    rate_ratio: Estimate | None
+    cox: pd.DataFrame
+    mcf: pd.DataFrame
+    intervals: pd.DataFrame
+    counts: pd.DataFrame
+    follow_up_ends: tuple[float, float]
+
+    count_columns = ("participants", "relapses")
+
+    @property
+    def title(self) -> str:
+        adjusted = f", adjusted for {', '.join(self.adjust)}" if self.adjust else ""
+        return f"Recurrent relapses ({METHOD_WORDS[self.method]}{adjusted})"
+
+    @property
+    def effect(self) -> Estimate:
+        return self.hazard_ratio
+
+    def table(self) -> pd.DataFrame:
+        return self.counts.copy()
+
+    def notes(self) -> list[str]:
+        hr = self.hazard_ratio
+        lines = [f"Hazard ratio of relapse ({METHOD_WORDS[self.method]}, robust SE clustered by participant): "
+                 f"{hr.value:.2f} ({plain(100 * (1 - self.alpha))}% CI {hr.ci_lower:.2f} to {hr.ci_upper:.2f})."]
+        if self.rate_ratio is not None:
+            rr = self.rate_ratio
+            lines.append(f"Relapses per person-year, rate ratio (negative binomial): {rr.value:.2f} "
+                         f"({rr.ci_lower:.2f} to {rr.ci_upper:.2f}).")
+        lines.append("Follow-up ends at the end of observation: the mean number of relapses per person is that of "
+                     "people still observed, which a program sees only if leaving is unrelated to relapsing.")
+        return lines
+
+    def mcf_at(self, times: Sequence[float]) -> pd.DataFrame:
+        """The mean cumulative function of each arm at ``times``: ``arm, time, mcf, se, ci_lower, ci_upper``.
+
+        Before an arm's first relapse: mcf 0, se 0 and a zero-width interval. Past an arm's last follow-up:
+        NotEstimableError.
+        """
+        days = np.asarray(times, dtype=float)
+        rows = []
+        for arm, end in zip(self.arms, self.follow_up_ends):
+            if np.any(days > end):
+                raise NotEstimableError(f"the mean number of relapses in arm {arm!r} is not estimable at day "
+                                        f"{plain(days.max())}: its follow-up ends at day {plain(end)}")
+            curve = self.mcf[self.mcf.arm == arm]
+            position = np.searchsorted(curve.time.to_numpy(), days, side="right") - 1
+            for t, k in zip(days, position):
+                row = curve.iloc[k] if k >= 0 else pd.Series({"mcf": 0.0, "se": 0.0, "ci_lower": 0.0,
+                                                              "ci_upper": 0.0})
+                rows.append({"arm": arm, "time": float(t), "mcf": float(row.mcf), "se": float(row.se),
+                             "ci_lower": float(row.ci_lower), "ci_upper": float(row.ci_upper)})
+        return pd.DataFrame(rows)
+
+    def difference_at(self, day: float) -> Estimate:
+        """Relapses per person by ``day``, the peer arm minus the reference (independent arms: the SEs add in
+        quadrature), as an :class:`Estimate` ("0.4 fewer relapses each")."""
+        at = self.mcf_at([day]).set_index("arm")
+        ref, trt = (at.loc[a] for a in self.arms)
+        value = float(trt.mcf - ref.mcf)
+        se = float(np.hypot(trt.se, ref.se))
+        if se == 0:
+            raise NotEstimableError(f"no relapse by day {plain(day)} in either arm: the difference is not estimable")
+        return Estimate.from_wald(f"difference in relapses per person by day {plain(day)}", value, se, self.alpha,
+                                  ratio=False)
+
+    def plot(self, ax=None):
+        """The mean cumulative function per arm (relapses per person by day), with its pointwise band."""
+        ax = new_axes(ax)
+        for k, arm in enumerate(self.arms):
+            curve = self.mcf[self.mcf.arm == arm]
+            t = np.r_[0.0, curve.time.to_numpy(), self.follow_up_ends[k]]
+            y = np.r_[0.0, curve.mcf.to_numpy(), curve.mcf.to_numpy()[-1] if len(curve) else 0.0]
+            lo = np.r_[0.0, curve.ci_lower.to_numpy(), curve.ci_lower.to_numpy()[-1] if len(curve) else 0.0]
+            hi = np.r_[0.0, curve.ci_upper.to_numpy(), curve.ci_upper.to_numpy()[-1] if len(curve) else 0.0]
+            color = ARM_COLORS[k]
+            ax.step(t, y, where="post", color=color, linestyle=("-", "--")[k], label=s.arm_label(arm))
+            ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.15, linewidth=0)
+        ax.set_xlabel("days since enrollment")
+        ax.set_ylabel("relapses per person (mean cumulative count)")
+        ax.legend(frameon=False, loc="upper left")
+        ax.set_title(self.title, fontsize="small")
+        return ax
+
+
+def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "andersen_gill",
+                      adjust: Sequence[str] | str = (), strata: str | None = None,
+                      alpha: float = 0.05) -> RecurrentComparison:
+    """Compare the arms on every relapse episode (see the module notes for the models).
+
+    Parameters
+    ----------
+    cohort : Cohort
+        With ``followup_days``, the end of observation (``Cohort.from_frame(..., follow_up=COLUMN)``).
+    events : DataFrame
+        One row per relapse: ``participant_id`` (matched to the cohort's ids as text) and ``day`` (days after
+        enrollment, within follow-up).
+    method : {"andersen_gill", "pwp_total", "pwp_gap", "first"}
+    adjust, strata, alpha
+        Covariates of the Cox model (complete cases); a column whose values get their own baseline hazard.
+
+    Raises
+    ------
+    InputError
+        No follow-up column, an event of an unknown participant, on or before enrollment, after follow-up, or
+        repeated; an unknown method.
+    NotEstimableError
+        No relapse in an arm, a constant covariate.
+
+    Examples
+    --------
+    >>> import pandas as pd, outcomes as oc
+    >>> people = pd.read_csv("tests/reference/cgd_people.csv")
+    >>> cgd = oc.Cohort.from_frame(people, arm="treat", reference="placebo", follow_up="futime",
+    ...                            participant_id="id", covariates=["age", "inherit", "steroids"])
+    >>> events = pd.read_csv("tests/reference/cgd_events.csv").rename(columns={"id": "participant_id"})
+    >>> r = oc.compare_recurrent(cgd, events, adjust=["age", "inherit", "steroids"])
+    >>> round(r.hazard_ratio.value, 4)  # R: coxph(Surv(tstart, tstop, infect) ~ ..., cluster = id)
+    0.333
+    """
+    if method not in METHODS:
+        raise InputError(f"method must be one of {list(METHODS)}, not {method!r}")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    adjust = column_names(adjust, "adjust")
+    people, events = _checked(cohort, events)
+    episodes = build_episodes(people, id=s.PARTICIPANT_ID, end=s.FOLLOWUP_DAYS, events=events,
+                              event_name="event", episode="enum")
+    rows = episodes.df
+    fit = _fit(rows, cohort, method, adjust, strata, alpha)
+    arm_row = fit.iloc[0]
+    hazard_ratio = Estimate(measure=f"hazard ratio ({METHOD_WORDS[method]})", value=float(arm_row.hazard_ratio),
+                            ci_lower=float(arm_row.ci_lower), ci_upper=float(arm_row.ci_upper),
+                            p_value=float(arm_row.p_value), alpha=alpha, se=float(arm_row.robust_se))
+    per_person = rows.groupby(s.PARTICIPANT_ID, sort=False).agg(relapses=("event", "sum"))
+    people = people.set_index(s.PARTICIPANT_ID).join(per_person).fillna({"relapses": 0}).reset_index()
+    return RecurrentComparison(
+        method=method, arms=cohort.arms, alpha=alpha, adjust=adjust, hazard_ratio=hazard_ratio,
+        rate_ratio=_rate_ratio(people, cohort, alpha), cox=fit,
+        mcf=pd.concat([_mcf(rows[rows[s.ARM] == arm], alpha).assign(arm=arm) for arm in cohort.arms],
+                      ignore_index=True)[["arm", "time", "mcf", "se", "ci_lower", "ci_upper"]],
+        intervals=rows, counts=_counts(people, cohort.arms),
+        follow_up_ends=(_last_day(people, cohort.arms[0]), _last_day(people, cohort.arms[1])))
+
+
+def _last_day(people: pd.DataFrame, arm: str) -> float:
+    return float(people.loc[people[s.ARM] == arm, s.FOLLOWUP_DAYS].max())
+
+
+def _checked(cohort: Cohort, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The people (id as text, arm, follow-up, covariates) and the events, every event inside follow-up."""
+    if not isinstance(cohort, Cohort):
+        raise InputError(f"compare_recurrent takes a Cohort, not {type(cohort).__name__}")
+    if s.FOLLOWUP_DAYS not in cohort.df.columns:
+        raise InputError("this cohort has no end of observation (followup_days): build it with "
+                         "Cohort.from_frame(..., follow_up=COLUMN)")
+    if not isinstance(events, pd.DataFrame) or not {"participant_id", "day"} <= set(events.columns):
+        raise InputError("events must be a DataFrame with columns participant_id and day (one row per relapse)")
+    people = cohort.df[[s.PARTICIPANT_ID, s.ARM, s.FOLLOWUP_DAYS, *cohort.covariates]].copy()
+    people[s.PARTICIPANT_ID] = people[s.PARTICIPANT_ID].astype(str)
+    people[s.ARM] = people[s.ARM].astype(str)
+    people = people[people[s.FOLLOWUP_DAYS] > 0]
+    ev = pd.DataFrame({s.PARTICIPANT_ID: events["participant_id"].astype(str).to_numpy(),
+                       "day": pd.to_numeric(events["day"], errors="coerce").to_numpy(float)})
+    end = people.set_index(s.PARTICIPANT_ID)[s.FOLLOWUP_DAYS].reindex(ev[s.PARTICIPANT_ID]).to_numpy(float)
+    problems = [
+        (~np.isfinite(ev.day.to_numpy()), "is not a number of days"),
+        (np.isnan(end), "belongs to no participant of the cohort (ids are matched as text)"),
+        (ev.day.to_numpy() <= 0, "is on or before enrollment (day 0): relapses are counted after enrollment"),
+        (ev.day.to_numpy() > end, "is after the participant's end of follow-up"),
+        (ev.duplicated().to_numpy(), "repeats an event of the same participant on the same day"),
+    ]
+    for bad, what in problems:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"events row {i + 1}: participant {ev.iloc[i, 0]!r}, day {events['day'].iloc[i]!r} "
+                             f"{what}; fix or drop that row")
+    return people, ev
+
+
+def _fit(rows: pd.DataFrame, cohort: Cohort, method: str, adjust: tuple[str, ...], strata: str | None,
+         alpha: float) -> pd.DataFrame:
+    """The Cox model of the method, its arm first: ``term, coef, se, robust_se, hazard_ratio, ci_lower,
+    ci_upper, p_value``."""
+    if method == "first":
+        rows = rows[rows.enum == 1]
+    design = design_matrix(rows, cohort.treatment, adjust)
+    used = design.complete
+    r = rows[used]
+    events = r.event.to_numpy(float)
+    treated = design.X[used][:, 0] == 1
+    for arm, mask in zip(cohort.arms, (~treated, treated)):
+        if not events[mask].any():
+            raise NotEstimableError(f"arm {arm!r} has no relapse: the hazard ratio would be 0 or infinite")
+    stratum = r.enum.to_numpy() if method in ("pwp_total", "pwp_gap") else None
+    if strata is not None:
+        extra = r[strata].astype(str).to_numpy()
+        stratum = extra if stratum is None else np.char.add(np.char.add(extra, "|"), stratum.astype(str))
+    gap = method == "pwp_gap"
+    stop = (r.tstop - r.tstart).to_numpy(float) if gap else r.tstop.to_numpy(float)
+    entry = None if gap or method == "first" else r.tstart.to_numpy(float)
+    fit = fit_cox(design.X[used], stop, events, terms=design.terms, term_columns=design.term_columns,
+                  strata=stratum, entry=entry, cluster=r[s.PARTICIPANT_ID].to_numpy(), robust=True, ph_test=False)
+    lower, upper, p_value = wald(fit.coef, fit.se, alpha)
+    return pd.DataFrame({"term": design.terms, "coef": fit.coef, "se": fit.model_se, "robust_se": fit.se,
+                         "hazard_ratio": np.exp(fit.coef), "ci_lower": np.exp(lower), "ci_upper": np.exp(upper),
+                         "p_value": p_value})
+
+
+def _mcf(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Nelson-Aalen of the arm's intervals with the infinitesimal-jackknife SE clustered by participant."""
+    start, stop, event = (rows[c].to_numpy(float) for c in ("tstart", "tstop", "event"))
+    ids = pd.factorize(rows[s.PARTICIPANT_ID])[0]
+    times = np.unique(stop[event > 0])
+    if times.size == 0:
+        return pd.DataFrame(columns=["time", "mcf", "se", "ci_lower", "ci_upper"])
+    entered = np.searchsorted(np.sort(start), times, side="left")  # rows with start < t
+    left = np.searchsorted(np.sort(stop), times, side="left")  # rows with stop < t
+    at_risk = (entered - left).astype(float)
+    deaths = np.bincount(np.searchsorted(times, stop[event > 0]), minlength=len(times)).astype(float)
+    hazard = deaths / at_risk
+    mcf = np.cumsum(hazard)
+    keep = np.unique(np.linspace(0, len(times) - 1, min(len(times), MCF_POINTS)).round().astype(int))
+    h2 = np.cumsum(deaths / at_risk ** 2)
+    events_at = _EventRows(ids=ids[event > 0], position=np.searchsorted(times, stop[event > 0]))
+    se = np.array([_ij_se(times[k], start, stop, ids, events_at, 1.0 / at_risk, h2, times) for k in keep])
+    z = normal_quantile(alpha)
+    value = mcf[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a log interval: always above 0
+        factor = np.exp(z * np.where(value > 0, se / value, 0.0))
+    return pd.DataFrame({"time": times[keep], "mcf": value, "se": se, "ci_lower": value / factor,
+                         "ci_upper": value * factor})
+
+
+@dataclass(frozen=True)
+class _EventRows:
+    ids: np.ndarray  # the participant (0..P-1) of each event
+    position: np.ndarray  # its index among the arm's distinct event times
+
+
+def _ij_se(tau: float, start: np.ndarray, stop: np.ndarray, ids: np.ndarray, events: _EventRows,
+           inv_y: np.ndarray, h2: np.ndarray, times: np.ndarray) -> float:
+    """sqrt(sum_i A_i(tau)^2): A_i is the sum of 1/Y(t) over i's relapses by tau, minus the sum of dN(t)/Y(t)^2
+    over the times by tau at which i was at risk (start < t <= stop), as R's ``survfit(..., id=)``."""
+    people = ids.max() + 1
+    seen = times[events.position] <= tau
+    own = np.bincount(events.ids[seen], weights=inv_y[events.position[seen]], minlength=people)
+
+    def cumulative(x: np.ndarray) -> np.ndarray:  # H2(x) = sum of dN/Y^2 over event times <= x
+        k = np.searchsorted(times, x, side="right") - 1
+        return np.where(k >= 0, h2[np.maximum(k, 0)], 0.0)
+
+    open_ = start < tau
+    spent = cumulative(np.minimum(stop[open_], tau)) - cumulative(start[open_])
+    share = np.bincount(ids[open_], weights=spent, minlength=people)
+    return float(np.sqrt(np.sum((own - share) ** 2)))
+
+
+def _rate_ratio(people: pd.DataFrame, cohort: Cohort, alpha: float) -> Estimate | None:
+    treated = (people[s.ARM] == cohort.treatment).to_numpy()
+    X = np.column_stack([np.ones(len(people)), treated.astype(float)])
+    try:
+        model = count_rate_ratio(people.relapses.to_numpy(float), people[s.FOLLOWUP_DAYS].to_numpy(float) / 365.25,
+                                 X, ["(intercept)", "arm"], treated, np.ones(len(people)), cohort.arms, "relapses",
+                                 alpha, weighted=False)
+    except NotEstimableError:
+        return None
+    return model.estimate
+
+
+def _counts(people: pd.DataFrame, arms: tuple[str, str]) -> pd.DataFrame:
+    rows = []
+    for arm in arms:
+        part = people[people[s.ARM] == arm]
+        rows.append({"arm": arm, "participants": len(part), "relapses": int(part.relapses.sum()),
+                     "person_years": float(part[s.FOLLOWUP_DAYS].sum() / 365.25)})
+    return pd.DataFrame(rows)
+

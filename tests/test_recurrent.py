@@ -1,0 +1,107 @@
+"""Recurrent relapses (issue 25): every model and the mean cumulative function equal R's survival on the chronic
+granulomatous disease trial (tests/reference/cgd_reference.json, written by timevarying_reference.R)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import outcomes as oc
+
+from .conftest import REFERENCE, load_reference
+
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def cgd() -> tuple[oc.Cohort, pd.DataFrame]:
+    people = pd.read_csv(REFERENCE / "cgd_people.csv")
+    cohort = oc.Cohort.from_frame(people, arm="treat", reference="placebo", follow_up="futime", participant_id="id",
+                                  covariates=["age", "inherit", "steroids"])
+    return cohort, pd.read_csv(REFERENCE / "cgd_events.csv").rename(columns={"id": "participant_id"})
+
+
+@pytest.mark.parametrize("method, key", [("andersen_gill", "andersen_gill"), ("pwp_total", "pwp_total_time"),
+                                         ("pwp_gap", "pwp_gap_time"), ("first", "first_event")])
+def test_every_model_equals_coxph(cgd, method, key):
+    # coxph(Surv(tstart, tstop, infect) ~ treat + age + inherit + steroids, cluster = id) [+ strata(enum)];
+    # gap time: Surv(tstop - tstart, infect); first: the first event only
+    r = oc.compare_recurrent(*cgd, method=method, adjust=["age", "inherit", "steroids"])
+    ref = load_reference("cgd")[key]
+    assert r.cox.term.tolist() == ["armrIFN-g", "age", "inheritX-linked", "steroids"]
+    assert r.cox.coef.to_numpy() == pytest.approx(ref["coef"], abs=TOL)
+    assert r.cox.se.to_numpy() == pytest.approx(ref.get("se_model", ref.get("se")), abs=TOL)
+    if "se_robust" in ref:
+        assert r.cox.robust_se.to_numpy() == pytest.approx(ref["se_robust"], abs=TOL)
+        assert r.cox.p_value.to_numpy() == pytest.approx(ref["p"], abs=1e-4)
+        assert (r.hazard_ratio.ci_lower, r.hazard_ratio.ci_upper) == pytest.approx(
+            (ref["hr_lower"][0], ref["hr_upper"][0]), abs=TOL)
+    assert int(r.intervals.event.sum()) == (ref["events"] if method != "first" else 76)
+
+
+def test_the_mean_cumulative_function_equals_survfit_with_the_clustered_se(cgd):
+    # summary(survfit(Surv(tstart, tstop, infect) ~ treat, data = cg, id = id), times = ...): cumhaz, std.chaz
+    r = oc.compare_recurrent(*cgd)
+    expected = pd.DataFrame(load_reference("cgd")["mean_cumulative_function"])
+    for group, part in expected.groupby("group"):
+        got = r.mcf_at(part.time.to_numpy(float))
+        got = got[got.arm == group.removeprefix("treat=")]
+        assert got.mcf.to_numpy() == pytest.approx(part.mcf.to_numpy(), abs=1e-9)
+        assert got.se.to_numpy() == pytest.approx(part.se.to_numpy(), abs=1e-9)
+    before_first = r.mcf_at([50.0]).set_index("arm").loc["rIFN-g"]
+    assert (before_first.mcf, before_first.se, before_first.ci_lower, before_first.ci_upper) == (0, 0, 0, 0)
+
+
+def test_the_intervals_are_tmerges(cgd):
+    r = oc.compare_recurrent(*cgd)
+    expected = pd.read_csv(REFERENCE / "cgd_intervals_tmerge.csv")
+    got = r.intervals.sort_values(["participant_id", "tstart"], key=lambda c: c.astype(float) if c.name ==
+                                  "participant_id" else c)
+    assert len(got) == len(expected) == load_reference("cgd")["tmerge_rows"]
+    assert got.tstart.to_numpy() == pytest.approx(expected.tstart.to_numpy())
+    assert got.tstop.to_numpy() == pytest.approx(expected.tstop.to_numpy())
+    assert (got.event.to_numpy() == expected.infect.to_numpy()).all()
+    assert (got.enum.to_numpy() == expected.enum.to_numpy()).all()
+
+
+def test_rate_ratio_counts_and_words(cgd):
+    r = oc.compare_recurrent(*cgd)
+    counts = r.counts.set_index("arm")
+    assert counts.relapses.tolist() == [56, 20] and counts.participants.tolist() == [65, 63]
+    rate = (20 / counts.person_years.iloc[1]) / (56 / counts.person_years.iloc[0])
+    assert r.rate_ratio.value == pytest.approx(rate, rel=0.05)  # the NB estimate is near the crude rate ratio
+    assert "placebo" in r.to_markdown() and "nan" not in r.to_markdown()
+    text = oc.narrate(r)
+    assert text.startswith("By day 365, ") or text.startswith("By day ")
+    assert "fewer relapses each" in text or "more relapses each" in text
+
+
+@pytest.mark.parametrize("events, message", [
+    (pd.DataFrame({"participant_id": ["999"], "day": [10]}), "belongs to no participant"),
+    (pd.DataFrame({"participant_id": ["1"], "day": [0]}), "on or before enrollment"),
+    (pd.DataFrame({"participant_id": ["1"], "day": [5000]}), "after the participant's end of follow-up"),
+    (pd.DataFrame({"participant_id": ["1", "1"], "day": [10, 10]}), "repeats an event"),
+    (pd.DataFrame({"participant_id": ["1"], "day": ["soon"]}), "is not a number of days"),
+    (pd.DataFrame({"id": ["1"], "day": [3]}), "columns participant_id and day"),
+])
+def test_bad_events_name_the_row(cgd, events, message):
+    with pytest.raises(oc.InputError, match=message):
+        oc.compare_recurrent(cgd[0], events)
+
+
+def test_a_cohort_without_follow_up_or_an_unknown_method_is_refused(cgd):
+    with pytest.raises(oc.InputError, match="method must be one of"):
+        oc.compare_recurrent(*cgd, method="gap")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = oc.synthetic_cohort(n=50, seed=1)
+    no_follow_up = oc.Cohort(plain.df.drop(columns=["followup_days"]), reference="clinical")
+    with pytest.raises(oc.InputError, match="follow_up=COLUMN"):
+        oc.compare_recurrent(no_follow_up, pd.DataFrame({"participant_id": [], "day": []}))
+    no_events = pd.DataFrame({"participant_id": pd.Series([], dtype=str), "day": pd.Series([], dtype=float)})
+    with pytest.raises(oc.NotEstimableError, match="has no relapse"):
+        oc.compare_recurrent(cgd[0], no_events)
+    assert np.isfinite(oc.compare_recurrent(*cgd).hazard_ratio.value)
