@@ -105,3 +105,47 @@ def test_a_cohort_without_follow_up_or_an_unknown_method_is_refused(cgd):
     with pytest.raises(oc.NotEstimableError, match="has no relapse"):
         oc.compare_recurrent(cgd[0], no_events)
     assert np.isfinite(oc.compare_recurrent(*cgd).hazard_ratio.value)
+
+
+def _screens(pattern: str, pid: str = "a") -> pd.DataFrame:
+    """One character per week from week 0: '+' positive, '-' negative, '.' no screen."""
+    rows = [(pid, 7 * k, int(c == "+")) for k, c in enumerate(pattern) if c != "."]
+    return pd.DataFrame(rows, columns=["participant_id", "day", "positive"])
+
+
+@pytest.mark.parametrize("pattern, missing_is_positive, expected_days", [
+    ("---++++--++++", True, [21, 63]),  # relapse, two negative weeks, relapse again
+    ("---++++-.-++++", True, [21]),  # the missing week 8 interrupts the recovery: still the first episode
+    ("---++.+--++++", True, [21, 63]),  # a missing week inside a run counts as positive
+    ("---++.+--++++", False, [63]),  # ... unless missing is not positive: the first run is broken
+    ("---++++-+--++++", True, [21, 77]),  # a positive week resets the recovery; weeks 9-10 recover it
+    ("---++++--------", True, [21]),
+    ("---------------", True, []),
+    ("---............", True, [21]),  # no screens at all after week 3: missing counts as positive
+    ("---............", False, []),
+])
+def test_every_episode_from_weekly_screens_by_hand(pattern, missing_is_positive, expected_days):
+    episodes = oc.derive_relapse(_screens(pattern), participants=["a"], recurrent=True, first_week=3,
+                                 last_week=len(pattern) - 1, run_length=4, recovery_weeks=2,
+                                 missing_is_positive=missing_is_positive)
+    assert episodes.day.tolist() == expected_days
+    assert episodes.episode.tolist() == list(range(1, len(expected_days) + 1))
+    assert episodes.attrs["provenance"]["recovery_weeks"] == 2 and episodes.attrs["provenance"]["run_length"] == 4
+
+
+def test_synthetic_episodes_carry_their_truth_and_feed_compare_recurrent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = oc.synthetic_cohort(n=3000, seed=5, recurrent=True)
+    assert cohort.events is not None and len(cohort.events) > 500
+    first = cohort.events.groupby("participant_id").day.min()
+    relapsed = cohort.df.set_index("participant_id").query("relapse_event == 1").relapse_days
+    assert (first.reindex(relapsed.index).to_numpy() == relapsed.to_numpy()).all()  # first relapse = first episode
+    assert "conditional_hr_relapse" not in cohort.truth
+    r = oc.compare_recurrent(cohort, cohort.events, adjust=list(cohort.covariates))
+    truth = cohort.truth["relapse_rate_ratio"]
+    assert r.hazard_ratio.ci_lower < truth < r.hazard_ratio.ci_upper
+    per_person = cohort.truth["relapses_per_person_365"]
+    at = r.mcf_at([365.0]).set_index("arm")
+    for arm in cohort.arms:
+        assert abs(at.loc[arm, "mcf"] - per_person[arm]) < 3 * at.loc[arm, "se"]

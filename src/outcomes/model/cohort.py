@@ -107,6 +107,7 @@ class Cohort:
         source: str | None = None,
         copy: bool = True,
         arms: tuple[str, str] | None = None,
+        events: pd.DataFrame | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"a Cohort is built from a pandas DataFrame, not {type(df).__name__}")
@@ -117,6 +118,7 @@ class Cohort:
         self._scenario = None if scenario is None else dict(scenario)
         self._truth = dict(truth or {})
         self._provenance = dict(provenance or {})
+        self._events = None if events is None else events.copy()
 
     # ------------------------------------------------------------------ validation
     def _validate(
@@ -342,6 +344,12 @@ class Cohort:
     def truth(self) -> dict[str, Any]:
         """True effects of a synthetic cohort (empty for real data)."""
         return dict(self._truth)
+
+    @property
+    def events(self) -> pd.DataFrame | None:
+        """Every relapse episode (``participant_id``, ``day``) when the cohort carries them (a synthetic cohort
+        drawn with ``recurrent=True``); None otherwise. Not written by :meth:`write`."""
+        return None if self._events is None else self._events.copy()
 
     @property
     def provenance(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..core.errors import InputError
 from ..model.outcome_registry import SECONDARY_OUTCOMES, secondary_columns
-from . import delayed_uptake, weibull
+from . import delayed_uptake, recurrent, weibull
 from .scenario import Scenario, get_scenario
 
 __all__ = ["synthetic_cohort", "scenario_truth"]
@@ -368,8 +368,15 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     provenance = {"source": "synthetic_cohort", "n": n,
                   "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
     truth = {**cal.truth, **_delayed_truth(sc)} if sc.peer_uptake == "delayed" else cal.truth
+    events = None
+    if sc.recurrent:  # drawn last: a cohort without episodes is the same, byte for byte
+        rate = cal.relapse_scale / 365.0 * np.exp(pop.relapse_lp() + cal.relapse_beta * peer)
+        events = recurrent.draw_episodes(rng, rate, follow, sc.recurrent_frailty, df[s.PARTICIPANT_ID].to_numpy())
+        df[s.RELAPSE_DAYS], df[s.RELAPSE_EVENT] = recurrent.first_episode(events, df[s.PARTICIPANT_ID], follow)
+        truth = {**{k: v for k, v in truth.items() if k not in recurrent.FIRST_RELAPSE_TRUTHS},
+                 **recurrent.recurrent_truth(rate, peer, float(np.exp(cal.relapse_beta)))}
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
-                  scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False)
+                  scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False, events=events)
 
 
 def _relapse_and_retention(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population,

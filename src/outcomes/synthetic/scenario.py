@@ -80,6 +80,19 @@ class Scenario:
         metadata=_assumption("delayed uptake only: the grace period of the emulated trial whose true risks "
                              "cohort.truth holds"),
     )
+    recurrent: bool = field(
+        default=False,
+        metadata=_assumption(
+            "also draw every relapse episode (cohort.events): a Poisson process per person over follow-up, at the "
+            "first-relapse model's rate times a gamma frailty of variance recurrent_frailty (episodes cluster in "
+            "the same people); the rate ratio of the peer arm is the conditional hazard ratio of relapse"
+        ),
+    )
+    recurrent_frailty: float = field(
+        default=0.5,
+        metadata=_assumption("recurrent only: the variance of the gamma frailty (mean 1) shared by a person's "
+                             "episodes; 0 = independent episodes"),
+    )
 
     # --- relapse -------------------------------------------------------------------------------
     relapse_risk_12m_clinical: float = field(
@@ -203,6 +216,7 @@ class Scenario:
             "peer_uptake": self.peer_uptake in ("at_enrollment", "delayed"),
             "peer_effect": 0 < self.peer_effect < 20,
             "grace_days": 1 <= self.grace_days <= 180,
+            "recurrent_frailty": 0 <= self.recurrent_frailty <= 5,
         }
         for name, ok in checks.items():
             if not ok:

@@ -54,8 +54,10 @@ def _ids_and_rows(records: pd.DataFrame, participants: Iterable | None, what: st
 
 def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = None, rule: str = "consecutive",
                    first_week: int = 3, last_week: int = 24, run_length: int = 4, missing_is_positive: bool = True,
-                   week_window: tuple[int, int] = (-3, 3)) -> pd.DataFrame:
-    """Time to relapse from weekly drug screens: ``participant_id, relapse_days, relapse_event``.
+                   week_window: tuple[int, int] = (-3, 3), recurrent: bool = False,
+                   recovery_weeks: int = 2) -> pd.DataFrame:
+    """Time to relapse from weekly drug screens: ``participant_id, relapse_days, relapse_event``; with
+    ``recurrent=True``, every episode: ``participant_id, day, episode``.
 
     Parameters
     ----------
@@ -64,6 +66,11 @@ def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = Non
     participants : iterable, optional
         Every id to return (ids without screens count as all-missing); default: ids in ``screens``.
     rule : {"consecutive", "first_positive"}
+    recurrent, recovery_weeks
+        Every episode: one starts when the rule fires (as for the first); the next can start only after
+        ``recovery_weeks`` consecutive weeks with a negative screen (a week without a screen is not negative:
+        it interrupts a recovery, and counts toward a relapse run only when ``missing_is_positive``). The
+        rule's parameters are in the result's ``attrs["provenance"]``.
 
     Examples
     --------
@@ -74,8 +81,8 @@ def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = Non
     """
     if rule not in ("consecutive", "first_positive"):
         raise InputError(f"rule must be 'consecutive' or 'first_positive', not {rule!r}")
-    if not (0 <= first_week <= last_week) or run_length < 1:
-        raise InputError("need 0 <= first_week <= last_week and run_length >= 1")
+    if not (0 <= first_week <= last_week) or run_length < 1 or recovery_weeks < 1:
+        raise InputError("need 0 <= first_week <= last_week, run_length >= 1 and recovery_weeks >= 1")
     require_columns(screens, ["positive"], what="screen")
     positive = check_binary(screens["positive"], "positive", meaning="1 = positive screen, 0 = negative")
     universe, who, day = _ids_and_rows(screens, participants, "screen")
@@ -88,6 +95,14 @@ def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = Non
     last_screened = np.where(screened.any(axis=1), n_weeks - 1 - np.argmax(screened[:, ::-1], axis=1), 0)
     censor_day = 7.0 * np.where(screened.any(axis=1), last_screened, 0)
 
+    if recurrent:
+        bad = pos | (~screened if missing_is_positive and rule == "consecutive" else np.zeros_like(screened))
+        negative = screened & ~pos
+        return _episodes(universe, bad, negative, rule, run_length if rule == "consecutive" else 1, first_week,
+                         last_week, recovery_weeks, {"rule": rule, "first_week": first_week, "last_week": last_week,
+                                                     "run_length": run_length, "recovery_weeks": recovery_weeks,
+                                                     "missing_is_positive": missing_is_positive,
+                                                     "week_window": list(week_window)})
     if rule == "first_positive":
         earliest = 7 * first_week + week_window[0]
         days = np.full(n_ids, np.inf)
@@ -100,6 +115,40 @@ def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = Non
         days = 7.0 * (first_week + start)
     return pd.DataFrame({"participant_id": universe, "relapse_days": np.where(event, days, censor_day),
                          "relapse_event": event.astype(int)})
+
+
+def _episodes(universe: np.ndarray, bad: np.ndarray, negative: np.ndarray, rule: str, run_length: int,
+              first_week: int, last_week: int, recovery_weeks: int, rule_parameters: dict) -> pd.DataFrame:
+    """Every episode of each participant, week by week: a relapse run starts one (at day 7 x its first week;
+    the first_positive rule is a run of one positive week), then ``recovery_weeks`` negative weeks in a row
+    end it."""
+    rows = []
+    for i, pid in enumerate(universe):
+        episode, week, weeks = 0, first_week, min(last_week, bad.shape[1] - 1)
+        while week <= weeks:
+            if week + run_length - 1 <= weeks and bad[i, week:week + run_length].all():
+                episode += 1
+                rows.append((str(pid), 7.0 * week, episode))
+                week = _recovered(negative[i], week + run_length, weeks, recovery_weeks)
+            else:
+                week += 1
+    out = pd.DataFrame(rows, columns=["participant_id", "day", "episode"])
+    out.attrs["provenance"] = {"derived from": "weekly screens", **rule_parameters,
+                               "rule words": f"an episode starts with {run_length} bad week(s) in a row ({rule}); "
+                                             f"the next needs {recovery_weeks} negative weeks in a row first"}
+    return out
+
+
+def _recovered(negative: np.ndarray, week: int, last: int, recovery_weeks: int) -> int:
+    """The first week after ``recovery_weeks`` consecutive negative weeks from ``week`` on (past ``last``:
+    never recovered)."""
+    run = 0
+    while week <= last:
+        run = run + 1 if negative[week] else 0
+        week += 1
+        if run == recovery_weeks:
+            return week
+    return last + 1
 
 
 def _first_run(weeks: np.ndarray, run_length: int) -> tuple[np.ndarray, np.ndarray]:
