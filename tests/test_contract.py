@@ -177,3 +177,37 @@ def test_a_mangled_export_keeps_the_contract_through_map_validate_and_read(tmp_p
                                "2026Q2", bootstrap=50, allow_exclusions=True))]:
             outcome = run_checked(what, call, check=lambda r: [])
             assert outcome.status != "crash", outcome
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(shapes, st.sampled_from(["random", "none", "everyone many", "all on one day", "at day 0", "one person"]))
+def test_compare_recurrent_keeps_the_contract(shape, pattern):
+    cohort = cohort_of(shape)
+    df = cohort.df
+    if "followup_days" not in df:
+        df = df.assign(followup_days=df.relapse_days)
+        cohort = oc.Cohort(df, reference=cohort.reference, arms=cohort.arms, covariates=cohort.covariates)
+    rng = np.random.default_rng(shape.seed)
+    ids, follow = df.participant_id.astype(str).to_numpy(), df.followup_days.to_numpy(float)
+    ok = follow >= 1
+    events = {
+        "random": lambda: pd.DataFrame({"participant_id": ids[ok], "day": np.ceil(rng.random(ok.sum()) * follow[ok])}),
+        "none": lambda: pd.DataFrame({"participant_id": pd.Series([], dtype=str), "day": pd.Series([], dtype=float)}),
+        "everyone many": lambda: pd.DataFrame({"participant_id": np.repeat(ids[ok], 5),
+                                               "day": np.concatenate([np.ceil(follow[ok] * f) for f in
+                                                                      (0.2, 0.4, 0.6, 0.8, 1.0)])}),
+        "all on one day": lambda: pd.DataFrame({"participant_id": ids[follow >= 1], "day": 1.0}),
+        "at day 0": lambda: pd.DataFrame({"participant_id": ids[:1], "day": [0.0]}),
+        "one person": lambda: pd.DataFrame({"participant_id": ids[ok][:1], "day": np.ceil(follow[ok][:1])}),
+    }[pattern]()
+    events = events.drop_duplicates()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oc.OutcomesWarning)
+        for method in ("andersen_gill", "pwp_gap"):
+            outcome = run_checked(f"compare_recurrent {method}",
+                                  lambda m=method: oc.compare_recurrent(cohort, events, method=m, adjust=["age"]))
+            assert outcome.status != "crash", outcome
+            if outcome.status == "ok":
+                result = oc.compare_recurrent(cohort, events, method=method, adjust=["age"])
+                assert not bad_text([result.to_markdown(), oc.narrate(result)])

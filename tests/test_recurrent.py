@@ -149,3 +149,15 @@ def test_synthetic_episodes_carry_their_truth_and_feed_compare_recurrent():
     at = r.mcf_at([365.0]).set_index("arm")
     for arm in cohort.arms:
         assert abs(at.loc[arm, "mcf"] - per_person[arm]) < 3 * at.loc[arm, "se"]
+
+
+def test_the_quarterly_report_adds_repeat_relapses_when_the_cohort_has_episodes(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = oc.synthetic_cohort(n=600, seed=4, recurrent=True)
+        html = oc.report.quarterly(cohort, "2026Q3", tmp_path, formats=["html"]).read_text(encoding="utf-8")
+        earlier = oc.as_of(cohort, "2025-12-31")
+    assert "<h2>Repeat relapses</h2>" in html and "relapses per person by day 365" in html
+    assert earlier.events is not None and len(earlier.events) < len(cohort.events)  # the as-of date cuts episodes
+    limit = (pd.Timestamp("2025-12-31") - earlier.df.set_index("participant_id").enroll_date).dt.days
+    assert (earlier.events.day.to_numpy() <= limit.reindex(earlier.events.participant_id).to_numpy()).all()

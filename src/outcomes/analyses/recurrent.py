@@ -66,7 +66,7 @@ class RecurrentComparison(Result):
     mcf : DataFrame
         ``arm, time, mcf, se, ci_lower, ci_upper`` at the arm's event times.
     intervals : DataFrame
-        The tmerge rows: ``participant_id, tstart, tstop, event, enum``, the arm and the covariates.
+        The tmerge rows: ``participant_id, arm, tstart, tstop, event, enum``.
     counts : DataFrame
         Per arm: participants, relapses, person-years.
     """
@@ -217,7 +217,8 @@ def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "an
         rate_ratio=_rate_ratio(people, cohort, alpha), cox=fit,
         mcf=pd.concat([_mcf(rows[rows[s.ARM] == arm], alpha).assign(arm=arm) for arm in cohort.arms],
                       ignore_index=True)[["arm", "time", "mcf", "se", "ci_lower", "ci_upper"]],
-        intervals=rows, counts=_counts(people, cohort.arms),
+        intervals=rows[[s.PARTICIPANT_ID, s.ARM, "tstart", "tstop", "event", "enum"]],
+        counts=_counts(people, cohort.arms),
         follow_up_ends=(_last_day(people, cohort.arms[0]), _last_day(people, cohort.arms[1])))
 
 
@@ -262,11 +263,10 @@ def _fit(rows: pd.DataFrame, cohort: Cohort, method: str, adjust: tuple[str, ...
     ci_upper, p_value``."""
     if method == "first":
         rows = rows[rows.enum == 1]
-    design = design_matrix(rows, cohort.treatment, adjust)
-    used = design.complete
-    r = rows[used]
+    design = design_matrix(rows, cohort.treatment, adjust)  # its X holds the complete cases only
+    r = rows[design.complete]
     events = r.event.to_numpy(float)
-    treated = design.X[used][:, 0] == 1
+    treated = design.X[:, 0] == 1
     for arm, mask in zip(cohort.arms, (~treated, treated)):
         if not events[mask].any():
             raise NotEstimableError(f"arm {arm!r} has no relapse: the hazard ratio would be 0 or infinite")
@@ -277,7 +277,7 @@ def _fit(rows: pd.DataFrame, cohort: Cohort, method: str, adjust: tuple[str, ...
     gap = method == "pwp_gap"
     stop = (r.tstop - r.tstart).to_numpy(float) if gap else r.tstop.to_numpy(float)
     entry = None if gap or method == "first" else r.tstart.to_numpy(float)
-    fit = fit_cox(design.X[used], stop, events, terms=design.terms, term_columns=design.term_columns,
+    fit = fit_cox(design.X, stop, events, terms=design.terms, term_columns=design.term_columns,
                   strata=stratum, entry=entry, cluster=r[s.PARTICIPANT_ID].to_numpy(), robust=True, ph_test=False)
     lower, upper, p_value = wald(fit.coef, fit.se, alpha)
     return pd.DataFrame({"term": design.terms, "coef": fit.coef, "se": fit.model_se, "robust_se": fit.se,

@@ -114,7 +114,17 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
     _hide_unknown_secondary(out, horizon, earlier=cohort.as_of != date)
     provenance = {**cohort.provenance, "as_of_view": date.isoformat()}
     return Cohort(out.reset_index(drop=True), reference=cohort.reference, as_of=date, covariates=cohort.covariates,
-                  scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False, arms=cohort.arms)
+                  scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False, arms=cohort.arms,
+                  events=_known_events(cohort.events, out, horizon))
+
+
+def _known_events(events: pd.DataFrame | None, out: pd.DataFrame, horizon: np.ndarray) -> pd.DataFrame | None:
+    """Relapse episodes of the participants enrolled by the date, on or before it."""
+    if events is None:
+        return None
+    known = pd.Series(horizon, index=out[s.PARTICIPANT_ID].astype(str).to_numpy())
+    limit = known.reindex(events[s.PARTICIPANT_ID].astype(str).to_numpy()).to_numpy(float)
+    return events.loc[events["day"].to_numpy(float) <= np.nan_to_num(limit, nan=-1.0)].reset_index(drop=True)
 
 
 def _hide_unknown_secondary(out: pd.DataFrame, horizon: np.ndarray, *, earlier: bool) -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 from ..analyses.arm_comparison import ArmComparison
 from ..analyses.compare_arms import compare_arms
 from ..analyses.competing import CompetingRisks, cumulative_incidence, retention_everyone
+from ..analyses.recurrent import RecurrentComparison, compare_recurrent
 from ..analyses.exposure import ExposureComparison, compare_exposure
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
@@ -79,6 +80,7 @@ class QuarterlyResults:
     reconciliation: Reconciliation | None
     balance: Balance | None
     exposure: ExposureComparison | None  # when peer support starts after enrollment: exposure from its start
+    recurrent: RecurrentComparison | None = None  # when the cohort carries every relapse episode
     confounders: tuple[str, ...]
     notes: list[str]
     not_estimable: dict[str, str]
@@ -162,7 +164,8 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         reasons.update({what: SMALL_ARM_REASON for what in ("relapse", "retention", "leaving treatment",
                                                               "secondary outcomes", "claims")})
         return dict(relapse=None, relapse_adjusted=None, relapse_iptw=None, retention=None, competing=None,
-                    secondary={}, reconciliation=None, balance=None, confounders=confounders, exposure=None)
+                    secondary={}, reconciliation=None, balance=None, confounders=confounders, exposure=None,
+                    recurrent=None)
 
     def run(what: str, fn: Callable[[], T], needs: bool = True) -> T | None:
         return attempt(fn, what, notes, reasons) if needs else None
@@ -197,6 +200,8 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
         confounders=confounders,
         exposure=exposure,
+        recurrent=run("repeat relapses", lambda: compare_recurrent(view, view.events, adjust=confounders),
+                      view.events is not None and s.FOLLOWUP_DAYS in view.df.columns),
     )
 
 
@@ -237,6 +242,8 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
         tables["relapse"] = t.relapse_table(r["relapse"], r["relapse_adjusted"], r["relapse_iptw"])
     if r["exposure"] is not None:
         tables["exposure"] = t.exposure_table(r["exposure"])
+    if r.get("recurrent") is not None:
+        tables["repeat_relapses"] = t.recurrent_table(r["recurrent"])
     if r["secondary"]:
         tables["secondary_outcomes"] = t.secondary_table(r["secondary"])
     if r["reconciliation"] is not None:

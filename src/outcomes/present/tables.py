@@ -19,6 +19,7 @@ from ..analyses.arm_comparison import ArmComparison
 from ..analyses.baseline import baseline_table
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
+from ..analyses.recurrent import RecurrentComparison
 from ..analyses.secondary import SecondaryComparison
 from ..claims.catalog import SOURCES, registry
 from ..claims.reconcile import Reconciliation, estimand_info
@@ -183,6 +184,23 @@ def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -
             render = fmt.percent if measure.startswith("12-month") else fmt.ratio
             rows.append({"Measure": measure, "This quarter": render(value),
                          "Previous quarter": render(previous) if before is not None else "no report"})
+    return pd.DataFrame(rows)
+
+
+def recurrent_table(rec: RecurrentComparison) -> pd.DataFrame:
+    """Per arm: participants and relapse episodes (small counts suppressed), relapses per person by day 365 (or
+    the last day both arms are followed) with its interval; then the hazard and rate ratios."""
+    day = min(365.0, *rec.follow_up_ends)
+    at = rec.mcf_at([day]).set_index("arm")
+    counts = suppress_table(rec.counts[["arm", "participants", "relapses"]], ["participants", "relapses"])
+    rows = [{"Measure": f"{s.arm_label(c.arm)}: participants; relapse episodes", "Estimate":
+             f"{c.participants}; {c.relapses}", CI: "", "p-value": ""} for c in counts.itertuples()]
+    rows += [{"Measure": f"{s.arm_label(a)}: relapses per person by day {fmt.plain(day)}",
+              "Estimate": fmt.number(at.loc[a, "mcf"], 2),
+              CI: fmt.interval(at.loc[a, "ci_lower"], at.loc[a, "ci_upper"]), "p-value": ""} for a in rec.arms]
+    rows.append(_estimate_row("Hazard ratio, every relapse (Andersen-Gill, robust SE)", rec.hazard_ratio))
+    if rec.rate_ratio is not None:
+        rows.append(_estimate_row("Relapses per person-year, rate ratio", rec.rate_ratio))
     return pd.DataFrame(rows)
 
 

@@ -345,8 +345,7 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     cal = _calibrate(sc)
     rng = np.random.default_rng(checked_seed(seed))
     n = int(n)
-    # The draws happen in a fixed order (population, arms, calendar, relapse, retention, secondary):
-    # the same seed gives the same cohort, byte for byte.
+    # Draws in a fixed order (population, arms, calendar, relapse, retention, secondary): same seed, same bytes.
     pop = _draw_population(sc, n, rng)
     if sc.randomized or sc.peer_uptake == "delayed":  # delayed: who is ever exposed comes from the uptake
         peer = rng.random(n) < 0.5
@@ -365,18 +364,23 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
         s.FOLLOWUP_DAYS: follow, **relapse, **retention, **_covariate_columns(pop),
         **{c.name: secondary[c.name] for c in secondary_columns() if c.name in secondary},
     })
-    provenance = {"source": "synthetic_cohort", "n": n,
-                  "seed": seed if isinstance(seed, (int, np.integer)) else "numpy Generator", "scenario": sc.name}
+    provenance = {"source": "synthetic_cohort", "n": n, "seed": seed if isinstance(seed, int) else str(seed),
+                  "scenario": sc.name}
     truth = {**cal.truth, **_delayed_truth(sc)} if sc.peer_uptake == "delayed" else cal.truth
-    events = None
-    if sc.recurrent:  # drawn last: a cohort without episodes is the same, byte for byte
-        rate = cal.relapse_scale / 365.0 * np.exp(pop.relapse_lp() + cal.relapse_beta * peer)
-        events = recurrent.draw_episodes(rng, rate, follow, sc.recurrent_frailty, df[s.PARTICIPANT_ID].to_numpy())
-        df[s.RELAPSE_DAYS], df[s.RELAPSE_EVENT] = recurrent.first_episode(events, df[s.PARTICIPANT_ID], follow)
-        truth = {**{k: v for k, v in truth.items() if k not in recurrent.FIRST_RELAPSE_TRUTHS},
-                 **recurrent.recurrent_truth(rate, peer, float(np.exp(cal.relapse_beta)))}
+    events, truth = _episodes(sc, cal, rng, pop, peer, follow, df, truth) if sc.recurrent else (None, truth)
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
                   scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False, events=events)
+
+
+def _episodes(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,
+              follow: np.ndarray, df: pd.DataFrame, truth: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Every relapse episode (:mod:`outcomes.synthetic.recurrent`), drawn last so that a cohort without them is
+    the same byte for byte; the relapse columns become the first episode (in ``df``)."""
+    rate = cal.relapse_scale / 365.0 * np.exp(pop.relapse_lp() + cal.relapse_beta * peer)
+    events = recurrent.draw_episodes(rng, rate, follow, sc.recurrent_frailty, df[s.PARTICIPANT_ID].to_numpy())
+    df[s.RELAPSE_DAYS], df[s.RELAPSE_EVENT] = recurrent.first_episode(events, df[s.PARTICIPANT_ID], follow)
+    return events, {**{k: v for k, v in truth.items() if k not in recurrent.FIRST_RELAPSE_TRUTHS},
+                    **recurrent.recurrent_truth(rate, peer, float(np.exp(cal.relapse_beta)))}
 
 
 def _relapse_and_retention(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population,

@@ -31,7 +31,8 @@ def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = 
     """The report of one computed quarter, summary first."""
     sections = (
         Section("Summary", tuple(r.summary)),
-        _trend(r), _enrollment(r), _baseline(r), _follow_up(r), _retention(r), _relapse(r), _secondary(r), _claims(r),
+        _trend(r), _enrollment(r), _baseline(r), _follow_up(r), _retention(r), _relapse(r), _repeat_relapses(r),
+        _secondary(r), _claims(r),
         _change(r), _data_quality(r), _definitions(r), _methods(r),
     )
     name = program or "Peer recovery support program"
@@ -193,6 +194,23 @@ def _secondary(r: QuarterlyResults) -> Section:
                    tables=(Table("secondary_outcomes", "Secondary outcomes: ratios (risk, rate) or adjusted mean "
                                  "differences, peer support + clinical vs clinical only.",
                                  r.tables["secondary_outcomes"]),), notes=notes)
+
+
+def _repeat_relapses(r: QuarterlyResults) -> Section | None:
+    """Every relapse episode, when the data hold them: relapses per person over time, and the rate ratio."""
+    if r.recurrent is None:
+        return None if "repeat relapses" not in r.not_estimable else Section(
+            "Repeat relapses", (_missing(r, "repeat relapses"),))
+    rec = r.recurrent
+    return Section("Repeat relapses", (narrate(rec), "People who leave the program stop being observed: these "
+                                       "numbers describe relapses while people were followed."),
+                   tables=(Table("repeat_relapses", "Relapse episodes by arm: relapses per person (mean cumulative "
+                                 "count) and the hazard ratio counting every relapse, with 95% confidence intervals. "
+                                 "Counts of 1 to 10 show as <11.", r.tables["repeat_relapses"]),),
+                   figures=(Figure("repeat_relapses", "Relapses per person since enrollment, by arm (mean cumulative "
+                                   "count, Nelson-Aalen on every episode), with pointwise 95% bands.",
+                                   "Step curves of relapses per person over days since enrollment, one per arm.",
+                                   lambda w: F.recurrent_figure(rec, w)),))
 
 
 def _claims(r: QuarterlyResults) -> Section:

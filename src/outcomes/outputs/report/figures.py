@@ -17,6 +17,7 @@ from ...model.cohort import Cohort
 from ...analyses.compare_arms import ArmComparison
 from ...analyses.competing import CompetingRisks
 from ...analyses.exposure import ExposureComparison
+from ...analyses.recurrent import RecurrentComparison
 from ...core.disclosure import is_small, show_count
 from ...claims.reconcile import Reconciliation
 from ...model.outcome_registry import SECONDARY_OUTCOMES
@@ -157,6 +158,15 @@ def exposure_figure(exposure: ExposureComparison, width: float = SINGLE) -> Figu
                           (f"landmark, day {plain(exposure.landmark_day)}", exposure.landmark),
                           ("emulated trial (risk ratio)", exposure.risk_ratio)], width,
                          xlabel="peer support vs none (below 1: fewer relapses with peer support)")
+
+
+def recurrent_figure(rec: RecurrentComparison, width: float = SINGLE) -> Figure:
+    """Relapses per person by day since enrollment, one curve per arm with its band."""
+    fig = _figure(width)
+    with house_style(width):
+        ax = rec.plot(fig.add_subplot())
+        ax.set_title("")
+    return fig
 
 
 def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:

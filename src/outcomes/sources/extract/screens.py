@@ -96,13 +96,10 @@ def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = Non
     censor_day = 7.0 * np.where(screened.any(axis=1), last_screened, 0)
 
     if recurrent:
-        bad = pos | (~screened if missing_is_positive and rule == "consecutive" else np.zeros_like(screened))
-        negative = screened & ~pos
-        return _episodes(universe, bad, negative, rule, run_length if rule == "consecutive" else 1, first_week,
-                         last_week, recovery_weeks, {"rule": rule, "first_week": first_week, "last_week": last_week,
-                                                     "run_length": run_length, "recovery_weeks": recovery_weeks,
-                                                     "missing_is_positive": missing_is_positive,
-                                                     "week_window": list(week_window)})
+        parameters = dict(rule=rule, first_week=first_week, last_week=last_week, run_length=run_length,
+                          recovery_weeks=recovery_weeks, missing_is_positive=missing_is_positive,
+                          week_window=list(week_window))
+        return _episodes(universe, pos, screened, parameters)
     if rule == "first_positive":
         earliest = 7 * first_week + week_window[0]
         days = np.full(n_ids, np.inf)
@@ -117,11 +114,16 @@ def derive_relapse(screens: pd.DataFrame, *, participants: Iterable | None = Non
                          "relapse_event": event.astype(int)})
 
 
-def _episodes(universe: np.ndarray, bad: np.ndarray, negative: np.ndarray, rule: str, run_length: int,
-              first_week: int, last_week: int, recovery_weeks: int, rule_parameters: dict) -> pd.DataFrame:
+def _episodes(universe: np.ndarray, pos: np.ndarray, screened: np.ndarray, rule_parameters: dict) -> pd.DataFrame:
     """Every episode of each participant, week by week: a relapse run starts one (at day 7 x its first week;
     the first_positive rule is a run of one positive week), then ``recovery_weeks`` negative weeks in a row
     end it."""
+    p = rule_parameters
+    consecutive = p["rule"] == "consecutive"
+    bad = pos | (~screened if p["missing_is_positive"] and consecutive else np.zeros_like(screened))
+    negative = screened & ~pos
+    rule, run_length = p["rule"], p["run_length"] if consecutive else 1
+    first_week, last_week, recovery_weeks = p["first_week"], p["last_week"], p["recovery_weeks"]
     rows = []
     for i, pid in enumerate(universe):
         episode, week, weeks = 0, first_week, min(last_week, bad.shape[1] - 1)
