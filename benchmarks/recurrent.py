@@ -70,7 +70,7 @@ def _first_event(cohort: oc.Cohort, adjust: list[str]) -> None:
 
 def speed() -> None:
     adjust = ["age", "sex", "co_occurring_mh", "prior_treatments", "housing_unstable"]
-    cohort = oc.synthetic_cohort(n=1_000_000, seed=1, recurrent=True, relapse_risk_12m_clinical=0.9)
+    cohort = oc.synthetic_cohort(n=1_000_000, seed=1, recurrent=True, relapse_risk_12m_clinical=0.99)
     episodes = len(cohort.events)
     start = time.perf_counter()
     rows = _andersen_gill(cohort, adjust)

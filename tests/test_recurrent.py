@@ -161,3 +161,15 @@ def test_the_quarterly_report_adds_repeat_relapses_when_the_cohort_has_episodes(
     assert earlier.events is not None and len(earlier.events) < len(cohort.events)  # the as-of date cuts episodes
     limit = (pd.Timestamp("2025-12-31") - earlier.df.set_index("participant_id").enroll_date).dt.days
     assert (earlier.events.day.to_numpy() <= limit.reindex(earlier.events.participant_id).to_numpy()).all()
+
+
+def test_a_relapse_rate_claim_is_read_against_every_episode():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with_episodes = oc.reconcile(oc.synthetic_cohort(n=1500, seed=3, recurrent=True))
+        first_only = oc.reconcile(oc.synthetic_cohort(n=300, seed=3))
+    rate = with_episodes.rows[with_episodes.rows.estimand == "relapse_rate_ratio"]
+    assert set(rate.claim_id) == {"S000-relapse-10a", "S000-relapse-10b"}  # "lowers relapse rates by ~10%"
+    assert rate.estimate.notna().all() and (rate.ci_lower < rate.estimate).all()
+    other = first_only.rows[first_only.rows.estimand == "relapse_rate_ratio"]
+    assert other.verdict.str.startswith("not estimable: a relapse rate needs every relapse episode").all()

@@ -41,6 +41,7 @@ ESTIMANDS: dict[str, tuple[float | None, str, str]] = {
     "relapse_risk_ratio_12m": (1.0, "log", "12-month relapse risk ratio"),
     "relapse_risk_difference_12m": (0.0, "linear", "12-month relapse risk difference"),
     "relapse_risk_12m_clinical": (None, "linear", "12-month relapse risk, clinical only"),
+    "relapse_rate_ratio": (1.0, "log", "relapses per person-year, rate ratio (every episode counted)"),
     "sobriety_ratio_12m": (1.0, "log", "ratio of 12-month relapse-free probabilities"),
     "sobriety_ratio_10y": (1.0, "log", "ratio of 10-year abstinence probabilities"),
     "retention_ratio": (1.0, "log", "ratio of retention (not dropped out) at program end"),
@@ -201,6 +202,8 @@ class _Estimator:
                 raise _NotEstimable("this cohort has no co_occurring_mh column")
             x = self.cohort.df["co_occurring_mh"].dropna()
             return _wilson(int(x.sum()), len(x), self.alpha)
+        if estimand == "relapse_rate_ratio":
+            return self._recurrent()
         if estimand == "studies_reviewed":
             raise _NotEstimable("the number of studies reviewed is a property of the literature, not of a cohort")
         raise _NotEstimable(f"no estimator for {estimand}")
@@ -247,6 +250,19 @@ class _Estimator:
         raise _NotEstimable(f"peer support started after enrollment: the emulated trial gives the risks of relapse "
                             f"({100 * start.risk:.0f}% when starting within {plain(exposure.grace)} days, "
                             f"{100 * wait.risk:.0f}% when not) and their ratio, not a ratio of relapse-free shares")
+
+    def _recurrent(self) -> tuple[float, float, float]:
+        """A claim about relapse *rates*: relapses per person-year from every episode (the cohort's ``events``)."""
+        from ..analyses.recurrent import compare_recurrent
+
+        events = self.cohort.events
+        if events is None:
+            raise _NotEstimable("a relapse rate needs every relapse episode, and this cohort records only the first")
+        res = self._get("recurrent", lambda: compare_recurrent(self.cohort, events, alpha=self.alpha))
+        if res.rate_ratio is None:
+            raise _NotEstimable("the rate ratio of relapses is not estimable (no relapse in an arm)")
+        e = res.rate_ratio
+        return e.value, e.ci_lower, e.ci_upper
 
     def _retention(self, estimand: str) -> tuple[float, float, float]:
         """Dropout and retention ratios at the program's end, from the cumulative incidence of dropout."""

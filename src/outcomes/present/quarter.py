@@ -176,9 +176,12 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
     exposure = run("relapse from the first peer contact",
                    lambda: compare_exposure(view, "relapse", adjust=confounders, bootstrap=bootstrap, seed=seed),
                    relapse is not None and s.EXPOSURE_START in view.df.columns)
+    recurrent = run("repeat relapses", lambda: compare_recurrent(view, view.events, adjust=confounders),
+                    view.events is not None and s.FOLLOWUP_DAYS in view.df.columns)
     known: dict[str, object] = {"relapse": relapse, "competing": competing}
-    if exposure is not None:
-        known["exposure"] = exposure
+    for key, value in (("exposure", exposure), ("recurrent", recurrent)):
+        if value is not None:
+            known[key] = value
     for name, spec in SECONDARY_OUTCOMES.items():
         if all(c in view.df.columns and view.df[c].notna().any() for c in spec.column_names):
             res = run(spec.words, functools.partial(compare_secondary, view, name))
@@ -200,8 +203,7 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
         confounders=confounders,
         exposure=exposure,
-        recurrent=run("repeat relapses", lambda: compare_recurrent(view, view.events, adjust=confounders),
-                      view.events is not None and s.FOLLOWUP_DAYS in view.df.columns),
+        recurrent=recurrent,
     )
 
 
