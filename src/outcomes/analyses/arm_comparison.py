@@ -245,13 +245,13 @@ class ArmComparison(Result):
     def plot(self, ax: Axes | None = None) -> Axes:
         """Kaplan-Meier curves by arm with their confidence bands."""
         ax = new_axes(ax)
-        for arm, color in zip(self.arms, ARM_COLORS):
+        for arm, color, style in zip(self.arms, ARM_COLORS, ("-", "--")):  # styles tell arms apart in grey print
             km = self.curves[arm]
             t = np.concatenate([[0.0], km.time])
             surv = np.concatenate([[1.0], km.survival])
             lower = np.concatenate([[1.0], np.where(np.isnan(km.ci_lower), km.survival, km.ci_lower)])
             upper = np.concatenate([[1.0], np.where(np.isnan(km.ci_upper), km.survival, km.ci_upper)])
-            ax.step(t, surv, where="post", color=color, label=s.arm_label(arm))
+            ax.step(t, surv, where="post", color=color, linestyle=style, label=s.arm_label(arm))
             ax.fill_between(t, lower, upper, step="post", color=color, alpha=0.2, linewidth=0)
         ax.set_ylim(0, 1.02)
         ax.set_xlim(left=0)

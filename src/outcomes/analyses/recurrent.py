@@ -229,7 +229,9 @@ def _last_day(people: pd.DataFrame, arm: str) -> float:
 def _checked(cohort: Cohort, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The people (id as text, arm, follow-up, covariates) and the events, every event inside follow-up."""
     if not isinstance(cohort, Cohort):
-        raise InputError(f"compare_recurrent takes a Cohort, not {type(cohort).__name__}")
+        hint = (": a scanned cohort or count table has no episodes; load the rows with .to_cohort() and pass the "
+                "episodes" if hasattr(cohort, "to_cohort") or type(cohort).__name__ == "CountTable" else "")
+        raise InputError(f"compare_recurrent takes a Cohort in memory, not a {type(cohort).__name__}{hint}")
     if s.FOLLOWUP_DAYS not in cohort.df.columns:
         raise InputError("this cohort has no end of observation (followup_days): build it with "
                          "Cohort.from_frame(..., follow_up=COLUMN)")

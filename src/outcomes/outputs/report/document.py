@@ -12,8 +12,11 @@ import dataclasses
 
 import datetime as dt
 
+from ...analyses.arm_comparison import ArmComparison
 from ...core import formatting as fmt
+from ...core.errors import OutcomesError
 from ...core.disclosure import audit_text
+from ...model import schema as s
 from ...model.labels import variable_words
 from ...present.narrate import narrate
 from ...present.quarter import QuarterlyResults
@@ -139,6 +142,17 @@ def _p(p: float) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
+def _km_alt(rel: ArmComparison) -> str:
+    """The Kaplan-Meier figure in words, with its key numbers: the share without relapse at one year per arm."""
+    text = "Line chart of the share without relapse over days since enrollment, one line per arm"
+    try:
+        at = rel.survival_at([365.0]).set_index("arm")
+    except OutcomesError:
+        return text + "."
+    return text + ": at one year, " + " and ".join(
+        f"{fmt.percent(at.loc[a, 'survival'])} {s.arm_label(a).lower()}" for a in rel.arms) + " without relapse."
+
+
 def _relapse(r: QuarterlyResults) -> Section:
     if r.relapse is None:
         return Section("Time to relapse", (_missing(r, "relapse"),))
@@ -148,12 +162,13 @@ def _relapse(r: QuarterlyResults) -> Section:
                       f"bands. Hazard ratio, peer support + clinical vs clinical only: {fmt.ratio(hr.value)} (95% CI "
                       f"{fmt.interval(hr.ci_lower, hr.ci_upper)}). Numbers at risk below; counts of 1 to 10 show as "
                       "<11.",
-                      "Line chart of the share without relapse over days since enrollment, one line per arm.",
-                      lambda w: F.km_figure(rel, w)),
+                      _km_alt(rel), lambda w: F.km_figure(rel, w)),
                Figure("forest_hazard_ratios",
                       "Hazard ratios of relapse (peer support + clinical vs clinical only) with 95% "
                       "confidence intervals: unadjusted, adjusted for the covariates, and IPTW-weighted.",
-                      "Forest plot of the hazard ratio estimates on a log scale, with a dashed line at 1.",
+                      "Forest plot of the hazard ratio estimates on a log scale, with a dashed line at 1: " +
+                      "; ".join(f"{label} {fmt.estimate_with_interval(e.value, e.ci_lower, e.ci_upper)}"
+                                for label, e in r.hazard_ratios()) + ".",
                       lambda w: F.forest_figure(r.hazard_ratios(), w))]
     text = [narrate(rel)]
     notes = [_missing(r, what) for what in ("adjusted relapse", "IPTW relapse") if what in r.not_estimable]

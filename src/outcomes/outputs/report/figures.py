@@ -30,6 +30,9 @@ __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retenti
            "love_figure"]
 
 
+MIN_FONT = 7  # points at print size: the smallest text in any figure (house style base 7.5)
+
+
 def _figure(width: float, height_ratio: float = 0.75, height: float | None = None) -> Figure:
     return Figure(figsize=(width, height if height is not None else width * height_ratio), layout="constrained")
 
@@ -61,33 +64,46 @@ def km_figure(res: ArmComparison, width: float = SINGLE, at_risk_times: Sequence
         res.plot(ax=ax)
         ax.set_title("")
         ax.set_xlabel("")
-        ax.legend(frameon=False, loc="lower left")
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0))  # above the data, not over it
         horizon = max(float(c.time[-1]) for c in res.curves.values())
-        step = 90 if horizon > 200 else max(1.0, round(horizon / 4))
-        days = np.arange(0, horizon + 1e-9, step) if at_risk_times is None else np.asarray(at_risk_times, float)
+        if at_risk_times is None:  # KMunicate: the numbers at risk sit under the axis ticks
+            from matplotlib.ticker import MaxNLocator
+
+            ticks = np.asarray(MaxNLocator(nbins=6, steps=[1, 2, 3, 5, 6, 10]).tick_values(0, horizon), float)
+            days: np.ndarray = ticks[(ticks >= 0) & (ticks <= horizon)]
+        else:
+            days = np.asarray(at_risk_times, float)
+        ax.set_xticks(days)
         for i, arm in enumerate(res.arms):
             counts = res.curves[arm].at(days).n_at_risk
             for t, n in zip(days, counts):
-                table_ax.text(t, 1 - i, show_count(n), ha="center", va="center", fontsize="small",
+                table_ax.text(t, 1 - i, show_count(n), ha="center", va="center", fontsize=MIN_FONT,
                               color=ARM_COLORS[i])
         ax.set_xlim(-0.06 * horizon, 1.03 * horizon)  # room for the day-0 at-risk counts
         table_ax.set_ylim(-0.6, 1.6)
-        table_ax.set_yticks([1, 0], [s.arm_label(a) for a in res.arms], fontsize="small")
+        table_ax.set_yticks([1, 0], [s.arm_label(a) for a in res.arms], fontsize=MIN_FONT)
         table_ax.tick_params(left=False)
         table_ax.spines["left"].set_visible(False)
         table_ax.set_xlabel("days since enrollment")
-        table_ax.set_title("number at risk", fontsize="small", loc="left")
+        table_ax.set_title("number at risk", fontsize=MIN_FONT, loc="left")
     return fig
 
 
 def cif_figure(cr: CompetingRisks, width: float = SINGLE) -> Figure:
     """Cumulative incidence of dropout (solid), completion (dashed) and transfer (dotted), by arm."""
     with house_style(width):
-        fig = _figure(width)
+        fig = _figure(width, 1.0)
         ax = fig.add_subplot()
         cr.plot(ax=ax)
         ax.set_title("Leaving treatment: dropout, completion and transfer", fontsize="medium")
-        ax.legend(frameon=False, fontsize="x-small", ncols=2, loc="upper left")
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=ARM_COLORS[k], label=s.arm_label(a)) for k, a in enumerate(cr.arms)]
+        handles += [Line2D([], [], color="grey", linestyle="-", label="dropout"),
+                    Line2D([], [], color="grey", linestyle="--", label="completed"),
+                    Line2D([], [], color="grey", linestyle=":", label="transferred")]
+        ax.legend(handles=handles, frameon=False, fontsize=MIN_FONT, ncols=2, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.22))  # colour = arm, line = how people left: outside the data
     return fig
 
 
@@ -126,7 +142,7 @@ def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
             ax.set_ylabel(label)
         axes[2].axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
         axes[1].set_ylim(0, 1)
-        axes[2].set_xticks(x, trend.quarter.tolist(), rotation=45, fontsize="x-small")
+        axes[2].set_xticks(x, trend.quarter.tolist(), rotation=45, fontsize=MIN_FONT)
         axes[0].set_title("The last quarters, each as known at its end", fontsize="medium")
     return fig
 
@@ -142,7 +158,7 @@ def forest_figure(estimates: Sequence[tuple[str, Estimate]], width: float = SING
             ax.plot([e.ci_lower, e.ci_upper], [y, y], color="black", linewidth=1.2)
             ax.plot([e.value], [y], "s", color=ESTIMATE_COLOR, markersize=5)
             ax.text(1.02, y, f"{e.value:.2f} ({e.ci_lower:.2f}-{e.ci_upper:.2f})", transform=ax.get_yaxis_transform(),
-                    va="center", fontsize="small")
+                    va="center", fontsize=MIN_FONT)
         ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
         ratio_axis(ax, [v for _, e in estimates for v in (e.ci_lower, e.ci_upper)])
         ax.set_yticks(range(len(estimates)), [label for label, _ in reversed(estimates)])
@@ -192,11 +208,11 @@ def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
             source = SOURCES[r.source][0]
             labels.append(f"{short[r.estimand]} ({source}: {figures_of.loc[r.claim_id, 'figure']})")
             values += [r.claimed_low, r.claimed_high, r.ci_lower, r.ci_upper]
-        ax.set_yticks(range(len(rows)), list(reversed(labels)), fontsize="x-small")
+        ax.set_yticks(range(len(rows)), list(reversed(labels)), fontsize=MIN_FONT)
         ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
         ratio_axis(ax, values)
         ax.set_xlabel("ratio, peer support + clinical\nvs clinical only (log scale)")
-        ax.set_title("orange: claimed; blue: this cohort (95% CI)", fontsize="small", loc="right")
+        ax.set_title("orange: claimed; blue: this cohort (95% CI)", fontsize=MIN_FONT, loc="right")
     return fig
 
 
@@ -239,7 +255,7 @@ def enrollment_figure(cohort: Cohort, width: float = SINGLE) -> Figure:
             bottom += shown[col].to_numpy()
         ax.set_xticks(range(len(shown)), [q.replace("Q", "\nQ") for q in shown.index])
         ax.set_ylabel("participants enrolled")
-        ax.legend(frameon=False, ncols=min(3, len(shown.columns)), fontsize="x-small")
+        ax.legend(frameon=False, ncols=min(3, len(shown.columns)), fontsize=MIN_FONT)
         ax.set_title("Enrollment by quarter and site", fontsize="medium")
     return fig
 
