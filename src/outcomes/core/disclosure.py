@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["COMPLEMENT", "SMALL_CELL_MAX", "SUPPRESSED", "audit_text", "is_small", "show_count", "share",
-           "suppress_counts", "suppress_table"]
+__all__ = ["COMPLEMENT", "SMALL_CELL_MAX", "SUPPRESSED", "audit_text", "hide_complements", "is_small", "show_count",
+           "share", "suppress_counts", "suppress_table"]
 
 #: Counts from 1 to this value are suppressed.
 SMALL_CELL_MAX = 10
@@ -115,6 +115,32 @@ def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column:
                     for i, v in enumerate(values[:, j])]
     if total_column is not None:
         out[total_column] = [show_count(v) for v in df[total_column]]
+    return out
+
+
+def hide_complements(shown: pd.DataFrame, counts: pd.DataFrame, column: str,
+                     groups: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Cells of ``column`` that a stated group total would reveal, hidden too.
+
+    ``shown`` is the table as text (after :func:`suppress_table`), ``counts`` the same rows as numbers; each
+    group (row positions) has its total stated elsewhere in the document (an arm's enrolled to date in the
+    summary). A group with exactly one hidden cell gets its smallest other non-zero cell hidden ("suppressed"),
+    so the hidden one cannot be found by subtraction.
+
+    >>> counts = pd.DataFrame({"n": [17, 14, 14, 2]})
+    >>> shown = suppress_table(counts, ["n"])
+    >>> hide_complements(shown, counts, "n", [np.arange(4)]).n.tolist()
+    ['17', 'suppressed', '14', '<11']
+    """
+    out = shown.copy()
+    values = counts[column].to_numpy(float)
+    for rows in groups:
+        hidden = [i for i in rows if out[column].iloc[i] in (SUPPRESSED, COMPLEMENT)]
+        if len(hidden) != 1:
+            continue
+        others = [i for i in rows if i not in hidden and values[i] > 0]
+        if others:
+            out.iloc[min(others, key=lambda i: values[i]), out.columns.get_loc(column)] = COMPLEMENT
     return out
 
 

@@ -168,7 +168,10 @@ def _(result: SecondaryComparison) -> str:
     ref, trt = result.arms
     lead = (f"For {secondary_outcome(result.outcome).words}, the {result.measure} of {_who(trt)} against "
             f"{_who(ref)} was {e.value:.2f} ({_level(result.alpha)} CI {_ci(e.ci_lower, e.ci_upper)}, "
-            f"{_p(e.p_value)}), from {_count(result.n_used)} participants")
+            f"{_p(e.p_value)})")
+    if is_small(result.n_excluded):  # beside the cohort's size, the number used would reveal those left out
+        return lead + ", from every participant with a value (fewer than 11 without one were left out)."
+    lead += f", from {_count(result.n_used)} participants"
     if result.n_excluded:
         lead += f" ({_count(result.n_excluded)} without a value left out)"
     return lead + "."

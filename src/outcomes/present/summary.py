@@ -150,8 +150,12 @@ def _follow_up(view: Cohort) -> str:
         return "Fewer than 11 participants are due for the 6-month follow-up so far (SAMHSA's target: 80% reached)."
     rate = share(reached, int(due.sum()))
     meets = "meeting" if reached / due.sum() >= 0.8 else "short of"
-    return (f"At the 6-month follow-up, {rate} of the {_words(int(due.sum()))} participants due were reached, "
-            f"{meets} SAMHSA's 80% target.")
+    per_arm = [(int((due & (df[s.ARM] == a)).sum()), int((due & (df[s.ARM] == a) & (df[s.FOLLOWUP_DAYS] >= 150)).sum()))
+               for a in view.arms]
+    # the follow-up table gives each arm's numbers: beside a hidden one, the total would reveal it
+    hidden = any(is_small(n) or is_small(r) or is_small(n - r) for n, r in per_arm)
+    whom = "the participants due" if hidden else f"the {_words(int(due.sum()))} participants due"
+    return f"At the 6-month follow-up, {rate} of {whom} were reached, {meets} SAMHSA's 80% target."
 
 
 def _change(now: dict[str, float], before: dict[str, float] | None) -> str:

@@ -25,7 +25,7 @@ from ..claims.catalog import SOURCES, registry
 from ..claims.reconcile import Reconciliation, estimand_info
 from ..core import formatting as fmt
 from ..core.caveats import quiet_caveats
-from ..core.disclosure import is_small, share, suppress_table
+from ..core.disclosure import COMPLEMENT, SUPPRESSED, hide_complements, is_small, share, suppress_table
 from ..core.errors import OutcomesError
 from ..core.results import Estimate
 from ..model import schema as s
@@ -51,9 +51,13 @@ def enrollment_table(view: Cohort, quarter_start: dt.date) -> pd.DataFrame:
     if s.SITE in df:  # a site that has no participant of an arm is left out; without sites both arms stay
         table = table[table["Enrolled to date"] > 0]
     table[s.ARM] = table[s.ARM].astype(str).map(s.arm_label)
-    table = table.rename(columns={s.SITE: "Site", s.ARM: "Arm"})
-    return suppress_table(table.reset_index(drop=True), ["Enrolled this quarter", "Enrolled to date"],
-                          differences=[("Enrolled to date", "Enrolled this quarter")])
+    table = table.rename(columns={s.SITE: "Site", s.ARM: "Arm"}).reset_index(drop=True)
+    shown = suppress_table(table, ["Enrolled this quarter", "Enrolled to date"],
+                           differences=[("Enrolled to date", "Enrolled this quarter")])
+    # the summary states each arm's enrolled to date and everyone enrolled this quarter: no cell may follow from them
+    arms = [np.flatnonzero((table["Arm"] == a).to_numpy()) for a in table["Arm"].unique()]
+    shown = hide_complements(shown, table, "Enrolled to date", arms)
+    return hide_complements(shown, table, "Enrolled this quarter", [np.arange(len(table))])
 
 
 def follow_up_table(view: Cohort) -> pd.DataFrame:
@@ -215,14 +219,27 @@ def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool)
     return crude.assign(**{"SMD after weighting": after["SMD"].to_numpy()})
 
 
+def _ingestion_counts(ingestion: Mapping[str, object]) -> dict[str, str]:
+    """The ingestion record as shown: no small count, and none that rows read minus rows kept, or the excluded
+    total minus the other reasons, would reveal."""
+    shown = {str(k): (fmt.count(v) if fmt.is_number(v) and not isinstance(v, bool) else str(v))
+             for k, v in ingestion.items() if not str(k).startswith("follow-up ends at")}  # (the methods say those)
+    numbers = {str(k): float(v) for k, v in ingestion.items()  # type: ignore[arg-type]
+               if fmt.is_number(v) and not isinstance(v, bool)}
+    if is_small(numbers.get("rows read", 0) - numbers.get("rows kept", 0)):
+        shown["rows read"] = COMPLEMENT  # rows kept are the participants, stated throughout the report
+    reasons = [k for k in numbers if k.startswith("excluded: ")]
+    hidden = [k for k in reasons if shown[k] in (SUPPRESSED, COMPLEMENT)]
+    others = sorted((k for k in reasons if k not in hidden and numbers[k] > 0), key=lambda k: numbers[k])
+    if len(hidden) == 1 and others:  # the excluded total minus the others would give the hidden one
+        shown[others[0]] = COMPLEMENT
+    return shown
+
+
 def data_quality_table(view: Cohort) -> pd.DataFrame:
     """Where the data came from, rows excluded by reason, and missing values by column (counts suppressed)."""
     rows = [{"Check": "Source", "Value": str(view.provenance.get("source", "unknown")).replace("_", " ")}]
-    ingestion = view.provenance.get("ingestion") or {}
-    for key, value in ingestion.items():
-        if str(key).startswith("follow-up ends at"):  # in words in the methods: counts here would subtract
-            continue
-        shown = fmt.count(value) if fmt.is_number(value) and not isinstance(value, bool) else str(value)
+    for key, shown in _ingestion_counts(view.provenance.get("ingestion") or {}).items():
         rows.append({"Check": str(key).replace("_", " ").capitalize(), "Value": shown})
     for col in view.df.columns:
         missing = int(view.df[col].isna().sum())
