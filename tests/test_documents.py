@@ -129,3 +129,15 @@ def test_the_report_defines_its_words(small_quarter):
     for word in ("Relapse:", "Retention:", "Follow-up windows:", "As-of date:", "Suppression:", "Hazard ratio:"):
         assert word in definitions
     assert list(sections).index("Definitions") < list(sections).index("Methods and caveats")
+
+
+def test_the_pdf_pages_render_with_text_at_print_size(written):
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(written.with_suffix(".pdf")))
+    import numpy as np
+
+    page = np.asarray(document[0].render(scale=1.0).to_pil().convert("L"))
+    assert page.shape == (792, 612) and (page < 128).sum() > 2000  # a letter page, printed on
+    text = document[1].get_textpage().get_text_range()
+    assert "Page 2 of" in text

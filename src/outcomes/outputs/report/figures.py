@@ -23,7 +23,7 @@ from ...claims.reconcile import Reconciliation
 from ...model.outcome_registry import SECONDARY_OUTCOMES
 from ...core.results import Estimate
 from ...analyses.propensity import Balance
-from ...core.style import ARM_COLORS, CLAIM_COLOR, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style, ratio_axis
+from ...core.style import ARM_COLORS, CLAIM_COLOR, DOUBLE, ESTIMATE_COLOR, OKABE_ITO, SINGLE, house_style, ratio_axis
 from ...core.formatting import plain
 
 __all__ = ["km_figure", "cif_figure", "forest_figure", "claims_figure", "retention_figure", "enrollment_figure",
@@ -34,7 +34,10 @@ MIN_FONT = 7  # points at print size: the smallest text in any figure (house sty
 
 
 def _figure(width: float, height_ratio: float = 0.75, height: float | None = None) -> Figure:
-    return Figure(figsize=(width, height if height is not None else width * height_ratio), layout="constrained")
+    """A figure of ``width`` inches; at double-column width no taller than 0.6 x its width (4.2 in), so it fits
+    on a page under the text before it and prints at its drawn size (every font at least 7 pt)."""
+    tall = height if height is not None else width * height_ratio
+    return Figure(figsize=(width, min(tall, 0.6 * width) if width >= DOUBLE else tall), layout="constrained")
 
 
 _SHORT = {
@@ -125,8 +128,9 @@ def _shown_running_totals(totals: np.ndarray) -> np.ndarray:
 def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
     """The last quarters, each as known at its end: enrollment, 90-day retention, relapse hazard ratio (95% CIs)."""
     with house_style(width):
-        fig = _figure(width, 1.05)
-        axes = fig.subplots(3, 1, sharex=True)
+        wide = width >= DOUBLE  # side by side when wide: short enough to sit under the summary on page one
+        fig = _figure(width, height=0.38 * width) if wide else _figure(width, 1.05)
+        axes = fig.subplots(1, 3) if wide else fig.subplots(3, 1, sharex=True)
         x = np.arange(len(trend))
         enrolled = trend.enrolled.to_numpy(dtype=float)
         shown = _shown_running_totals(enrolled)
@@ -142,8 +146,9 @@ def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
             ax.set_ylabel(label)
         axes[2].axhline(1.0, color="grey", linestyle="--", linewidth=0.8)
         axes[1].set_ylim(0, 1)
-        axes[2].set_xticks(x, trend.quarter.tolist(), rotation=45, fontsize=MIN_FONT)
-        axes[0].set_title("The last quarters, each as known at its end", fontsize="medium")
+        for ax in (axes if wide else axes[2:]):  # each panel keeps its quarters when side by side
+            ax.set_xticks(x, trend.quarter.tolist(), rotation=45, fontsize=MIN_FONT)
+        fig.suptitle("The last quarters, each as known at its end", fontsize="medium")
     return fig
 
 

@@ -25,11 +25,13 @@ _TEMPLATE = jinja2.Template("""<!DOCTYPE html>
  table { border-collapse: collapse; margin: 0.6em 0 0.2em 0; font-size: 9pt; }
  th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
  th { background: #E8F1F8; } .caption { font-size: 8.5pt; color: #555; margin: 0.1em 0 1em 0; }
- figure { margin: 1em 0; } figure img { max-width: 100%; } figcaption { font-size: 8.5pt; color: #555; }
+ figure { margin: 1em 0; } figure img { width: 7in; max-width: 100%; }  /* printed at its drawn size */
+ figcaption { font-size: 8.5pt; color: #555; }
  .notes { font-size: 8.5pt; color: #555; } .logo { max-height: 60px; float: right; }
  @page { size: letter; margin: 2.2cm 1.8cm 2cm 1.8cm;
-   @top-left { content: "{{ running }}"; font-size: 8pt; color: #555; }
-   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; } }
+   @top-left { content: "{{ running }}"; font-family: "DejaVu Sans", sans-serif; font-size: 8pt; color: #555; }
+   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-family: "DejaVu Sans", sans-serif;
+                   font-size: 8pt; color: #555; } }
  h1, h2, h3 { break-after: avoid; } tr, figure, li { break-inside: avoid; }
  thead { display: table-header-group; } .caption { break-before: avoid; }
 </style></head><body>
