@@ -141,3 +141,16 @@ def test_the_pdf_pages_render_with_text_at_print_size(written):
     assert page.shape == (792, 612) and (page < 128).sum() > 2000  # a letter page, printed on
     text = document[1].get_textpage().get_text_range()
     assert "Page 2 of" in text
+
+
+def test_the_programs_own_names_are_used_everywhere(tmp_path, monkeypatch):
+    (tmp_path / "outcomes.toml").write_text('[labels]\nclinical = "Standard care"\npeer_clinical = "Peer Mentor track"\n'
+                                           'housing_unstable = "Housing at risk"\n')
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        html = oc.report.quarterly(oc.synthetic_cohort(n=300, seed=3), "2026Q3", tmp_path / "r",
+                                   formats=["html"]).read_text(encoding="utf-8")
+    assert html.count("Peer Mentor track") > 10 and "Standard care" in html and "Housing at risk" in html
+    assert "Clinical only" not in html and "Peer support + clinical" not in html
+    assert oc.model.schema.arm_label("clinical") == "Clinical only"  # only inside the report

@@ -5,9 +5,14 @@ A column the package does not know keeps its own name with underscores as spaces
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
+
+from ..core.errors import InputError
+from . import schema as s
 from .outcome_registry import SECONDARY_OUTCOMES
 
-__all__ = ["level_label", "variable_label", "variable_words"]
+__all__ = ["level_label", "using_labels", "variable_label", "variable_words"]
 
 VARIABLE_LABELS = {
     "participant_id": "Participant", "arm": "Arm", "site": "Site", "enroll_date": "Enrollment date",
@@ -26,12 +31,32 @@ LEVEL_LABELS = {"in_treatment": "still in treatment", "dropout": "dropped out", 
                 "clinical", "clinical": "Clinical only"}
 
 
+@contextlib.contextmanager
+def using_labels(labels: Mapping[str, str] | None) -> Iterator[None]:
+    """Within the block, the program's own names: ``{"clinical": "Standard care", "peer_clinical": "Peer Mentor
+    track", "housing_unstable": "Housing at risk"}`` (arms and columns; from ``[labels]`` in ``outcomes.toml``).
+
+    >>> with using_labels({"peer_clinical": "Peer Mentor track", "age": "Age at intake"}):
+    ...     s.arm_label("peer_clinical"), variable_label("age")
+    ('Peer Mentor track', 'Age at intake')
+    """
+    if labels is not None and not (isinstance(labels, Mapping) and all(isinstance(v, str) for v in labels.values())):
+        raise InputError(f"labels must be a table of names (e.g. clinical = \"Standard care\"), not {labels!r}")
+    token = s.PROGRAM_LABELS.set(dict(labels or {}))
+    try:
+        yield
+    finally:
+        s.PROGRAM_LABELS.reset(token)
+
+
 def variable_label(name: str) -> str:
     """The label of a column for people.
 
     >>> variable_label("co_occurring_mh"), variable_label("ed_visits_12m"), variable_label("housing_type")
     ('Co-occurring mental illness', 'Emergency department visits in 12 months', 'Housing type')
     """
+    if s.PROGRAM_LABELS.get().get(name):
+        return s.PROGRAM_LABELS.get()[name]
     if name in VARIABLE_LABELS:
         return VARIABLE_LABELS[name]
     for spec in SECONDARY_OUTCOMES.values():

@@ -7,6 +7,10 @@ source data called them (see :meth:`outcomes.Cohort.from_frame` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextvars import ContextVar
+from types import MappingProxyType
+
 __all__ = [
     "PARTICIPANT_ID",
     "ARM",
@@ -63,12 +67,17 @@ EXPOSURE_START = "exposure_start_days"
 # The outcomes themselves (time-to-event and secondary) are described in outcomes.model.outcome_registry.
 
 
+#: the program's own names for its arms and columns, set for one report (:func:`outcomes.model.labels.using_labels`)
+PROGRAM_LABELS: ContextVar[Mapping[str, str]] = ContextVar("program_labels", default=MappingProxyType({}))
+
+
 def arm_label(arm: str) -> str:
-    """Display label of an arm: "Clinical only" for ``clinical``, else the label itself.
+    """Display label of an arm: the program's own name for it when one is set, "Clinical only" for
+    ``clinical``, else the label itself.
 
     >>> arm_label("peer_clinical")
     'Peer support + clinical'
     >>> arm_label("2")
     '2'
     """
-    return ARM_LABELS.get(arm, arm)
+    return PROGRAM_LABELS.get().get(arm) or ARM_LABELS.get(arm, arm)

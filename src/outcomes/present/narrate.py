@@ -41,7 +41,10 @@ def _the_arm(arm: str) -> str:
 
 
 def _with(arm: str) -> str:
-    """After "people": "with peer support added", "with clinical care only", or "in arm placebo"."""
+    """After "people": "with peer support added", "with clinical care only", or "in arm placebo" (or in the
+    program's own name for the arm)."""
+    if s.PROGRAM_LABELS.get().get(arm):
+        return f"in {s.arm_label(arm)}"
     return {s.CLINICAL: "with clinical care only", s.PEER_CLINICAL: "with peer support added"}.get(arm, f"in arm {arm}")
 
 

@@ -28,6 +28,8 @@ def _words(n: float) -> str:
 
 
 def _arm(arm: str) -> str:
+    if s.PROGRAM_LABELS.get().get(arm):  # the program's own name for the arm
+        return f"in {s.arm_label(arm)}"
     return {s.CLINICAL: "with clinical care only", s.PEER_CLINICAL: "with peer support added"}.get(arm, f"in arm {arm}")
 
 

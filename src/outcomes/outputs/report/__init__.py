@@ -10,7 +10,6 @@ path, the quarter and the program's name, never data). The grant figures are the
 from __future__ import annotations
 
 import tempfile
-import tomllib
 import warnings
 from collections.abc import Sequence
 from importlib import resources
@@ -19,6 +18,8 @@ from pathlib import Path
 from ...core.errors import InputError
 from ...model.asof import quarter_bounds
 from ...model.cohort import Cohort
+from ...model.labels import using_labels
+from .config import identity, program_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
 from . import figures
 from .document import methods_lines, quarterly_document
@@ -30,7 +31,7 @@ from .render_pdf import write_pdf
 from .render_xlsx import write_xlsx
 
 __all__ = ["FORMATS", "QuarterlyResults", "Report", "build", "compute_quarter", "figures", "grant_figures",
-           "identity", "methods_text", "quarterly", "quarterly_document", "render_html"]
+           "identity", "methods_text", "program_labels", "quarterly", "quarterly_document", "render_html"]
 
 #: Formats ``quarterly`` can write, and the writer of each.
 WRITERS = {"html": write_html, "docx": write_docx, "pdf": write_pdf, "xlsx": write_xlsx}
@@ -45,36 +46,11 @@ def methods_text(results: QuarterlyResults) -> str:
     return "\n".join(methods_lines(results))
 
 
-def identity(program: str | None = None, funder: str | None = None, grant_id: str | None = None,
-             logo: str | None = None, config: str | Path = "outcomes.toml",
-             primary: str | None = None) -> dict[str, str | None]:
-    """The program's name, funder, grant id, logo and declared primary analysis ("unadjusted", "adjusted" or
-    "weighted"): from the arguments, else ``[report]`` in ``outcomes.toml`` in the working directory, else blank.
-
-    >>> identity(program="Harbor Peer Recovery", config="no-such-file.toml")["program"]
-    'Harbor Peer Recovery'
-    """
-    found: dict = {}
-    path = Path(config)
-    if path.exists():
-        try:
-            found = tomllib.loads(path.read_text(encoding="utf-8")).get("report", {})
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"file '{path}': not valid TOML ({exc}); fix the [report] table") from None
-    given = {"program": program, "funder": funder, "grant_id": grant_id, "logo": logo, "primary": primary}
-    out = {k: (v if v is not None else found.get(k)) for k, v in given.items()}
-    bad = [k for k, v in out.items() if v is not None and not isinstance(v, str)]
-    if bad:
-        raise InputError(f"[report] {bad[0]} in '{path}' must be text, not {out[bad[0]]!r}")
-    if out["logo"] and not Path(out["logo"]).exists():
-        raise InputError(f"logo file '{out['logo']}' does not exist; give the path of a PNG or leave it out")
-    return out
-
-
 def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
               formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
               grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0,
-              allow_exclusions: bool = False, primary: str | None = None) -> Path:
+              allow_exclusions: bool = False, primary: str | None = None,
+              labels: dict[str, str] | None = None) -> Path:
     """Write the quarterly report for ``quarter`` in each of ``formats``, all from one computed quarter.
 
     Parameters
@@ -93,6 +69,9 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     allow_exclusions : bool
         Report on a cohort read from an export even when many of its rows, or rows selected by outcome, were
         left out (refused by default, with the fix); the summary's first sentence then says so.
+    labels : dict, optional
+        The program's own names for its arms and columns (default: ``[labels]`` in ``outcomes.toml``), used in
+        every table, figure and sentence.
     primary : {"unadjusted", "adjusted", "weighted"}, optional
         The declared primary relapse analysis the summary leads with (default: ``[report] primary`` in
         ``outcomes.toml``, else adjusted when confounders are recorded); the others are its sensitivity analyses.
@@ -115,11 +94,12 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     who = identity(program, funder, grant_id, logo, primary=primary)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
-                              primary=who["primary"])
-    report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
-                                grant_id=who["grant_id"] or "", logo=who["logo"])
-    written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
+    with using_labels(program_labels(labels)):
+        results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
+                                  primary=who["primary"])
+        report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
+                                    grant_id=who["grant_id"] or "", logo=who["logo"])
+        written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
     if "ipynb" in formats:
         written.append(_notebook(cohort_or_path, quarter, out, who))
     return next((p for p in written if p.suffix == ".html"), written[0])

@@ -13,7 +13,9 @@ from ...core.style import DOUBLE, SINGLE
 from ...model import schema as s
 from ...model.asof import previous_quarter, quarter_bounds
 from ...model.cohort import Cohort
-from ...present.quarter import compute_quarter
+from ...model.labels import using_labels
+from ...present.quarter import QuarterlyResults, compute_quarter
+from .config import program_labels
 from .document import quarterly_document
 
 __all__ = ["grant_figures", "latest_quarter"]
@@ -50,7 +52,13 @@ def grant_figures(cohort: Cohort, out: str | Path = "figures/", *, quarter: str 
         As in :func:`quarterly`.
     """
     quarter = quarter or latest_quarter(cohort)
-    results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions)
+    with using_labels(program_labels()):
+        return _write_figures(compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed,
+                                              allow_exclusions=allow_exclusions), out)
+
+
+def _write_figures(results: QuarterlyResults, out: str | Path) -> Path:
+    """Every figure of the quarter's document at both widths and in three formats, and their lists."""
     report = quarterly_document(results)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
