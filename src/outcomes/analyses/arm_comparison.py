@@ -223,6 +223,8 @@ class ArmComparison(Result):
             table[col] = ["not reached" if np.isnan(v) else f"{plain(v)}" for v in table[col]]
         for col in ("rmst", "rmst_se", "rmst_ci_lower", "rmst_ci_upper"):
             table[col] = [f"{v:.1f}" for v in table[col]]
+        if "label" in table.columns:  # people read the arm's label, not its code
+            table = table.drop(columns="arm").rename(columns={"label": "arm"})
         return words_for_people(table)
 
     @property
