@@ -173,3 +173,19 @@ def test_a_relapse_rate_claim_is_read_against_every_episode():
     assert rate.estimate.notna().all() and (rate.ci_lower < rate.estimate).all()
     other = first_only.rows[first_only.rows.estimand == "relapse_rate_ratio"]
     assert other.verdict.str.startswith("not estimable: a relapse rate needs every relapse episode").all()
+
+
+def test_ghosh_lin_counts_the_dead_as_having_no_more_relapses_by_hand():
+    # arm A: a died on day 10 (relapse day 2), b alive to day 10 (relapses 4 and 8), c died on day 5 (relapse 3)
+    people = pd.DataFrame({"pid": list("abcdef"), "arm": list("AAABBB"), "end": [10.0, 10, 5, 10, 10, 10],
+                           "died": [1, 0, 1, 0, 0, 0]})
+    cohort = oc.Cohort.from_frame(people, arm="arm", reference="A", follow_up="end", participant_id="pid",
+                                  covariates=["died"])
+    events = pd.DataFrame({"participant_id": list("abbcd"), "day": [2.0, 4, 8, 3, 6]})
+    r = oc.compare_recurrent(cohort, events, terminal="died")
+    a = r.with_deaths[r.with_deaths.arm == "A"].set_index("time").mcf
+    # days 2, 3, 4: three at risk, one relapse each; day 8: two at risk (c died on day 5), S(8-) = 2/3
+    assert a.to_dict() == pytest.approx({2.0: 1 / 3, 3.0: 2 / 3, 4.0: 1.0, 8.0: 1 + (2 / 3) * (1 / 2)})
+    assert r.mcf_at([8.0]).set_index("arm").loc["A", "mcf"] == pytest.approx(1.5)  # Nelson-Aalen: as if still followed
+    with pytest.raises(oc.InputError, match="terminal column 'dead'"):
+        oc.compare_recurrent(cohort, events, terminal="dead")

@@ -39,7 +39,8 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.design_matrix import column_names, design_matrix
 from ..model.episodes import build_episodes
-from ..stats import fit_cox
+from ..model.validation import check_binary
+from ..stats import fit_cox, kaplan_meier
 from .secondary import count_rate_ratio
 
 __all__ = ["METHODS", "METHOD_WORDS", "RecurrentComparison", "compare_recurrent"]
@@ -69,6 +70,10 @@ class RecurrentComparison(Result):
         The tmerge rows: ``participant_id, arm, tstart, tstop, event, enum``.
     counts : DataFrame
         Per arm: participants, relapses, person-years.
+    with_deaths : DataFrame or None
+        With ``terminal=``: Ghosh and Lin's mean number of relapses per person with death as a competing
+        event (``arm, time, mcf``; point estimates at the arm's event times): it counts the dead as having no
+        more relapses, instead of imagining them still followed.
     """
 
     method: str
@@ -82,6 +87,7 @@ class RecurrentComparison(Result):
     intervals: pd.DataFrame
     counts: pd.DataFrame
     follow_up_ends: tuple[float, float]
+    with_deaths: pd.DataFrame | None = None
 
     count_columns = ("participants", "relapses")
 
@@ -162,8 +168,8 @@ class RecurrentComparison(Result):
 
 
 def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "andersen_gill",
-                      adjust: Sequence[str] | str = (), strata: str | None = None,
-                      alpha: float = 0.05) -> RecurrentComparison:
+                      adjust: Sequence[str] | str = (), strata: str | None = None, alpha: float = 0.05,
+                      terminal: str | None = None) -> RecurrentComparison:
     """Compare the arms on every relapse episode (see the module notes for the models).
 
     Parameters
@@ -176,6 +182,8 @@ def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "an
     method : {"andersen_gill", "pwp_total", "pwp_gap", "first"}
     adjust, strata, alpha
         Covariates of the Cox model (complete cases); a column whose values get their own baseline hazard.
+    terminal : str, optional
+        A 0/1 column of the cohort: 1 when observation ended by death. Adds ``with_deaths`` (Ghosh and Lin).
 
     Raises
     ------
@@ -219,7 +227,8 @@ def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "an
                       ignore_index=True)[["arm", "time", "mcf", "se", "ci_lower", "ci_upper"]],
         intervals=rows[[s.PARTICIPANT_ID, s.ARM, "tstart", "tstop", "event", "enum"]],
         counts=_counts(people, cohort.arms),
-        follow_up_ends=(_last_day(people, cohort.arms[0]), _last_day(people, cohort.arms[1])))
+        follow_up_ends=(_last_day(people, cohort.arms[0]), _last_day(people, cohort.arms[1])),
+        with_deaths=None if terminal is None else _ghosh_lin(rows, cohort, terminal))
 
 
 def _last_day(people: pd.DataFrame, arm: str) -> float:
@@ -291,13 +300,9 @@ def _mcf(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Nelson-Aalen of the arm's intervals with the infinitesimal-jackknife SE clustered by participant."""
     start, stop, event = (rows[c].to_numpy(float) for c in ("tstart", "tstop", "event"))
     ids = pd.factorize(rows[s.PARTICIPANT_ID])[0]
-    times = np.unique(stop[event > 0])
+    times, at_risk, deaths = _relapse_steps(rows)
     if times.size == 0:
         return pd.DataFrame(columns=["time", "mcf", "se", "ci_lower", "ci_upper"])
-    entered = np.searchsorted(np.sort(start), times, side="left")  # rows with start < t
-    left = np.searchsorted(np.sort(stop), times, side="left")  # rows with stop < t
-    at_risk = (entered - left).astype(float)
-    deaths = np.bincount(np.searchsorted(times, stop[event > 0]), minlength=len(times)).astype(float)
     hazard = deaths / at_risk
     mcf = np.cumsum(hazard)
     keep = np.unique(np.linspace(0, len(times) - 1, min(len(times), MCF_POINTS)).round().astype(int))
@@ -310,6 +315,16 @@ def _mcf(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:
         factor = np.exp(z * np.where(value > 0, se / value, 0.0))
     return pd.DataFrame({"time": times[keep], "mcf": value, "se": se, "ci_lower": value / factor,
                          "ci_upper": value * factor})
+
+
+def _relapse_steps(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct relapse days of (start, stop] rows, the rows at risk then (start < t <= stop) and the relapses."""
+    start, stop, event = (rows[c].to_numpy(float) for c in ("tstart", "tstop", "event"))
+    times = np.unique(stop[event > 0])
+    entered = np.searchsorted(np.sort(start), times, side="left")  # rows with start < t
+    left = np.searchsorted(np.sort(stop), times, side="left")  # rows with stop < t
+    deaths = np.bincount(np.searchsorted(times, stop[event > 0]), minlength=len(times)).astype(float)
+    return times, (entered - left).astype(float), deaths
 
 
 @dataclass(frozen=True)
@@ -334,6 +349,25 @@ def _ij_se(tau: float, start: np.ndarray, stop: np.ndarray, ids: np.ndarray, eve
     spent = cumulative(np.minimum(stop[open_], tau)) - cumulative(start[open_])
     share = np.bincount(ids[open_], weights=spent, minlength=people)
     return float(np.sqrt(np.sum((own - share) ** 2)))
+
+
+def _ghosh_lin(rows: pd.DataFrame, cohort: Cohort, terminal: str) -> pd.DataFrame:
+    """Ghosh and Lin (2000): mu(t) = sum over relapse times t_k <= t of S(t_k-) dN(t_k) / Y(t_k), with S the
+    Kaplan-Meier of death, per arm."""
+    if terminal not in cohort.df.columns:
+        raise InputError(f"terminal column {terminal!r} is not in the cohort; it has {list(cohort.df.columns)}")
+    dead = check_binary(cohort.df[terminal], terminal, meaning="1 = observation ended by death")
+    frames = []
+    for arm in cohort.arms:
+        part = cohort.df[cohort.df[s.ARM].astype(str) == arm]
+        died = dead[(cohort.df[s.ARM].astype(str) == arm).to_numpy()]
+        km = kaplan_meier(part[s.FOLLOWUP_DAYS].to_numpy(float), died.astype(float))
+        times, at_risk, relapses = _relapse_steps(rows[rows[s.ARM] == arm])
+        if times.size == 0:
+            continue
+        before = km.at(np.nextafter(times, -np.inf)).survival.to_numpy()  # S(t-): alive just before t
+        frames.append(pd.DataFrame({"arm": arm, "time": times, "mcf": np.cumsum(before * relapses / at_risk)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["arm", "time", "mcf"])
 
 
 def _rate_ratio(people: pd.DataFrame, cohort: Cohort, alpha: float) -> Estimate | None:
