@@ -210,14 +210,13 @@ def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "an
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     adjust = column_names(adjust, "adjust")
     people, events = _checked(cohort, events)
-    episodes = build_episodes(people, id=s.PARTICIPANT_ID, end=s.FOLLOWUP_DAYS, events=events,
-                              event_name="event", episode="enum")
-    rows = episodes.df
+    rows = build_episodes(people, id=s.PARTICIPANT_ID, end=s.FOLLOWUP_DAYS, events=events, event_name="event",
+                          episode="enum").df
     fit = _fit(rows, cohort, method, adjust, strata, alpha)
-    arm_row = fit.iloc[0]
-    hazard_ratio = Estimate(measure=f"hazard ratio ({METHOD_WORDS[method]})", value=float(arm_row.hazard_ratio),
-                            ci_lower=float(arm_row.ci_lower), ci_upper=float(arm_row.ci_upper),
-                            p_value=float(arm_row.p_value), alpha=alpha, se=float(arm_row.robust_se))
+    arm = fit.iloc[0]
+    hazard_ratio = Estimate(measure=f"hazard ratio ({METHOD_WORDS[method]})", value=float(arm.hazard_ratio),
+                            ci_lower=float(arm.ci_lower), ci_upper=float(arm.ci_upper), p_value=float(arm.p_value),
+                            alpha=alpha, se=float(arm.robust_se))
     per_person = rows.groupby(s.PARTICIPANT_ID, sort=False).agg(relapses=("event", "sum"))
     people = people.set_index(s.PARTICIPANT_ID).join(per_person).fillna({"relapses": 0}).reset_index()
     return RecurrentComparison(
