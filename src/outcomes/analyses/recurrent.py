@@ -204,10 +204,8 @@ def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "an
     >>> round(r.hazard_ratio.value, 4)  # R: coxph(Surv(tstart, tstop, infect) ~ ..., cluster = id)
     0.333
     """
-    if method not in METHODS:
-        raise InputError(f"method must be one of {list(METHODS)}, not {method!r}")
-    if not 0 < alpha < 1:
-        raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
+    if method not in METHODS or not 0 < alpha < 1:
+        raise InputError(f"method must be one of {list(METHODS)} (not {method!r}) and alpha between 0 and 1")
     adjust = column_names(adjust, "adjust")
     people, events = _checked(cohort, events)
     rows = build_episodes(people, id=s.PARTICIPANT_ID, end=s.FOLLOWUP_DAYS, events=events, event_name="event",
