@@ -189,3 +189,25 @@ def test_ghosh_lin_counts_the_dead_as_having_no_more_relapses_by_hand():
     assert r.mcf_at([8.0]).set_index("arm").loc["A", "mcf"] == pytest.approx(1.5)  # Nelson-Aalen: as if still followed
     with pytest.raises(oc.InputError, match="terminal column 'dead'"):
         oc.compare_recurrent(cohort, events, terminal="dead")
+
+
+def test_relapses_read_from_an_export_sheet_become_days_and_name_bad_rows(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = oc.synthetic_cohort(n=40, seed=2)
+    people = cohort.df.iloc[:3]
+    dates = [(d + pd.Timedelta(days=k)).strftime("%m/%d/%Y") for d, k in zip(people.enroll_date, (5, 40, 12))]
+    sheet = pd.DataFrame({"Client": people.participant_id.astype(str), "Relapse Dt": dates})
+    with pd.ExcelWriter(tmp_path / "episodes.xlsx") as writer:
+        pd.DataFrame({"about": ["export"]}).to_excel(writer, sheet_name="About", index=False)
+        sheet.to_excel(writer, sheet_name="Relapses", index=False)
+    events = oc.read_events(tmp_path / "episodes.xlsx", cohort, participant_id="Client", date="Relapse Dt",
+                            date_format="%m/%d/%Y", sheet="Relapses")
+    assert events.day.tolist() == [5.0, 40.0, 12.0]
+    sheet.iloc[1, 1] = people.enroll_date.iloc[1].strftime("%m/%d/%Y")  # on the day of enrollment
+    sheet.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(oc.InputError, match=r"file 'bad.csv', column 'Relapse Dt' row 2: .* on or before"):
+        oc.read_events(tmp_path / "bad.csv", cohort, participant_id="Client", date="Relapse Dt",
+                       date_format="%m/%d/%Y")
+    with pytest.raises(oc.InputError, match=r"date column \(date=\) or its day column"):
+        oc.read_events(tmp_path / "bad.csv", cohort, participant_id="Client")

@@ -57,7 +57,7 @@ from .privacy import (
     reidentification_risk,
 )
 from .sources.extract import (IngestionReport, MappingDraft, derive_relapse, derive_retention, draft_mapping,
-                              read_extract, validate_extract)
+                              read_events, read_extract, validate_extract)
 from .synthetic.scenario import SCENARIOS, Scenario
 from .synthetic.cohorts import scenario_truth, synthetic_cohort
 from .present.narrate import narrate
@@ -111,6 +111,7 @@ __all__ = [
     "narrate",
     "pool",
     "read_extract",
+    "read_events",
     "draft_mapping",
     "MappingDraft",
     "reconcile",
