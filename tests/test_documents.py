@@ -154,3 +154,18 @@ def test_the_programs_own_names_are_used_everywhere(tmp_path, monkeypatch):
     assert html.count("Peer Mentor track") > 10 and "Standard care" in html and "Housing at risk" in html
     assert "Clinical only" not in html and "Peer support + clinical" not in html
     assert oc.model.schema.arm_label("clinical") == "Clinical only"  # only inside the report
+
+
+def test_a_small_program_gets_no_empty_chart_and_no_arm_size_beside_a_small_one():
+    from outcomes.outputs.report.document import quarterly_document
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = oc.synthetic_cohort(n=25, seed=7)
+        q = compute_quarter(cohort, "2026Q2", bootstrap=50)
+    sections = {s.title: s for s in quarterly_document(q).sections}
+    assert not sections["Enrollment"].figures and "no bar of the usual chart" in sections["Enrollment"].text[0]
+    n_row = q.tables["baseline"].iloc[0]
+    sizes = q.cohort.df.arm.value_counts()
+    assert 1 <= sizes["peer_clinical"] <= 10
+    assert (n_row["Clinical only"], n_row["Peer support + clinical"]) == ("suppressed", "<11")

@@ -233,7 +233,8 @@ def _displayed(t: BaselineTable) -> pd.DataFrame:
         hide = _hidden_levels(group, t.arm_n)
         for (_, row), hidden in zip(group.iterrows(), hide):
             out.append({"Characteristic": _characteristic(row),
-                        **{names[a]: _cell(row, a, hidden[a], small_arm[a], t.weighted) for a in (0, 1)},
+                        **{names[a]: _cell(row, a, hidden[a], small_arm[a], t.weighted, small_arm[1 - a])
+                           for a in (0, 1)},
                         "Missing": _missing(row, sum(t.arm_n)) if row.kind != "n" else "",
                         "SMD": f"{row.smd:.3f}" if pd.notna(row.smd) else ""})
     return pd.DataFrame(out, columns=["Characteristic", *names, "Missing", "SMD"])
@@ -271,8 +272,11 @@ def _hidden_levels(group: pd.DataFrame, arm_n: tuple[int, int]) -> list[list[str
     return marks
 
 
-def _cell(row: pd.Series, arm: int, hidden: str, small_arm: bool, weighted: bool) -> str:
+def _cell(row: pd.Series, arm: int, hidden: str, small_arm: bool, weighted: bool,
+          other_small: bool = False) -> str:
     if row.kind == "n":
+        if other_small and not small_arm:  # beside the total the report states, it would reveal the small arm
+            return HIDDEN
         return show_count(row[f"n_{arm}"]) if not weighted else f"{row[f'n_{arm}']:,.1f}"
     if small_arm:
         return "not shown (<11 participants)"

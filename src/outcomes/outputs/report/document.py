@@ -72,20 +72,20 @@ def _trend(r: QuarterlyResults) -> Section | None:
         return None
     return Section("Trend over the last quarters", (
         "Each quarter is computed as it was known at its own end, so a board sees the direction, not one number.",),
-        figures=(Figure("trend", "Enrollment to date, retention at 90 days and the hazard ratio of relapse (peer "
-                        "support + clinical vs clinical only) with 95% confidence intervals, by quarter. Quarters "
-                        "with an arm of fewer than 11 participants show no estimates; an enrollment bar that would "
-                        "reveal 1 to 10 "
-                        "participants (itself, or as the change from the last bar drawn) is not drawn.",
-                        "Three stacked panels over the last quarters: bars of enrollment, points with intervals of "
+        figures=(Figure("trend", "Enrolled to date, retained at 90 days and the hazard ratio of relapse (95% CIs), by "
+                        "quarter; no estimate while an arm has fewer than 11, no bar that would reveal 1 to 10.",
+                        "Three panels over the last quarters: bars of enrollment, points with intervals of "
                         "90-day retention, and points with intervals of the hazard ratio around a dashed line at 1.",
                         lambda w: F.trend_figure(r.trend, w)),))
 
 
 def _enrollment(r: QuarterlyResults) -> Section:
-    return Section("Enrollment", tables=(Table("enrollment", "Participants enrolled this quarter and to date, by site "
-                                               "and arm. Counts of 1 to 10, and counts that would reveal one, show "
-                                               "as <11.", r.tables["enrollment"]),),
+    table = Table("enrollment", "Participants enrolled this quarter and to date, by site and arm. Counts of 1 to 10, "
+                  "and counts that would reveal one, show as <11.", r.tables["enrollment"])
+    if not F.enrollment_drawable(r.cohort):  # every cell is 1 to 10: an empty chart says nothing
+        return Section("Enrollment", ("Every site's enrollment per quarter is below 11, so no bar of the usual chart "
+                                      "can be drawn.",), tables=(table,))
+    return Section("Enrollment", tables=(table,),
                    figures=(Figure("enrollment_by_quarter",
                                    "Participants enrolled per quarter, stacked by site; cells of 1 to "
                                    "10 participants are not drawn.",

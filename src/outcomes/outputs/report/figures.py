@@ -129,7 +129,7 @@ def trend_figure(trend: pd.DataFrame, width: float = SINGLE) -> Figure:
     """The last quarters, each as known at its end: enrollment, 90-day retention, relapse hazard ratio (95% CIs)."""
     with house_style(width):
         wide = width >= DOUBLE  # side by side when wide: short enough to sit under the summary on page one
-        fig = _figure(width, height=0.38 * width) if wide else _figure(width, 1.05)
+        fig = _figure(width, height=0.3 * width) if wide else _figure(width, 1.05)
         axes = fig.subplots(1, 3) if wide else fig.subplots(3, 1, sharex=True)
         x = np.arange(len(trend))
         enrolled = trend.enrolled.to_numpy(dtype=float)
@@ -244,12 +244,22 @@ def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[f
     return fig
 
 
-def enrollment_figure(cohort: Cohort, width: float = SINGLE) -> Figure:
-    """Participants enrolled per quarter, stacked by site; cells of 1-10 are not drawn."""
+def _enrollment_cells(cohort: Cohort) -> pd.DataFrame:
+    """Participants per quarter (rows) and site (or arm), cells of 1-10 set to 0 (not drawn)."""
     df = cohort.df
     quarters = df[s.ENROLL_DATE].dt.to_period("Q").astype(str)
     table = pd.crosstab(quarters, df[s.SITE]) if s.SITE in df else pd.crosstab(quarters, df[s.ARM])
-    shown = table.where(~table.map(is_small), 0)
+    return table.where(~table.map(is_small), 0)
+
+
+def enrollment_drawable(cohort: Cohort) -> bool:
+    """Whether any bar of the enrollment figure can be drawn (a cell of 11 or more)."""
+    return bool(_enrollment_cells(cohort).to_numpy().any())
+
+
+def enrollment_figure(cohort: Cohort, width: float = SINGLE) -> Figure:
+    """Participants enrolled per quarter, stacked by site; cells of 1-10 are not drawn."""
+    shown = _enrollment_cells(cohort)
     palette = OKABE_ITO
     with house_style(width):
         fig = _figure(width)

@@ -17,6 +17,7 @@ from ...model.labels import using_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
 from .config import program_labels
 from .document import quarterly_document
+from .figures import enrollment_drawable
 
 __all__ = ["grant_figures", "latest_quarter"]
 
@@ -63,6 +64,9 @@ def _write_figures(results: QuarterlyResults, out: str | Path) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], [{"figure": what, "reason": why} for what, why in results.not_estimable.items()]
+    if not enrollment_drawable(results.cohort):  # the document says so in words instead of an empty chart
+        skipped.append({"figure": "enrollment_by_quarter", "reason": "every site's enrollment per quarter is 1 to "
+                        "10: no bar can be drawn (CMS cell-size rule)"})
     for figure in report.figures():
         try:
             drawn = {label: figure.draw(width) for label, width in (("single", SINGLE), ("double", DOUBLE))}
