@@ -49,3 +49,31 @@ def test_pooling_refuses_a_single_imputation():
         rubin_pool(np.array([[0.5]]), np.array([[0.1]]), dfcom=100)
     with pytest.raises(oc.NotEstimableError, match="not estimable"):
         rubin_pool(np.array([[0.5], [np.inf]]), np.array([[0.1], [0.1]]), dfcom=100)
+
+
+def test_compare_arms_pools_an_imputed_cohort_as_mice_does():
+    import warnings
+
+    import outcomes as oc
+
+    completed = pd.read_csv(REFERENCE / "lung_imputed_m5.csv")
+    completed = completed.assign(died=_died(completed, completed).astype(int), sex=completed.sex.map({1: "male",
+                                                                                                      2: "female"}))
+    cohorts = [oc.Cohort.from_frame(part, arm="sex", reference="male", relapse=("time", "died"), participant_id="id",
+                                    covariates=["age", "ph.ecog", "ph.karno", "wt.loss"])
+               for _, part in completed.groupby(".imp")]
+    imputed = oc.ImputedCohort.from_completed(cohorts)
+    assert imputed.m == 5 and imputed.imputed.set_index("covariate")["values imputed"].sum() > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = oc.compare_arms(imputed, adjust=["age", "ph.ecog", "ph.karno", "wt.loss"])
+    expected = load_reference("lung_imputation")["pooled"]
+    sex = expected["term"].index("sex")
+    assert np.log(result.hazard_ratio.value) == pytest.approx(expected["estimate"][sex], abs=1e-8)
+    assert result.hazard_ratio.se == pytest.approx(expected["se"][sex], abs=1e-8)
+    assert result.cox.df.iloc[0] == pytest.approx(expected["df"][sex], rel=1e-8)
+    assert "pooled over 5 completed data sets" in result.caveats[-1]
+    with pytest.raises(oc.InputError, match="only covariates may be imputed"):
+        other = cohorts[1].df.assign(relapse_days=cohorts[1].df.relapse_days + 1)
+        oc.ImputedCohort.from_completed([cohorts[0], oc.Cohort(other, reference="male",
+                                                               covariates=cohorts[1].covariates)])

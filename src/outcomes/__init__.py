@@ -45,6 +45,7 @@ from .core.errors import (
 from .core.results import Estimate
 from .model import schema
 from .model.asof import as_of
+from .model.imputed import ImputedCohort
 from .model.cohort import Cohort
 from .sources.counts import CountTable, pool, summarize
 from .sources.scan import ScannedCohort, scan
@@ -103,6 +104,7 @@ __all__ = [
     "compare_arms",
     "compare_exposure",
     "compare_landmark",
+    "ImputedCohort",
     "compare_recurrent",
     "RecurrentComparison",
     "baseline_table",

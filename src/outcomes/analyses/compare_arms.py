@@ -26,11 +26,13 @@ from ..core.errors import InputError, NotEstimableError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.imputed import ImputedCohort
 from ..model.labels import variable_words
 from ..sources.counts import CountTable, count_row_patterns, pattern_counts, summarize
 from ..sources.scan import ScannedCohort
 from ..model.outcome_registry import outcome_arrays
 from ..stats import CoxFit, KaplanMeier, fit_cox, kaplan_meier, logrank_test
+from ..stats.rubin import rubin_pool
 from ..stats.aggregated import (
     ArmTable,
     arm_table,
@@ -67,7 +69,7 @@ class _Fit:
     caveats: tuple[str, ...] = ()
 
 
-def compare_arms(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "relapse", *,
+def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, outcome: str = "relapse", *,
                  adjust: Sequence[str] | str = (),
                  strata: Sequence[str] | str | None = None, weights: str | None = None, robust: bool = False,
                  horizon: float | None = None, alpha: float = 0.05, trim: float | None = None, bootstrap: int = 200,
@@ -76,9 +78,10 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "re
 
     Parameters
     ----------
-    cohort : Cohort or CountTable
+    cohort : Cohort, CountTable or ImputedCohort
         A count table (:func:`outcomes.summarize`, :func:`outcomes.pool`) gives the unadjusted comparison,
-        identical to the one from the rows it counts; its own outcome is used.
+        identical to the one from the rows it counts; its own outcome is used. An imputed cohort
+        (:class:`outcomes.ImputedCohort`) gives the Cox model pooled over its completed cohorts (Rubin's rules).
     outcome : {"relapse", "retention"}
         ``retention`` analyses time to dropout; completion and transfer censor
         (cause-specific; see :func:`outcomes.cumulative_incidence` for competing risks).
@@ -113,6 +116,8 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "re
     True
     """
     adjust, strata_columns = _checked_arguments(alpha, adjust, strata, weights)
+    if isinstance(cohort, ImputedCohort):
+        return _pooled(cohort, outcome, adjust, strata_columns, robust, horizon, alpha)
     if isinstance(cohort, (ScannedCohort, CountTable)):
         return _from_counts(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha)
     if s.EXPOSURE_START in cohort.df.columns:  # the arms are "ever exposed": say so on the result
@@ -120,6 +125,27 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "re
                             bootstrap, seed)
         return dataclasses.replace(result, caveats=(*result.caveats, caveat(_EVER_EXPOSED, stacklevel=2)))
     return _in_memory(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed)
+
+
+def _pooled(imputed: ImputedCohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],
+            robust: bool, horizon: float | None, alpha: float) -> ArmComparison:
+    """The comparison on each completed cohort, the Cox model pooled by Rubin's rules (Kaplan-Meier, log-rank and
+    RMST use no covariate: they are the same in every completed cohort)."""
+    fits = [_in_memory(c, outcome, adjust, strata_columns, None, robust, horizon, alpha, None, 200, 0)
+            for c in imputed.completed]
+    first = fits[0]
+    pooled = rubin_pool(np.array([f.cox.coef.to_numpy() for f in fits]), np.array([f.cox.se.to_numpy() for f in fits]),
+                        dfcom=first.cox_events - len(first.cox), terms=first.cox.term.tolist(), alpha=alpha)
+    cox = pd.DataFrame({"term": pooled.terms, "coef": pooled.estimate, "se": pooled.se,
+                        "hazard_ratio": np.exp(pooled.estimate), "ci_lower": np.exp(pooled.ci_lower),
+                        "ci_upper": np.exp(pooled.ci_upper), "p_value": pooled.p_value, "df": pooled.df,
+                        "fmi": pooled.fmi})
+    hr = Estimate(measure="hazard ratio", value=float(np.exp(pooled.estimate[0])),
+                  ci_lower=float(np.exp(pooled.ci_lower[0])), ci_upper=float(np.exp(pooled.ci_upper[0])),
+                  p_value=float(pooled.p_value[0]), alpha=alpha, se=float(pooled.se[0]))
+    note = (f"The Cox model is pooled over {imputed.m} completed data sets by Rubin's rules (Barnard-Rubin degrees of "
+            f"freedom); the fraction of missing information for the arm is {pooled.fmi[0]:.2f}.")
+    return dataclasses.replace(first, cox=cox, hazard_ratio=hr, caveats=(*first.caveats, note))
 
 
 def _in_memory(cohort: Cohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],

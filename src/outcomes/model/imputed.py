@@ -1,0 +1,78 @@
+"""A cohort completed m times: the same participants, arms and outcomes, with blank covariates filled in.
+
+:meth:`ImputedCohort.from_completed` takes m completed cohorts imputed elsewhere (e.g. by R's ``mice``), so an
+evaluator can pool someone else's imputations; analyses that accept it (``compare_arms``) run on each completed
+cohort and pool by Rubin's rules (:func:`outcomes.stats.rubin.rubin_pool`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..core.errors import InputError
+from . import schema as s
+from .cohort import Cohort
+
+__all__ = ["ImputedCohort"]
+
+
+@dataclass(frozen=True, eq=False)
+class ImputedCohort:
+    """m completed cohorts of the same participants.
+
+    Attributes
+    ----------
+    completed : tuple of Cohort
+    imputed : DataFrame
+        Per covariate: how many values differ between the completed cohorts (were imputed).
+    """
+
+    completed: tuple[Cohort, ...]
+    imputed: pd.DataFrame
+
+    @property
+    def m(self) -> int:
+        return len(self.completed)
+
+    @property
+    def arms(self) -> tuple[str, str]:
+        return self.completed[0].arms
+
+    @classmethod
+    def from_completed(cls, cohorts: Sequence[Cohort]) -> ImputedCohort:
+        """Take m >= 2 completed cohorts; only their covariates may differ (same ids in the same order, same arms
+        and outcomes: those are never imputed).
+
+        Examples
+        --------
+        >>> import outcomes as oc
+        >>> c = oc.synthetic_cohort(n=50, seed=1)
+        >>> ImputedCohort.from_completed([c, c]).m
+        2
+        """
+        cohorts = tuple(cohorts)
+        if len(cohorts) < 2 or not all(isinstance(c, Cohort) for c in cohorts):
+            raise InputError("an imputed cohort needs at least 2 completed Cohorts (m >= 2)")
+        first = cohorts[0]
+        fixed = [c for c in first.df.columns if c not in first.covariates]
+        for k, other in enumerate(cohorts[1:], start=2):
+            if other.arms != first.arms or list(other.df.columns) != list(first.df.columns):
+                raise InputError(f"completed cohort {k} has other arms or columns than cohort 1")
+            differs = [c for c in fixed if not other.df[c].equals(first.df[c])]
+            if differs:
+                raise InputError(f"completed cohort {k} differs from cohort 1 in {differs[0]!r}: only covariates may "
+                                 "be imputed (ids, arms, outcomes and times are the same in every completed cohort)")
+        counts = {c: int((pd.concat([k.df[c].reset_index(drop=True) for k in cohorts], axis=1)
+                          .nunique(axis=1, dropna=False) > 1).sum()) for c in first.covariates}
+        return cls(completed=cohorts, imputed=pd.DataFrame({"covariate": list(counts),
+                                                            "values imputed": list(counts.values())}))
+
+    def __len__(self) -> int:
+        return len(self.completed[0])
+
+    @property
+    def participant_ids(self) -> pd.Series:
+        return self.completed[0].df[s.PARTICIPANT_ID]
