@@ -24,6 +24,7 @@ from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
 from .analyses.baseline import BaselineTable, baseline_table
 from .analyses.recurrent import RecurrentComparison, compare_recurrent
+from .analyses.impute import impute
 from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark, compare_time_varying
 from .analyses.extrapolate import ParametricFits, fit_parametric
 from .analyses.twin_report import TwinReport, twin_report
@@ -105,6 +106,7 @@ __all__ = [
     "compare_exposure",
     "compare_landmark",
     "ImputedCohort",
+    "impute",
     "compare_recurrent",
     "RecurrentComparison",
     "baseline_table",

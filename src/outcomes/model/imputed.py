@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
@@ -69,6 +70,27 @@ class ImputedCohort:
                           .nunique(axis=1, dropna=False) > 1).sum()) for c in first.covariates}
         return cls(completed=cohorts, imputed=pd.DataFrame({"covariate": list(counts),
                                                             "values imputed": list(counts.values())}))
+
+    def summary(self) -> pd.DataFrame:
+        """Per imputed covariate: values imputed and their share, and a simple diagnostic: the mean of the observed
+        values against the mean of the imputed ones (numbers), or the share of the most common level (text)."""
+        rows = []
+        for c in self.imputed.loc[self.imputed["values imputed"] > 0, "covariate"]:
+            stacked = pd.concat([k.df[c].reset_index(drop=True) for k in self.completed], axis=1)
+            varies = (stacked.nunique(axis=1, dropna=False) > 1).to_numpy()
+            values = stacked.to_numpy()
+            observed, filled = values[~varies, 0], values[varies].ravel()
+            if pd.api.types.is_numeric_dtype(self.completed[0].df[c]):
+                seen, made = float(np.mean(observed.astype(float))), float(np.mean(filled.astype(float)))
+                what = "mean"
+            else:
+                top = pd.Series(observed).mode().iloc[0]
+                seen, made = float(np.mean(observed == top)), float(np.mean(filled == top))
+                what = f"share {top}"
+            rows.append({"covariate": c, "values imputed": int(varies.sum()), "share imputed": float(varies.mean()),
+                         "statistic": what, "observed": seen, "imputed": made})
+        return pd.DataFrame(rows, columns=["covariate", "values imputed", "share imputed", "statistic", "observed",
+                                           "imputed"])
 
     def __len__(self) -> int:
         return len(self.completed[0])
