@@ -74,3 +74,16 @@ def test_the_summary_sets_imputed_values_beside_the_observed(gaps):
     assert age.statistic == "mean" and 0.1 < age["share imputed"] < 0.6
     assert abs(age.imputed - age.observed) < 5  # ages imputed near the observed ones (their mean shifts with MAR)
     assert summary.loc["primary_substance", "statistic"].startswith("share ")
+
+
+def test_secondary_outcomes_pool_an_imputed_cohort(full, gaps):
+    imputed = oc.impute(gaps, m=5, seed=4, iterations=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        each = [oc.compare_secondary(c, "aftercare_engaged", adjust=["age"]) for c in imputed.completed]
+        pooled = oc.compare_secondary(imputed, "aftercare_engaged", adjust=["age"])
+    logs = np.log([e.estimate.value for e in each])
+    assert np.log(pooled.estimate.value) == pytest.approx(logs.mean(), abs=1e-12)  # Rubin: the mean of the m
+    within = np.mean([e.estimate.se ** 2 for e in each])
+    assert pooled.estimate.se ** 2 == pytest.approx(within + (1 + 1 / 5) * logs.var(ddof=1), rel=1e-9)
+    assert "Pooled over 5 completed data sets" in pooled.method_notes[-1] and pooled.secondary_estimates.empty

@@ -20,6 +20,8 @@ and reported in a warning.
 
 from __future__ import annotations
 
+import dataclasses
+
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ from scipy import stats
 
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.imputed import ImputedCohort
+from ..stats.rubin import rubin_pool
 from ..core.inference import wald
 from ..model.outcome_registry import SecondaryOutcome, secondary_outcome
 from ..model.design_matrix import column_names, design_matrix
@@ -326,7 +330,8 @@ def _checked_arguments(alpha: float, adjust: Sequence[str] | str, weights: str |
 
 
 def compare_secondary(
-    cohort: Cohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] | str = (), weights: str | None = None,
+    cohort: Cohort | ImputedCohort, outcome: str = "ed_visits_12m", *, adjust: Sequence[str] | str = (),
+    weights: str | None = None,
     alpha: float = 0.05,
 ) -> SecondaryComparison:
     """Compare a secondary outcome between the arms (the model follows the outcome's kind in the registry).
@@ -364,6 +369,8 @@ def compare_secondary(
     ('risk ratio', True)
     """
     adjust = _checked_arguments(alpha, adjust, weights)
+    if isinstance(cohort, ImputedCohort):
+        return _pooled(cohort, outcome, adjust, weights, alpha)
     spec = secondary_outcome(outcome)
     data = _prepare(cohort, spec, adjust, weights)
     try:
@@ -377,6 +384,28 @@ def compare_secondary(
         exposure=data.exposure_text, adjust=adjust, arms=cohort.arms, alpha=alpha, weights=weights,
         method_notes=fit.notes, caveats=data.caveats,
     )
+
+
+def _pooled(imputed: ImputedCohort, outcome: str, adjust: tuple[str, ...], weights: str | None,
+            alpha: float) -> SecondaryComparison:
+    """The comparison on each completed cohort, its model pooled by Rubin's rules (dfcom: rows used minus
+    coefficients, as mice sets it for a regression). The per-arm summaries use no covariate: the same in each."""
+    fits = [compare_secondary(c, outcome, adjust=adjust, weights=weights, alpha=alpha) for c in imputed.completed]
+    first = fits[0]
+    pooled = rubin_pool(np.array([f.model.coef.to_numpy() for f in fits]), np.array([f.model.se.to_numpy()
+                                                                                   for f in fits]),
+                        dfcom=first.n_used - len(first.model), terms=first.model.term.tolist(), alpha=alpha)
+    ratio = first.measure != "adjusted mean difference"
+    value, lower, upper = (float(np.exp(x[1]) if ratio else x[1])
+                           for x in (pooled.estimate, pooled.ci_lower, pooled.ci_upper))
+    estimate = Estimate(measure=first.measure, value=value, ci_lower=lower, ci_upper=upper,
+                        p_value=float(pooled.p_value[1]), alpha=alpha, se=float(pooled.se[1]))
+    model = pd.DataFrame({"term": pooled.terms, "coef": pooled.estimate, "se": pooled.se, "ci_lower": pooled.ci_lower,
+                          "ci_upper": pooled.ci_upper, "p_value": pooled.p_value, "df": pooled.df, "fmi": pooled.fmi})
+    note = (f"Pooled over {imputed.m} completed data sets by Rubin's rules; the further estimates (risk difference, "
+            "ratio of reductions) are not pooled and are left out.")
+    return dataclasses.replace(first, estimate=estimate, model=model, secondary_estimates=first.secondary_estimates
+                               .iloc[0:0], method_notes=(*first.method_notes, note))
 
 
 def _relative_reduction(base: np.ndarray, follow: np.ndarray) -> tuple[float, float]:
