@@ -400,8 +400,8 @@ def _pooled(imputed: ImputedCohort, outcome: str, adjust: tuple[str, ...], weigh
                            for x in (pooled.estimate, pooled.ci_lower, pooled.ci_upper))
     estimate = Estimate(measure=first.measure, value=value, ci_lower=lower, ci_upper=upper,
                         p_value=float(pooled.p_value[1]), alpha=alpha, se=float(pooled.se[1]))
-    model = pd.DataFrame({"term": pooled.terms, "coef": pooled.estimate, "se": pooled.se, "ci_lower": pooled.ci_lower,
-                          "ci_upper": pooled.ci_upper, "p_value": pooled.p_value, "df": pooled.df, "fmi": pooled.fmi})
+    model = pooled.frame().rename(columns={"estimate": "coef"})[
+        ["term", "coef", "se", "ci_lower", "ci_upper", "p_value", "df", "fmi"]]
     note = (f"Pooled over {imputed.m} completed data sets by Rubin's rules; the further estimates (risk difference, "
             "ratio of reductions) are not pooled and are left out.")
     return dataclasses.replace(first, estimate=estimate, model=model, secondary_estimates=first.secondary_estimates
