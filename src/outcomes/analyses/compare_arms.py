@@ -32,7 +32,6 @@ from ..sources.counts import CountTable, count_row_patterns, pattern_counts, sum
 from ..sources.scan import ScannedCohort
 from ..model.outcome_registry import outcome_arrays
 from ..stats import CoxFit, KaplanMeier, fit_cox, kaplan_meier, logrank_test
-from ..stats.rubin import rubin_pool
 from ..stats.aggregated import (
     ArmTable,
     arm_table,
@@ -40,6 +39,7 @@ from ..stats.aggregated import (
     km_from_table,
     logrank_from_table,
 )
+from .pooling import pooled_comparison
 from .arm_comparison import (
     ArmComparison,
     LogRankTest,
@@ -81,7 +81,8 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, ou
     cohort : Cohort, CountTable or ImputedCohort
         A count table (:func:`outcomes.summarize`, :func:`outcomes.pool`) gives the unadjusted comparison,
         identical to the one from the rows it counts; its own outcome is used. An imputed cohort
-        (:class:`outcomes.ImputedCohort`) gives the Cox model pooled over its completed cohorts (Rubin's rules).
+        (:class:`outcomes.ImputedCohort`) gives the Cox model pooled over its completed cohorts (Rubin's rules;
+        under IPTW the propensity model is refitted on each and the weighted curves and RMST are pooled too).
     outcome : {"relapse", "retention"}
         ``retention`` analyses time to dropout; completion and transfer censor
         (cause-specific; see :func:`outcomes.cumulative_incidence` for competing risks).
@@ -117,7 +118,7 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, ou
     """
     adjust, strata_columns = _checked_arguments(alpha, adjust, strata, weights)
     if isinstance(cohort, ImputedCohort):
-        return _pooled(cohort, outcome, adjust, strata_columns, robust, horizon, alpha)
+        return _pooled(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed)
     if isinstance(cohort, (ScannedCohort, CountTable)):
         return _from_counts(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha)
     if s.EXPOSURE_START in cohort.df.columns:  # the arms are "ever exposed": say so on the result
@@ -128,24 +129,15 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, ou
 
 
 def _pooled(imputed: ImputedCohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],
-            robust: bool, horizon: float | None, alpha: float) -> ArmComparison:
-    """The comparison on each completed cohort, the Cox model pooled by Rubin's rules (Kaplan-Meier, log-rank and
-    RMST use no covariate: they are the same in every completed cohort)."""
-    fits = [_in_memory(c, outcome, adjust, strata_columns, None, robust, horizon, alpha, None, 200, 0)
+            weights: str | None, robust: bool, horizon: float | None, alpha: float, trim: float | None,
+            bootstrap: int, seed: int | np.random.Generator) -> ArmComparison:
+    """The comparison on each completed cohort (under IPTW the propensity model refitted on each, with its own
+    bootstrap), pooled by Rubin's rules (:func:`outcomes.analyses.pooling.pooled_comparison`)."""
+    rng = np.random.default_rng(seed)
+    fits = [_in_memory(c, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap,
+                       np.random.default_rng(rng.integers(2**32)))
             for c in imputed.completed]
-    first = fits[0]
-    pooled = rubin_pool(np.array([f.cox.coef.to_numpy() for f in fits]), np.array([f.cox.se.to_numpy() for f in fits]),
-                        dfcom=first.cox_events - len(first.cox), terms=first.cox.term.tolist(), alpha=alpha)
-    cox = pd.DataFrame({"term": pooled.terms, "coef": pooled.estimate, "se": pooled.se,
-                        "hazard_ratio": np.exp(pooled.estimate), "ci_lower": np.exp(pooled.ci_lower),
-                        "ci_upper": np.exp(pooled.ci_upper), "p_value": pooled.p_value, "df": pooled.df,
-                        "fmi": pooled.fmi})
-    hr = Estimate(measure="hazard ratio", value=float(np.exp(pooled.estimate[0])),
-                  ci_lower=float(np.exp(pooled.ci_lower[0])), ci_upper=float(np.exp(pooled.ci_upper[0])),
-                  p_value=float(pooled.p_value[0]), alpha=alpha, se=float(pooled.se[0]))
-    note = (f"The Cox model is pooled over {imputed.m} completed data sets by Rubin's rules (Barnard-Rubin degrees of "
-            f"freedom); the fraction of missing information for the arm is {pooled.fmi[0]:.2f}.")
-    return dataclasses.replace(first, cox=cox, hazard_ratio=hr, caveats=(*first.caveats, note))
+    return pooled_comparison(fits)
 
 
 def _in_memory(cohort: Cohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],

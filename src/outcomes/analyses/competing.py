@@ -16,6 +16,7 @@ count table pooled from several sites give the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.imputed import ImputedCohort
 from ..sources.counts import OTHER_EXITS, CountTable
 from ..model.outcome_registry import exit_status
 from ..sources.scan import ScannedCohort
@@ -32,6 +34,7 @@ from ..core.errors import InputError, NotEstimableError
 from ..core.results import ChiSquareTest, Estimate, Result
 from ..core.style import ARM_COLORS, new_axes
 from ..stats import fit_cox
+from .pooling import pooled_estimate, pooled_model_table
 from ..core.formatting import plain
 from ..stats.cumulative_incidence import (
     CumulativeIncidenceCurve,
@@ -215,7 +218,7 @@ def _per_time(time: np.ndarray, n: np.ndarray, status: np.ndarray, rows: np.ndar
     return removed, first, second
 
 
-def cumulative_incidence(cohort: Cohort | ScannedCohort | CountTable, outcome: str = "retention",
+def cumulative_incidence(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, outcome: str = "retention",
                          cause: str = "dropout", *, adjust: Sequence[str] = (), alpha: float = 0.05) -> CompetingRisks:
     """Aalen-Johansen cumulative incidence of ``cause`` by arm, Gray's test, Fine-Gray and cause-specific Cox.
 
@@ -224,7 +227,8 @@ def cumulative_incidence(cohort: Cohort | ScannedCohort | CountTable, outcome: s
     cohort : Cohort, ScannedCohort or CountTable
         Rows in memory, a cohort scanned in its engine (:func:`outcomes.scan`), or a retention count table
         (:func:`outcomes.summarize`, one site's or :func:`outcomes.pool`-ed). All give the same numbers:
-        everything here depends on the data only through counts per day, arm and way of leaving.
+        everything here depends on the data only through counts per day, arm and way of leaving. An imputed
+        cohort (:func:`outcomes.impute`) pools the adjusted models over its completed cohorts (Rubin's rules).
     outcome, cause : "retention", {"dropout", "completed", "transferred"}
         Time in treatment (``exit_days``) ended by ``exit_reason`` (``in_treatment`` censors); the exit of interest.
     adjust, alpha : sequence of str, float
@@ -241,6 +245,8 @@ def cumulative_incidence(cohort: Cohort | ScannedCohort | CountTable, outcome: s
     >>> abs(pooled.fine_gray.value - res.fine_gray.value) < 1e-12
     True
     """
+    if isinstance(cohort, ImputedCohort):
+        return _pooled([cumulative_incidence(c, outcome, cause, adjust=adjust, alpha=alpha) for c in cohort.completed])
     if not isinstance(cohort, (Cohort, ScannedCohort, CountTable)):
         raise InputError(f"cumulative_incidence takes a Cohort, a scanned cohort or a count table, not "
                          f"{type(cohort).__name__}")
@@ -271,6 +277,26 @@ def cumulative_incidence(cohort: Cohort | ScannedCohort | CountTable, outcome: s
     return CompetingRisks(cause=cause, arms=arms, alpha=alpha, cif=cif[["arm", *cif.columns[:-1]]], gray=gray,
                           fine_gray=fine_gray, cause_specific=cause_specific, counts=counts, adjust=adjust,
                           curves=curves, competing_curves=competing_curves, exit_curves=exit_curves)
+
+
+def _pooled(fits: list[CompetingRisks]) -> CompetingRisks:
+    """Rubin's rules over the completed cohorts: the Fine-Gray and cause-specific models (dfcom: exits of the cause
+    minus coefficients). The curves and Gray's test use no covariate: the same in every completed cohort."""
+    first = fits[0]
+    if not first.adjust:
+        return first
+    terms = len(first.cause_specific.term.unique())
+    dfcom = max(int(first.counts[first.cause].sum()) - terms, 1)
+    fine_gray = pooled_estimate([f.fine_gray for f in fits], dfcom=dfcom, ratio=True)
+    tables = []
+    for cause in first.cause_specific.cause.unique():
+        exits = max(int(first.counts[str(cause)].sum()) - terms, 1)
+        pooled, _ = pooled_model_table([f.cause_specific[f.cause_specific.cause == cause] for f in fits],
+                                       dfcom=exits, alpha=first.alpha)
+        tables.append(pooled.assign(cause=cause))
+    cause_specific = pd.concat(tables, ignore_index=True)[["cause", "term", "coef", "se", "hazard_ratio", "ci_lower",
+                                                           "ci_upper", "p_value", "df", "fmi"]]
+    return dataclasses.replace(first, fine_gray=fine_gray, cause_specific=cause_specific)
 
 
 def _exit_counts(n: np.ndarray, reason: np.ndarray, arm: np.ndarray, arms: tuple[str, str], cause: str) -> pd.DataFrame:

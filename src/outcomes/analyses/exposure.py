@@ -38,11 +38,13 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.design_matrix import column_names, design_matrix
 from ..model.episodes import build_episodes
+from ..model.imputed import ImputedCohort
 from ..model.outcome_registry import TIME_TO_EVENT, outcome_arrays
 from ..sources.scan import ScannedCohort
 from ..stats import KaplanMeier, fit_cox
 from .arm_comparison import ArmComparison, LogRankTest
 from .compare_arms import compare_arms
+from .pooling import pooled_estimate, pooled_model_table
 from .target_trial import STRATEGIES, emulate_trial
 from ..core.formatting import plain
 
@@ -163,7 +165,7 @@ class ExposureComparison(Result):
         return ax
 
 
-def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
+def compare_exposure(cohort: Cohort | ImputedCohort, outcome: str = "relapse", *, adjust: Sequence[str] | str = (),
                      landmark: float = 30, grace: float = 30, horizon: float | None = None, bootstrap: int = 200,
                      seed: int | np.random.Generator = 0, alpha: float = 0.05,
                      contacts: pd.DataFrame | None = None) -> ExposureComparison:
@@ -171,9 +173,10 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
 
     Parameters
     ----------
-    cohort : Cohort
+    cohort : Cohort or ImputedCohort
         With ``exposure_start_days`` (``Cohort.from_frame(..., exposure_start=...)``); its arm says who was ever
-        exposed.
+        exposed. An imputed cohort (:func:`outcomes.impute`) runs every analysis on each completed cohort and
+        pools them by Rubin's rules (:func:`_pooled_exposure`).
     outcome, adjust, alpha
         As in :func:`outcomes.compare_arms`; every model is adjusted for ``adjust`` (complete cases).
     landmark, grace, horizon, bootstrap, seed
@@ -200,6 +203,12 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
     >>> round(r.naive.value, 2), round(r.time_varying.value, 2)  # R: 0.18 and 1.01
     (0.18, 1.01)
     """
+    if isinstance(cohort, ImputedCohort):
+        rng = np.random.default_rng(seed)
+        return _pooled_exposure([compare_exposure(c, outcome, adjust=adjust, landmark=landmark, grace=grace,
+                                                  horizon=horizon, bootstrap=bootstrap, alpha=alpha, contacts=contacts,
+                                                  seed=np.random.default_rng(rng.integers(2**32)))
+                                 for c in cohort.completed])
     adjust = _checked(cohort, adjust, landmark, grace, bootstrap, alpha)
     horizon = 365.0 if horizon is None else float(horizon)
     d = _ExposureData.of(cohort, outcome, adjust)
@@ -221,6 +230,35 @@ def compare_exposure(cohort: Cohort, outcome: str = "relapse", *, adjust: Sequen
         n_ever_exposed=int(d.ever.sum()), n_starts_ignored=int((np.isfinite(start) & (start >= t)).sum()),
         n_no_follow_up=d.n_no_follow_up, bootstrap=bootstrap, weights_truncated=truncated, caveats=d.caveats,
         dose=None if contacts is None else _dose(d, contacts, cohort, alpha))
+
+
+def _pooled_exposure(fits: list[ExposureComparison]) -> ExposureComparison:
+    """Rubin's rules over the completed cohorts' comparisons: hazard ratios on the log scale (dfcom: events minus
+    coefficients), the emulated trial's risks, ratio and difference with the SE their bootstrap gave (infinite
+    dfcom), its curves averaged (the pooled risks are the mean risks)."""
+    first = fits[0]
+    events = int(first.intervals["event"].sum())
+    dfcom = max(events - len(first.cox), 1)
+
+    def pooled(name: str, ratio: bool, df: float) -> Estimate:
+        return pooled_estimate([getattr(f, name) for f in fits], dfcom=df, ratio=ratio)
+
+    cox, _ = pooled_model_table([f.cox for f in fits], dfcom=dfcom, alpha=first.alpha)
+    trial = first.trial.copy()
+    for k in range(len(trial)):
+        one = pooled_estimate([Estimate(measure="risk", value=f.trial.risk.iloc[k], ci_lower=f.trial.ci_lower.iloc[k],
+                                        ci_upper=f.trial.ci_upper.iloc[k], p_value=np.nan, alpha=first.alpha)
+                               for f in fits], ratio=False)
+        trial.loc[k, ["risk", "ci_lower", "ci_upper"]] = [one.value, one.ci_lower, one.ci_upper]
+    curves = {k: curve.assign(survival=np.mean([f.trial_curves[k].survival.to_numpy() for f in fits], axis=0))
+              for k, curve in first.trial_curves.items()}
+    note = (f"Every estimate is pooled over {len(fits)} completed data sets by Rubin's rules (Barnard-Rubin degrees "
+            "of freedom); the landmark curves and log-rank test use no covariate and are the first data set's.")
+    return dataclasses.replace(
+        first, naive=pooled("naive", True, dfcom), time_varying=pooled("time_varying", True, dfcom),
+        landmark=pooled("landmark", True, dfcom), risk_ratio=pooled("risk_ratio", True, np.inf),
+        risk_difference=pooled("risk_difference", False, np.inf), cox=cox, trial=trial, trial_curves=curves,
+        dose=None if first.dose is None else pooled("dose", True, dfcom), caveats=(*first.caveats, note))
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,10 @@ from scipy import stats
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.imputed import ImputedCohort
-from ..stats.rubin import rubin_pool
 from ..core.inference import wald
 from ..model.outcome_registry import SecondaryOutcome, secondary_outcome
 from ..model.design_matrix import column_names, design_matrix
+from .pooling import pooled_model_table
 from .propensity import propensity_weights
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.caveats import caveat
@@ -392,16 +392,13 @@ def _pooled(imputed: ImputedCohort, outcome: str, adjust: tuple[str, ...], weigh
     coefficients, as mice sets it for a regression). The per-arm summaries use no covariate: the same in each."""
     fits = [compare_secondary(c, outcome, adjust=adjust, weights=weights, alpha=alpha) for c in imputed.completed]
     first = fits[0]
-    pooled = rubin_pool(np.array([f.model.coef.to_numpy() for f in fits]), np.array([f.model.se.to_numpy()
-                                                                                   for f in fits]),
-                        dfcom=first.n_used - len(first.model), terms=first.model.term.tolist(), alpha=alpha)
     ratio = first.measure != "adjusted mean difference"
+    model, pooled = pooled_model_table([f.model for f in fits], dfcom=first.n_used - len(first.model), alpha=alpha,
+                                       ratio=False)
     value, lower, upper = (float(np.exp(x[1]) if ratio else x[1])
                            for x in (pooled.estimate, pooled.ci_lower, pooled.ci_upper))
     estimate = Estimate(measure=first.measure, value=value, ci_lower=lower, ci_upper=upper,
                         p_value=float(pooled.p_value[1]), alpha=alpha, se=float(pooled.se[1]))
-    model = pooled.frame().rename(columns={"estimate": "coef"})[
-        ["term", "coef", "se", "ci_lower", "ci_upper", "p_value", "df", "fmi"]]
     note = (f"Pooled over {imputed.m} completed data sets by Rubin's rules; the further estimates (risk difference, "
             "ratio of reductions) are not pooled and are left out.")
     return dataclasses.replace(first, estimate=estimate, model=model, secondary_estimates=first.secondary_estimates

@@ -3,7 +3,8 @@
 For each term: the pooled estimate is the mean of the m estimates; the within-imputation variance ``ubar`` the mean
 of their squared SEs; the between-imputation variance ``b`` their sample variance; the total ``t = ubar + (1 +
 1/m) b``. The degrees of freedom are Barnard and Rubin's (1999) small-sample ones, from ``dfcom``, the complete-data
-degrees of freedom (for a Cox model, as mice sets them: events minus coefficients): ``lambda = (1 + 1/m) b / t``
+degrees of freedom (for a Cox model, as mice sets them: events minus coefficients; infinite, mice's default,
+for other quantities, when ``df = df_old``): ``lambda = (1 + 1/m) b / t``
 (at least 1e-4), ``df_old = (m - 1) / lambda^2``, ``df_obs = (dfcom + 1) / (dfcom + 3) dfcom (1 - lambda)``,
 ``df = df_old df_obs / (df_old + df_obs)``. Intervals and p-values use Student's t on those degrees of freedom;
 ``riv = (1 + 1/m) b / ubar`` is the relative increase in variance and ``fmi = (riv + 2 / (df + 3)) / (1 + riv)``
@@ -75,8 +76,11 @@ def rubin_pool(estimates: np.ndarray, ses: np.ndarray, *, dfcom: float, terms: l
     t = ubar + (1 + 1 / m) * b
     lam = np.maximum((1 + 1 / m) * b / t, 1e-4)  # mice's floor, so df stays finite when b is 0
     df_old = (m - 1) / lam**2
-    df_obs = (dfcom + 1) / (dfcom + 3) * dfcom * (1 - lam)
-    df = df_old * df_obs / (df_old + df_obs)
+    if np.isinf(dfcom):  # mice's default for a quantity that is not a regression coefficient
+        df = df_old
+    else:
+        df_obs = (dfcom + 1) / (dfcom + 3) * dfcom * (1 - lam)
+        df = df_old * df_obs / (df_old + df_obs)
     se = np.sqrt(t)
     riv = (1 + 1 / m) * b / ubar
     quantile = stats.t.ppf(1 - alpha / 2, df)
