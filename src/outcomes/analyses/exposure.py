@@ -204,11 +204,8 @@ def compare_exposure(cohort: Cohort | ImputedCohort, outcome: str = "relapse", *
     (0.18, 1.01)
     """
     if isinstance(cohort, ImputedCohort):
-        rng = np.random.default_rng(seed)
-        return _pooled_exposure([compare_exposure(c, outcome, adjust=adjust, landmark=landmark, grace=grace,
-                                                  horizon=horizon, bootstrap=bootstrap, alpha=alpha, contacts=contacts,
-                                                  seed=np.random.default_rng(rng.integers(2**32)))
-                                 for c in cohort.completed])
+        return _pooled_exposure(cohort, seed, outcome=outcome, adjust=adjust, landmark=landmark, grace=grace,
+                                horizon=horizon, bootstrap=bootstrap, alpha=alpha, contacts=contacts)
     adjust = _checked(cohort, adjust, landmark, grace, bootstrap, alpha)
     horizon = 365.0 if horizon is None else float(horizon)
     d = _ExposureData.of(cohort, outcome, adjust)
@@ -232,10 +229,13 @@ def compare_exposure(cohort: Cohort | ImputedCohort, outcome: str = "relapse", *
         dose=None if contacts is None else _dose(d, contacts, cohort, alpha))
 
 
-def _pooled_exposure(fits: list[ExposureComparison]) -> ExposureComparison:
-    """Rubin's rules over the completed cohorts' comparisons: hazard ratios on the log scale (dfcom: events minus
-    coefficients), the emulated trial's risks, ratio and difference with the SE their bootstrap gave (infinite
-    dfcom), its curves averaged (the pooled risks are the mean risks)."""
+def _pooled_exposure(imputed: ImputedCohort, seed: int | np.random.Generator, **arguments: Any) -> ExposureComparison:
+    """Each completed cohort's comparison (its own bootstrap seed), pooled by Rubin's rules: hazard ratios on the
+    log scale (dfcom: events minus coefficients), the emulated trial's risks, ratio and difference with the SE
+    their bootstrap gave (infinite dfcom), its curves averaged (the pooled risks are the mean risks)."""
+    rng = np.random.default_rng(seed)
+    fits = [compare_exposure(c, seed=np.random.default_rng(rng.integers(2**32)), **arguments)
+            for c in imputed.completed]
     first = fits[0]
     events = int(first.intervals["event"].sum())
     dfcom = max(events - len(first.cox), 1)
