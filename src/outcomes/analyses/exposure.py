@@ -175,23 +175,20 @@ def compare_exposure(cohort: Cohort | ImputedCohort, outcome: str = "relapse", *
     ----------
     cohort : Cohort or ImputedCohort
         With ``exposure_start_days`` (``Cohort.from_frame(..., exposure_start=...)``); its arm says who was ever
-        exposed. An imputed cohort (:func:`outcomes.impute`) runs every analysis on each completed cohort and
-        pools them by Rubin's rules (:func:`_pooled_exposure`).
+        exposed. An imputed cohort (:func:`outcomes.impute`): each analysis pooled by Rubin's rules.
     outcome, adjust, alpha
         As in :func:`outcomes.compare_arms`; every model is adjusted for ``adjust`` (complete cases).
     landmark, grace, horizon, bootstrap, seed
-        The landmark day; the grace period of the emulated trial's "start within" strategy; the day its risks
-        are compared (default 365); bootstrap replicates (at least 50) of its intervals, and their seed.
+        The landmark day; the emulated trial's grace period for "start within", the day its risks are compared
+        (default 365), its bootstrap replicates (at least 50) and their seed.
     contacts : DataFrame, optional
         One row per peer contact (``participant_id``; ``day`` since enrollment, or ``date``): adds ``dose``, the
         hazard ratio per 5 contacts so far, from a time-varying model that also holds the exposure.
 
     Raises
     ------
-    InputError
-        No exposure start times, bad arguments.
-    NotEstimableError
-        Nobody exposed or nobody unexposed, no events, a landmark or horizon past follow-up.
+    InputError, NotEstimableError
+        No exposure start times, bad arguments; nobody (un)exposed, no events, a landmark or horizon past follow-up.
 
     Examples
     --------
