@@ -150,8 +150,8 @@ def pooled_comparison(fits: Sequence[ArmComparison]) -> ArmComparison:
         changes["test"] = ChiSquareTest(name="robust Wald test of the IPTW-weighted Cox model, pooled", statistic=z2,
                                         df=1, p_value=hr.p_value)
     what = "The Cox model and the weighted curves and RMST are" if first.weights == "iptw" else "The Cox model is"
-    note = (f"{what} pooled over "
-            f"{m} completed data sets by Rubin's rules (Barnard-Rubin degrees of freedom; curves on the "
-            f"complementary log-log scale); the fraction of missing information for the arm is {pooled.fmi[0]:.2f}; "
-            "the proportional-hazards test is the first completed data set's.")
+    scale = "; curves on the complementary log-log scale" if first.weights == "iptw" else ""
+    note = (f"{what} pooled over {m} completed data sets by Rubin's rules (Barnard-Rubin degrees of freedom{scale}); "
+            f"the fraction of missing information for the arm is {100 * pooled.fmi[0]:.0f}%; the "
+            "proportional-hazards test is the first completed data set's.")
     return dataclasses.replace(first, caveats=(*first.caveats, note), **changes)  # type: ignore[arg-type]

@@ -129,7 +129,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     formats = args.format.split(",") if args.format else list(DEFAULT_FORMATS)
     main_file = quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
                           funder=args.funder, grant_id=args.grant_id, logo=args.logo,
-                          allow_exclusions=args.allow_exclusions, primary=args.primary)
+                          allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations)
     for fmt in formats:
         print(f"wrote {main_file.with_suffix('.' + fmt.strip().lower())}")
     return 0
@@ -361,6 +361,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--primary", choices=["unadjusted", "adjusted", "weighted"],
                         help="the declared primary relapse analysis the summary leads with (default: [report] primary "
                         "in outcomes.toml, else adjusted when confounders are recorded)")
+    report.add_argument("--imputations", type=int, metavar="M",
+                        help="multiple imputations of blank confounders when one is blank for more than 5%% of "
+                        "participants (default: [report] impute in outcomes.toml, else 20; 0: complete cases only)")
     report.set_defaults(run=_cmd_report)
 
 

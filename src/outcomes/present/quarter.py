@@ -24,6 +24,7 @@ from ..analyses.compare_arms import compare_arms
 from ..analyses.competing import CompetingRisks, cumulative_incidence, retention_everyone
 from ..analyses.recurrent import RecurrentComparison, compare_recurrent
 from ..analyses.exposure import ExposureComparison, compare_exposure
+from ..analyses.impute import impute
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
@@ -39,9 +40,15 @@ from . import tables as t
 from ..sources.extract.read import check_exclusions
 from .summary import PRIMARY_ANALYSES, summary_sentences
 
-__all__ = ["QuarterlyResults", "attempt", "compute_quarter", "trend"]
+__all__ = ["ImputationRecord", "QuarterlyResults", "attempt", "compute_quarter", "trend"]
 
 T = TypeVar("T")
+
+#: A confounder blank for more than this share of participants is imputed for the adjusted and weighted analyses.
+IMPUTE_ABOVE = 0.05
+DEFAULT_IMPUTATIONS = 20
+#: Bootstrap replicates per imputation of the IPTW intervals (20 imputations x 50 = 1,000 in all).
+BOOTSTRAP_PER_IMPUTATION = 50
 
 
 def attempt(fn: Callable[[], T], what: str, notes: list[str], reasons: dict[str, str]) -> T | None:
@@ -81,6 +88,7 @@ class QuarterlyResults:
     balance: Balance | None
     exposure: ExposureComparison | None  # when peer support starts after enrollment: exposure from its start
     recurrent: RecurrentComparison | None = None  # when the cohort carries every relapse episode
+    imputation: ImputationRecord | None = None  # blank confounders imputed for the adjusted and weighted analyses
     confounders: tuple[str, ...]
     notes: list[str]
     not_estimable: dict[str, str]
@@ -96,12 +104,15 @@ class QuarterlyResults:
 
 def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0,
                     trend_quarters: int = 8, allow_exclusions: bool = False,
-                    primary: str | None = None) -> QuarterlyResults:
+                    primary: str | None = None, imputations: int = DEFAULT_IMPUTATIONS) -> QuarterlyResults:
     """Run every analysis of the quarterly report on the cohort as known at the quarter's end.
 
     A cohort read from an export with many rows left out, or left out selectively by outcome, is refused
     (:func:`outcomes.sources.extract.check_exclusions`) unless ``allow_exclusions``; the summary then opens
-    with what was left out.
+    with what was left out. When a confounder is blank for more than 5% of participants
+    (:data:`IMPUTE_ABOVE`), the adjusted and weighted analyses run on ``imputations`` multiple imputations
+    (:func:`outcomes.impute`, pooled by Rubin's rules) with the complete-case results beside them
+    (:class:`ImputationRecord`); ``imputations=0`` keeps complete cases only.
 
     Raises
     ------
@@ -126,7 +137,10 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     previous = as_of(cohort, prev_end) if (view.df[s.ENROLL_DATE] <= pd.Timestamp(prev_end)).any() else None
     notes: list[str] = []
     reasons: dict[str, str] = {}
-    results = _analyses(view, notes, reasons, bootstrap, seed)
+    if not (isinstance(imputations, int) and (imputations == 0 or imputations >= 2)):
+        raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
+                         f"{imputations!r}")
+    results = _analyses(view, notes, reasons, bootstrap, seed, imputations)
     previous_relapse = _quiet_relapse(previous)
     before = _key_numbers(previous, previous_relapse) if previous is not None else None
     now = _key_numbers(view, results["relapse"])
@@ -157,7 +171,8 @@ SMALL_ARM_REASON = ("an arm has fewer than 11 participants: estimates are shown 
                     "(CMS cell-size rule)")
 
 
-def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap: int, seed: int) -> dict[str, Any]:
+def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap: int, seed: int,
+              imputations: int) -> dict[str, Any]:
     confounders = view.recorded_covariates
     has = view.outcomes
     if _has_small_arm(view):
@@ -165,7 +180,7 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
                                                               "secondary outcomes", "claims")})
         return dict(relapse=None, relapse_adjusted=None, relapse_iptw=None, retention=None, competing=None,
                     secondary={}, reconciliation=None, balance=None, confounders=confounders, exposure=None,
-                    recurrent=None)
+                    recurrent=None, imputation=None)
 
     def run(what: str, fn: Callable[[], T], needs: bool = True) -> T | None:
         return attempt(fn, what, notes, reasons) if needs else None
@@ -188,14 +203,13 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
             known[f"secondary:{name}"] = res if res is not None else NotEstimableError(reasons[spec.words])
             if res is not None:
                 secondary[name] = res
-    iptw = run("IPTW relapse", lambda: compare_arms(view, "relapse", adjust=confounders, weights="iptw",
-                                                   bootstrap=bootstrap, seed=seed),
-               relapse is not None and bool(confounders))
+    adjusted, iptw, imputation = (_adjusted(view, confounders, run, bootstrap, seed, imputations)
+                                  if relapse is not None and confounders else (None, None, None))
     return dict(
         relapse=relapse,
-        relapse_adjusted=run("adjusted relapse", lambda: compare_arms(view, "relapse", adjust=confounders),
-                             relapse is not None and bool(confounders)),
+        relapse_adjusted=adjusted,
         relapse_iptw=iptw,
+        imputation=imputation,
         retention=run("retention", lambda: compare_arms(view, "retention"), "retention" in has),
         competing=competing,
         secondary=secondary,
@@ -205,6 +219,58 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         exposure=exposure,
         recurrent=recurrent,
     )
+
+
+@dataclass(frozen=True)
+class ImputationRecord:
+    """Blank confounders filled in by multiple imputation for the adjusted and weighted analyses.
+
+    Attributes
+    ----------
+    m : int
+        Completed data sets.
+    blanks : DataFrame
+        ``covariate, blank, share``: participants with that confounder blank, per confounder with blanks.
+    n_participants, n_complete : int
+        Participants with at least one blank confounder; participants with none (the complete cases).
+    complete_cases : dict
+        ``"adjusted"`` and ``"IPTW"``: the same analyses on complete cases only, shown beside.
+    """
+
+    m: int
+    blanks: pd.DataFrame
+    n_participants: int
+    n_complete: int
+    complete_cases: dict[str, ArmComparison]
+
+
+def _adjusted(view: Cohort, confounders: tuple[str, ...], run: Callable[..., Any], bootstrap: int, seed: int,
+              imputations: int) -> tuple[ArmComparison | None, ArmComparison | None, ImputationRecord | None]:
+    """The adjusted and IPTW relapse comparisons: on complete cases, or (a confounder blank for more than
+    :data:`IMPUTE_ABOVE` of participants) pooled over imputations with the complete-case ones kept beside."""
+    def complete_cases(label: str = "") -> tuple[ArmComparison | None, ArmComparison | None]:
+        return (run(f"adjusted relapse{label}", lambda: compare_arms(view, "relapse", adjust=confounders)),
+                run(f"IPTW relapse{label}", lambda: compare_arms(view, "relapse", adjust=confounders,
+                                                                 weights="iptw", bootstrap=bootstrap, seed=seed)))
+
+    blank = view.df[list(confounders)].isna()
+    if not imputations or not (blank.mean() > IMPUTE_ABOVE).any():
+        return (*complete_cases(), None)
+    with_blanks = [c for c in confounders if blank[c].any()]
+    imputed = run("imputation of blank confounders", lambda: impute(view, m=imputations, seed=seed,
+                                                                      include=with_blanks))
+    if imputed is None:
+        return (*complete_cases(), None)
+    adjusted = run("adjusted relapse", lambda: compare_arms(imputed, "relapse", adjust=confounders))
+    iptw = run("IPTW relapse", lambda: compare_arms(imputed, "relapse", adjust=confounders, weights="iptw",
+                                                    bootstrap=BOOTSTRAP_PER_IMPUTATION, seed=seed))
+    cc_adjusted, cc_iptw = complete_cases(" (complete cases)")
+    record = ImputationRecord(
+        m=imputations, n_participants=int(blank.any(axis=1).sum()), n_complete=int((~blank.any(axis=1)).sum()),
+        blanks=pd.DataFrame({"covariate": with_blanks, "blank": [int(blank[c].sum()) for c in with_blanks],
+                             "share": [float(blank[c].mean()) for c in with_blanks]}),
+        complete_cases={k: v for k, v in (("adjusted", cc_adjusted), ("IPTW", cc_iptw)) if v is not None})
+    return adjusted, iptw, record
 
 
 def _has_small_arm(view: Cohort) -> bool:
@@ -241,7 +307,8 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
     if r["competing"] is not None:
         tables["retention"] = t.retention_table(r["competing"])
     if r["relapse"] is not None:
-        tables["relapse"] = t.relapse_table(r["relapse"], r["relapse_adjusted"], r["relapse_iptw"])
+        tables["relapse"] = t.relapse_table(r["relapse"], r["relapse_adjusted"], r["relapse_iptw"],
+                                            complete_cases=r["imputation"].complete_cases if r["imputation"] else None)
     if r["exposure"] is not None:
         tables["exposure"] = t.exposure_table(r["exposure"])
     if r.get("recurrent") is not None:

@@ -18,8 +18,9 @@ from ..core.disclosure import is_small, share
 from ..core.errors import OutcomesError
 from ..model import schema as s
 from ..model.cohort import Cohort
+from ..model.labels import variable_words
 
-__all__ = ["summary_sentences"]
+__all__ = ["imputation_sentence", "summary_sentences"]
 
 
 def _words(n: float) -> str:
@@ -40,8 +41,9 @@ def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, A
                       before: dict[str, float] | None, primary: str | None = None) -> list[str]:
     """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each; first,
     when rows of the export were left out (the analyst allowed it), how many and why."""
-    sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r, primary), _follow_up(view),
-                 _change(now, before)]
+    sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r, primary), _imputed(r),
+                 _follow_up(view), _change(now, before)]
+    sentences = [x for x in sentences if x]
     left_out = _left_out(view)
     return [left_out, *sentences] if left_out else sentences
 
@@ -122,6 +124,28 @@ def _relapse(r: dict[str, Any], primary: str | None = None) -> str:
     sensitivity = f"; sensitivity analyses: {', '.join(others)}" if others else ""
     return _hazard_sentence(found[chosen].hazard_ratio, (f"{_arm(trt)} than {_arm(ref)}{how}",
                                                          f"{_arm(ref)} and {_arm(trt)}{how}"), sensitivity + note)
+
+
+def imputation_sentence(record: Any) -> str:
+    """What was imputed, on how many, and the complete-case adjusted ratio beside (small counts in words, and no
+    complete-case count when the imputed one is small: it would be the difference from the total)."""
+    if record is None:
+        return ""
+    on_what = "; ".join(f"{variable_words(row.covariate)} for " + (
+        "fewer than 11 participants" if is_small(row.blank) else f"{fmt.count(row.blank)} ({fmt.percent(row.share)})")
+        for row in record.blanks.itertuples())
+    text = (f"Blank confounders were filled in by multiple imputation ({_words(record.m)} completed data sets, pooled "
+            f"by Rubin's rules) for the adjusted and weighted analyses: {on_what}")
+    cc = record.complete_cases.get("adjusted")
+    if cc is not None:
+        who = "" if is_small(record.n_participants) else f" {fmt.count(record.n_complete)}"
+        text += (f"; on the{who} participants with every confounder recorded, the adjusted hazard ratio is "
+                 f"{_hr_text(cc.hazard_ratio)}")
+    return text + "."
+
+
+def _imputed(r: dict[str, Any]) -> str:
+    return imputation_sentence(r.get("imputation"))
 
 
 def _hr_text(hr: Any) -> str:

@@ -19,7 +19,7 @@ from ...core.errors import InputError
 from ...model.asof import quarter_bounds
 from ...model.cohort import Cohort
 from ...model.labels import using_labels
-from .config import identity, program_labels
+from .config import identity, imputation_count, program_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
 from . import figures
 from .document import methods_lines, quarterly_document
@@ -50,7 +50,7 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
               formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
               grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0,
               allow_exclusions: bool = False, primary: str | None = None,
-              labels: dict[str, str] | None = None) -> Path:
+              labels: dict[str, str] | None = None, imputations: int | None = None) -> Path:
     """Write the quarterly report for ``quarter`` in each of ``formats``, all from one computed quarter.
 
     Parameters
@@ -75,6 +75,8 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     primary : {"unadjusted", "adjusted", "weighted"}, optional
         The declared primary relapse analysis the summary leads with (default: ``[report] primary`` in
         ``outcomes.toml``, else adjusted when confounders are recorded); the others are its sensitivity analyses.
+    imputations : int, optional
+        Imputations of confounders blank for over 5% of participants (``[report] impute``, else 20; 0: none).
 
     Returns
     -------
@@ -96,7 +98,7 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     out.mkdir(parents=True, exist_ok=True)
     with using_labels(program_labels(labels)):
         results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
-                                  primary=who["primary"])
+                                  primary=who["primary"], imputations=imputation_count(imputations))
         report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
                                     grant_id=who["grant_id"] or "", logo=who["logo"])
         written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...core.errors import InputError
 
-__all__ = ["identity", "program_labels"]
+__all__ = ["identity", "imputation_count", "program_labels"]
 
 
 def identity(program: str | None = None, funder: str | None = None, grant_id: str | None = None,
@@ -55,4 +55,28 @@ def program_labels(labels: dict[str, str] | None = None, config: str | Path = "o
     if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
         raise InputError(f"file '{path}': [labels] must name each arm or column in text, e.g. clinical = "
                          "\"Standard care\"")
+    return found
+
+
+def imputation_count(value: int | None = None, config: str | Path = "outcomes.toml", default: int = 20) -> int:
+    """How many multiple imputations the report runs when a confounder is often blank: ``value``, else ``impute``
+    under ``[report]`` in ``outcomes.toml`` (``impute = 0`` or ``false``: complete cases only), else ``default``.
+
+    >>> imputation_count(config="no-such-file.toml"), imputation_count(0)
+    (20, 0)
+    """
+    path = Path(config)
+    found = value
+    if found is None and path.exists():
+        try:
+            found = tomllib.loads(path.read_text(encoding="utf-8")).get("report", {}).get("impute")
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"file '{path}': not valid TOML ({exc}); fix the [report] table") from None
+    if found is None:
+        return default
+    if found is False:
+        return 0
+    if isinstance(found, bool) or not isinstance(found, int) or found == 1 or found < 0:
+        raise InputError(f"[report] impute in '{path}' must be 0 (complete cases only) or a whole number of "
+                         f"imputations of at least 2, not {found!r}")
     return found

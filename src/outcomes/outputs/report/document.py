@@ -275,6 +275,7 @@ def methods_lines(r: QuarterlyResults) -> tuple[str, ...]:
         "incidence, Gray's test, Fine-Gray subdistribution hazard ratio), as R's cmprsk.",
         f"- Self-selection: participants choose peer support. Adjusted and IPTW estimates use {conf}; they remove "
         "only the confounding these covariates capture.",
+        *_imputation_method(r),
         "- Secondary outcomes: risk ratios (modified Poisson), rate ratios (negative binomial with exposure, or "
         "Poisson with robust SEs where the overdispersion cannot be estimated), and ANCOVA of follow-up scores.",
         "- The articles' figures are marketing claims, often unsourced and partly inconsistent; each is translated "
@@ -283,6 +284,18 @@ def methods_lines(r: QuarterlyResults) -> tuple[str, ...]:
         "of small counts show as bands; no estimate is shown while an arm has fewer than 11 participants. No "
         "identifier appears in this report.",
     )
+
+
+def _imputation_method(r: QuarterlyResults) -> tuple[str, ...]:
+    """How blank confounders were handled, when more than 5% of participants had one blank."""
+    if r.imputation is None:
+        return ()
+    return (f"- Missing confounders: where a confounder was blank for more than 5% of participants, the adjusted "
+            f"and IPTW analyses use {r.imputation.m} multiple imputations by chained equations (predictive mean "
+            "matching for numbers, logistic draws for categories; relapse and its cumulative hazard in every "
+            "imputation model), pooled by Rubin's rules with Barnard-Rubin degrees of freedom; the complete-case "
+            "estimates are shown beside them. Set impute = 0 under [report] in outcomes.toml to use complete "
+            "cases only.",)
 
 
 def _follow_up_rules(r: QuarterlyResults) -> tuple[str, ...]:
