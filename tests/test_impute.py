@@ -87,3 +87,16 @@ def test_secondary_outcomes_pool_an_imputed_cohort(full, gaps):
     within = np.mean([e.estimate.se ** 2 for e in each])
     assert pooled.estimate.se ** 2 == pytest.approx(within + (1 + 1 / 5) * logs.var(ddof=1), rel=1e-9)
     assert "Pooled over 5 completed data sets" in pooled.method_notes[-1] and pooled.secondary_estimates.empty
+
+
+def test_predictive_mean_matching_draws_one_of_the_k_closest_donors():
+    from outcomes.analyses.impute import _nearest
+
+    rng = np.random.default_rng(0)
+    for n_obs, k in ((50, 5), (7, 5), (3, 3), (200, 1)):
+        own = np.round(rng.normal(size=n_obs), 1)  # rounded: ties, as with whole-number ages
+        blanks = rng.normal(scale=2, size=40)
+        donors = _nearest(own, blanks, k, np.random.default_rng(1))
+        distance = np.abs(own[None, :] - blanks[:, None])
+        kth = np.sort(distance, axis=1)[:, k - 1]  # a brute-force k-th smallest distance
+        assert np.all(distance[np.arange(len(blanks)), donors] <= kth + 1e-12)

@@ -158,10 +158,22 @@ def _pmm(y: np.ndarray, observed: np.ndarray, X: np.ndarray, rng: np.random.Gene
     covariance = sigma2 * np.linalg.pinv(Xo.T @ Xo)
     drawn = rng.multivariate_normal(beta, covariance, method="eigh")
     own, blanks = Xo @ beta, X[~observed] @ drawn
-    distance = np.abs(own[None, :] - blanks[:, None])
-    k = min(DONORS, len(yo))
-    donors = np.argpartition(distance, k - 1, axis=1)[:, :k]
-    return yo[donors[np.arange(len(blanks)), rng.integers(0, k, len(blanks))]]
+    return yo[_nearest(own, blanks, min(DONORS, len(yo)), rng)]
+
+
+def _nearest(own: np.ndarray, blanks: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """For each blank, one of the ``k`` observed participants whose predicted mean is closest, at random.
+
+    The k closest lie within k places either side of the blank's place among the sorted means, so only those 2k
+    are compared (a full blanks x observed distance matrix took 3.2 of 5.6 s imputing 10,000 participants)."""
+    order = np.argsort(own, kind="stable")
+    ranked = own[order]
+    width = min(2 * k, len(ranked))
+    first = np.clip(np.searchsorted(ranked, blanks) - k, 0, len(ranked) - width)
+    window = first[:, None] + np.arange(width)[None, :]
+    closest = np.argpartition(np.abs(ranked[window] - blanks[:, None]), k - 1, axis=1)[:, :k]
+    chosen = closest[np.arange(len(blanks)), rng.integers(0, k, len(blanks))]
+    return order[window[np.arange(len(blanks)), chosen]]
 
 
 def _logistic(y: np.ndarray, observed: np.ndarray, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -66,8 +66,7 @@ class ImputedCohort:
             if differs:
                 raise InputError(f"completed cohort {k} differs from cohort 1 in {differs[0]!r}: only covariates may "
                                  "be imputed (ids, arms, outcomes and times are the same in every completed cohort)")
-        counts = {c: int((pd.concat([k.df[c].reset_index(drop=True) for k in cohorts], axis=1)
-                          .nunique(axis=1, dropna=False) > 1).sum()) for c in first.covariates}
+        counts = {c: int(_varies(cohorts, c).sum()) for c in first.covariates}
         return cls(completed=cohorts, imputed=pd.DataFrame({"covariate": list(counts),
                                                             "values imputed": list(counts.values())}))
 
@@ -76,9 +75,8 @@ class ImputedCohort:
         values against the mean of the imputed ones (numbers), or the share of the most common level (text)."""
         rows = []
         for c in self.imputed.loc[self.imputed["values imputed"] > 0, "covariate"]:
-            stacked = pd.concat([k.df[c].reset_index(drop=True) for k in self.completed], axis=1)
-            varies = (stacked.nunique(axis=1, dropna=False) > 1).to_numpy()
-            values = stacked.to_numpy()
+            varies = _varies(self.completed, c)
+            values = np.column_stack([k.df[c].to_numpy(object) for k in self.completed])
             observed, filled = values[~varies, 0], values[varies].ravel()
             if pd.api.types.is_numeric_dtype(self.completed[0].df[c]):
                 seen, made = float(np.mean(observed.astype(float))), float(np.mean(filled.astype(float)))
@@ -98,3 +96,16 @@ class ImputedCohort:
     @property
     def participant_ids(self) -> pd.Series:
         return self.completed[0].df[s.PARTICIPANT_ID]
+
+
+def _varies(cohorts: Sequence[Cohort], column: str) -> np.ndarray:
+    """Per participant: whether ``column`` differs between any completed cohort and the first (was imputed).
+
+    Elementwise on object arrays, blanks equal to blanks: ``DataFrame.nunique(axis=1)`` did the same row by row
+    and took 1.6 s of a 5.6 s imputation of 10,000 participants (measured with cProfile)."""
+    base = cohorts[0].df[column].to_numpy(object)
+    varies = np.zeros(len(base), dtype=bool)
+    for other in cohorts[1:]:
+        values = other.df[column].to_numpy(object)
+        varies |= ~((values == base) | (pd.isna(values) & pd.isna(base)))
+    return varies
