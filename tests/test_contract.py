@@ -211,3 +211,49 @@ def test_compare_recurrent_keeps_the_contract(shape, pattern):
             if outcome.status == "ok":
                 result = oc.compare_recurrent(cohort, events, method=method, adjust=["age"])
                 assert not bad_text([result.to_markdown(), oc.narrate(result)])
+
+
+def _missingness(cohort: oc.Cohort, pattern: str, seed: int) -> oc.Cohort:
+    """The cohort with age (and sex) blanked in the given shape."""
+    df = cohort.df.copy()
+    rng = np.random.default_rng(seed)
+    n = len(df)
+    if pattern == "a covariate all blank":
+        df["age"] = np.nan
+    elif pattern == "one observed value":
+        df.loc[df.index[1:], "age"] = np.nan
+    elif pattern == "blanks only in one arm":
+        df.loc[(df.arm == "peer_clinical").to_numpy() & (rng.random(n) < 0.5), "age"] = np.nan
+    else:  # "random, two covariates"
+        df.loc[rng.random(n) < 0.3, "age"] = np.nan
+        df.loc[rng.random(n) < 0.3, "sex"] = None
+    return oc.Cohort(df, reference="clinical", as_of=cohort.as_of, covariates=cohort.covariates)
+
+
+@settings(max_examples=16, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(shapes, st.sampled_from(["a covariate all blank", "one observed value", "blanks only in one arm",
+                                "random, two covariates"]), st.sampled_from([1, 2, 3]))
+def test_imputation_keeps_the_contract(shape, pattern, m):
+    """Multiple imputation and every analysis that pools it, over missingness shapes and m = 1 (refused)."""
+    cohort = _missingness(cohort_of(shape), pattern, shape.seed)
+    adjust = ["age", "sex", "co_occurring_mh"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oc.OutcomesWarning)
+        made = run_checked("impute", lambda: oc.impute(cohort, m=m, seed=1, iterations=2), check=lambda r: [])
+        assert made.status != "crash", made
+        if m == 1:
+            assert made.status == "input" and "m must be a whole number >= 2" in made.detail
+        if made.status != "ok":
+            return
+        imputed = oc.impute(cohort, m=m, seed=1, iterations=2)
+        calls = {"adjusted": lambda: oc.compare_arms(imputed, adjust=adjust),
+                 "IPTW": lambda: oc.compare_arms(imputed, adjust=adjust, weights="iptw", bootstrap=50),
+                 "competing": lambda: oc.cumulative_incidence(imputed, adjust=adjust),
+                 "secondary": lambda: oc.compare_secondary(imputed, "ed_visits_12m", adjust=adjust),
+                 "quarter": lambda: compute_quarter(cohort, "2026Q3", bootstrap=50, imputations=m)}
+        outcomes = [run_checked(what, call, nonfinite if what != "quarter" else lambda r: []) for what, call in
+                    calls.items()]
+    crashes = [o for o in outcomes if o.status == "crash"]
+    assert not crashes, crashes
+    assert outcomes[-1].status == "ok", outcomes[-1]  # the report always completes

@@ -92,3 +92,16 @@ def test_outcomes_toml_sets_the_number_of_imputations(tmp_path):
         config.write_text(f"[report]\nimpute = {bad}\n", encoding="utf-8")
         with pytest.raises(oc.InputError, match="impute"):
             imputation_count(config=config)
+
+
+def test_blanks_only_in_one_arm_still_give_a_report():
+    """Imputed for the weighted analysis, the complete cases alone may lack overlap (a level only in one arm):
+    the baseline table then shows the crude differences instead of failing the whole report."""
+    from .shapes import Shape, cohort_of
+    from .test_contract import _missingness
+
+    cohort = _missingness(cohort_of(Shape(120, 0.5, 0.4, 0.3, 2, "normal", True, 3)), "blanks only in one arm", 3)
+    with pytest.raises(oc.NotEstimableError, match="predicts the arm perfectly"):
+        oc.baseline_table(cohort, ["age", "sex", "co_occurring_mh", "site"], weights="iptw")
+    r = compute_quarter(cohort, "2026Q3", bootstrap=50, imputations=2)
+    assert r.imputation is not None and "SMD after weighting" not in r.tables["baseline"].columns

@@ -172,6 +172,9 @@ def _fit_propensity(treated: np.ndarray, X: np.ndarray):
         warnings.simplefilter("error", sme.ConvergenceWarning)
         warnings.simplefilter("error", sme.PerfectSeparationWarning)
         warnings.filterwarnings("ignore", category=RuntimeWarning, module="statsmodels")
+        # collinear covariates (a constant column in a tiny cohort): the coefficients are not unique but the
+        # fitted scores, all the weights use, are; the positivity checks still apply
+        warnings.simplefilter("ignore", sme.SingularMatrixWarning)
         try:
             fit = sm.GLM(treated.astype(float), X, family=sm.families.Binomial()).fit()
         except (sme.ConvergenceWarning, sme.PerfectSeparationWarning, sme.PerfectSeparationError,

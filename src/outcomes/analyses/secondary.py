@@ -167,9 +167,13 @@ def _fit(model_fn, what: str):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", sme.ConvergenceWarning)
+        warnings.simplefilter("error", sme.SingularMatrixWarning)  # collinear columns: no unique estimate
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             fit = model_fn()
+        except sme.SingularMatrixWarning:
+            raise ConvergenceError(f"the {what} cannot be fitted: its covariates are collinear (one is constant "
+                                   "among these participants, or duplicates another); adjust for fewer") from None
         except (sme.ConvergenceWarning, np.linalg.LinAlgError, sme.PerfectSeparationError, ValueError) as exc:
             raise ConvergenceError(f"the {what} did not converge: {exc}") from None
     if not (np.all(np.isfinite(np.asarray(fit.params))) and np.all(np.isfinite(np.asarray(fit.bse)))):

@@ -26,7 +26,7 @@ from ..claims.reconcile import Reconciliation, estimand_info
 from ..core import formatting as fmt
 from ..core.caveats import quiet_caveats
 from ..core.disclosure import COMPLEMENT, SUPPRESSED, hide_complements, is_small, share, suppress_table
-from ..core.errors import OutcomesError
+from ..core.errors import NotEstimableError, OutcomesError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
@@ -218,12 +218,16 @@ def recurrent_table(rec: RecurrentComparison) -> pd.DataFrame:
 
 def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool) -> pd.DataFrame:
     """Table 1 as printed (:func:`outcomes.baseline_table`), with the SMDs after IPTW beside the crude ones when
-    the weighted analysis ran."""
+    the weighted analysis ran and the complete cases' propensity model can be fitted (when blank confounders
+    were imputed for the weighted analysis, the complete cases may lack overlap: the crude table is shown)."""
     crude = baseline_table(view, covariates).display_table()
     if not weighted:
         return crude
-    with quiet_caveats():
-        after = baseline_table(view, covariates, weights="iptw").display_table()
+    try:
+        with quiet_caveats():
+            after = baseline_table(view, covariates, weights="iptw").display_table()
+    except NotEstimableError:
+        return crude
     return crude.assign(**{"SMD after weighting": after["SMD"].to_numpy()})
 
 
