@@ -74,6 +74,8 @@ def test_the_summary_sets_imputed_values_beside_the_observed(gaps):
     assert age.statistic == "mean" and 0.1 < age["share imputed"] < 0.6
     assert abs(age.imputed - age.observed) < 5  # ages imputed near the observed ones (their mean shifts with MAR)
     assert summary.loc["primary_substance", "statistic"].startswith("share ")
+    for column in ("age", "housing_unstable", "primary_substance"):  # every blank, even one imputed alike each time
+        assert summary.loc[column, "values imputed"] == gaps.df[column].isna().sum()
 
 
 def test_secondary_outcomes_pool_an_imputed_cohort(full, gaps):

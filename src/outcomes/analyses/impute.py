@@ -70,7 +70,7 @@ def impute(cohort: Cohort, *, m: int = 20, method: str = "pmm", seed: int = 0, i
                              event, _cumulative_hazard(time, event)])
     others = [c for c in cohort.covariates if c not in columns]
     completed = [_one_chain(cohort, columns, others, fixed, iterations, rng) for _ in range(int(m))]
-    return ImputedCohort.from_completed(completed)
+    return ImputedCohort.from_completed(completed, blanks={c: cohort.df[c].isna().to_numpy() for c in columns})
 
 
 def _checked(cohort: Cohort, m: int, method: str, include: Sequence[str] | None, outcome: str,

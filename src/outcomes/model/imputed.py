@@ -28,11 +28,16 @@ class ImputedCohort:
     ----------
     completed : tuple of Cohort
     imputed : DataFrame
-        Per covariate: how many values differ between the completed cohorts (were imputed).
+        Per covariate: how many values were imputed (the blanks, when :func:`outcomes.impute` made them; for
+        cohorts completed elsewhere, the values that differ between the completed cohorts, which misses a blank
+        imputed alike in every one).
+    blanks : dict of column -> boolean array, optional
+        Which participants' values were blank (from :func:`outcomes.impute`).
     """
 
     completed: tuple[Cohort, ...]
     imputed: pd.DataFrame
+    blanks: dict[str, np.ndarray] | None = None
 
     @property
     def m(self) -> int:
@@ -43,7 +48,7 @@ class ImputedCohort:
         return self.completed[0].arms
 
     @classmethod
-    def from_completed(cls, cohorts: Sequence[Cohort]) -> ImputedCohort:
+    def from_completed(cls, cohorts: Sequence[Cohort], blanks: dict[str, np.ndarray] | None = None) -> ImputedCohort:
         """Take m >= 2 completed cohorts; only their covariates may differ (same ids in the same order, same arms
         and outcomes: those are never imputed).
 
@@ -66,16 +71,17 @@ class ImputedCohort:
             if differs:
                 raise InputError(f"completed cohort {k} differs from cohort 1 in {differs[0]!r}: only covariates may "
                                  "be imputed (ids, arms, outcomes and times are the same in every completed cohort)")
-        counts = {c: int(_varies(cohorts, c).sum()) for c in first.covariates}
+        counts = {c: int(blanks[c].sum()) if blanks is not None and c in blanks else int(_varies(cohorts, c).sum())
+                  for c in first.covariates}
         return cls(completed=cohorts, imputed=pd.DataFrame({"covariate": list(counts),
-                                                            "values imputed": list(counts.values())}))
+                                                            "values imputed": list(counts.values())}), blanks=blanks)
 
     def summary(self) -> pd.DataFrame:
         """Per imputed covariate: values imputed and their share, and a simple diagnostic: the mean of the observed
         values against the mean of the imputed ones (numbers), or the share of the most common level (text)."""
         rows = []
         for c in self.imputed.loc[self.imputed["values imputed"] > 0, "covariate"]:
-            varies = _varies(self.completed, c)
+            varies = self.blanks[c] if self.blanks is not None and c in self.blanks else _varies(self.completed, c)
             values = np.column_stack([k.df[c].to_numpy(object) for k in self.completed])
             observed, filled = values[~varies, 0], values[varies].ravel()
             if pd.api.types.is_numeric_dtype(self.completed[0].df[c]):
