@@ -100,6 +100,45 @@ def test_recurrent_event_cox_matches_coxph_on_cgd(cgd_intervals, key, strata):
     _check(fit, load_reference("cgd")[key], robust=True)
 
 
+def _one_row_per_person(c: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    people = c.drop_duplicates("id").reset_index(drop=True)
+    position = pd.Series(np.arange(len(people)), index=people.id)
+    events = c[c.infect == 1]
+    return people, (position[events.id].to_numpy(), events.tstop.to_numpy(float))
+
+
+@pytest.mark.parametrize("ties, late", [("efron", False), ("breslow", False), ("efron", True)])
+def test_several_events_per_row_equal_the_rows_split_at_each_event(cgd_intervals, ties, late):
+    """fit_cox(events=): one row per participant at risk over its follow-up, its infections at their days, is
+    the Andersen-Gill model of the split (start, stop] rows clustered by participant (R's reference above)."""
+    c = cgd_intervals
+    people, events = _one_row_per_person(c)
+    entry = np.where(people.id % 3 == 0, 5.0, 0.0) if late else None  # some enter on day 5 (no event before it)
+    split, split_entry = c, c.tstart.to_numpy(float)
+    if entry is not None:
+        split_entry = np.maximum(split_entry, np.where(c.id % 3 == 0, 5.0, 0.0))
+        keep = split_entry < c.tstop.to_numpy(float)
+        split, split_entry = c[keep], split_entry[keep]
+        after = events[1] > entry[events[0]]
+        events = (events[0][after], events[1][after])
+    rows = fit_cox(_cgd_design(split), split.tstop.to_numpy(float), split.infect.to_numpy(float), terms=CGD_TERMS,
+                   entry=split_entry, cluster=split.id.to_numpy(), ties=ties, ph_test=False)
+    people_fit = fit_cox(_cgd_design(people), people.futime.to_numpy(float), np.zeros(len(people)), terms=CGD_TERMS,
+                         entry=entry, robust=True, ties=ties, events=events)
+    assert people_fit.coef == pytest.approx(rows.coef, abs=1e-12)
+    assert people_fit.model_se == pytest.approx(rows.model_se, abs=1e-12)
+    assert people_fit.se == pytest.approx(rows.se, abs=1e-12)
+    assert people_fit.loglik == pytest.approx(rows.loglik, abs=1e-9)
+    assert people_fit.events == rows.events and people_fit.n == len(people)
+    if not late and ties == "efron":  # R: coxph(Surv(tstart, tstop, infect) ~ ..., cluster = id)
+        ref = load_reference("cgd")["andersen_gill"]
+        assert people_fit.coef == pytest.approx(ref["coef"], abs=TOL)
+        assert people_fit.se == pytest.approx(ref["se_robust"], abs=TOL)
+    with pytest.raises(oc.InputError, match="outside row 0's interval"):
+        fit_cox(_cgd_design(people), people.futime.to_numpy(float), np.zeros(len(people)), terms=CGD_TERMS,
+                robust=True, events=(np.array([0]), np.array([people.futime[0] + 1.0])))
+
+
 def test_nelson_aalen_with_entry_matches_survfit_cumhaz_on_cgd(cgd_intervals):
     # summary(survfit(Surv(tstart, tstop, infect) ~ treat, data = cg, id = id), times = ...)$cumhaz
     c = cgd_intervals

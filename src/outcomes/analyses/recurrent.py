@@ -40,7 +40,7 @@ from ..model.cohort import Cohort
 from ..model.design_matrix import column_names, design_matrix
 from ..model.episodes import build_episodes
 from ..model.validation import check_binary
-from ..stats import fit_cox, kaplan_meier
+from ..stats import CoxFit, fit_cox, kaplan_meier
 from .secondary import count_rate_ratio
 
 __all__ = ["METHODS", "METHOD_WORDS", "RecurrentComparison", "compare_recurrent"]
@@ -210,7 +210,8 @@ def compare_recurrent(cohort: Cohort, events: pd.DataFrame, *, method: str = "an
     people, events = _checked(cohort, events)
     rows = build_episodes(people, id=s.PARTICIPANT_ID, end=s.FOLLOWUP_DAYS, events=events, event_name="event",
                           episode="enum").df
-    fit = _fit(rows, cohort, method, adjust, strata, alpha)
+    fit = (_andersen_gill(people, events, cohort, adjust, strata, alpha) if method == "andersen_gill"
+           else _fit(rows, cohort, method, adjust, strata, alpha))
     arm = fit.iloc[0]
     hazard_ratio = Estimate(measure=f"hazard ratio ({METHOD_WORDS[method]})", value=float(arm.hazard_ratio),
                             ci_lower=float(arm.ci_lower), ci_upper=float(arm.ci_upper), p_value=float(arm.p_value),
@@ -265,6 +266,35 @@ def _checked(cohort: Cohort, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     return people, ev
 
 
+def _andersen_gill(people: pd.DataFrame, events: pd.DataFrame, cohort: Cohort, adjust: tuple[str, ...],
+                   strata: str | None, alpha: float) -> pd.DataFrame:
+    """Andersen-Gill from one row per participant and the events at their days (``fit_cox(events=)``): the same
+    model as the (start, stop] rows split at each event clustered by participant (tested to 1e-12), fitted on
+    the participants instead of the intervals. Measured on 1M participants with 3M episodes in
+    ``benchmarks/recurrent.py``."""
+    design = design_matrix(people, cohort.treatment, adjust)
+    complete = people[design.complete]
+    position = pd.Series(np.arange(len(complete)), index=complete[s.PARTICIPANT_ID].to_numpy())
+    row = position.reindex(events[s.PARTICIPANT_ID].to_numpy()).to_numpy()
+    kept = ~np.isnan(row)  # events of participants with a blank covariate are left out with them
+    row, day = row[kept].astype(np.int64), events["day"].to_numpy(float)[kept]
+    treated = design.X[:, 0] == 1
+    for arm, has in zip(cohort.arms, (~treated[row], treated[row])):
+        if not has.any():
+            raise NotEstimableError(f"arm {arm!r} has no relapse: the hazard ratio would be 0 or infinite")
+    stratum = None if strata is None else complete[strata].astype(str).to_numpy()
+    fit = fit_cox(design.X, complete[s.FOLLOWUP_DAYS].to_numpy(float), np.zeros(len(complete)), terms=design.terms,
+                  term_columns=design.term_columns, strata=stratum, robust=True, events=(row, day))
+    return _cox_frame(fit, design.terms, alpha)
+
+
+def _cox_frame(fit: CoxFit, terms: list[str], alpha: float) -> pd.DataFrame:
+    lower, upper, p_value = wald(fit.coef, fit.se, alpha)
+    return pd.DataFrame({"term": terms, "coef": fit.coef, "se": fit.model_se, "robust_se": fit.se,
+                         "hazard_ratio": np.exp(fit.coef), "ci_lower": np.exp(lower), "ci_upper": np.exp(upper),
+                         "p_value": p_value})
+
+
 def _fit(rows: pd.DataFrame, cohort: Cohort, method: str, adjust: tuple[str, ...], strata: str | None,
          alpha: float) -> pd.DataFrame:
     """The Cox model of the method, its arm first: ``term, coef, se, robust_se, hazard_ratio, ci_lower,
@@ -287,10 +317,7 @@ def _fit(rows: pd.DataFrame, cohort: Cohort, method: str, adjust: tuple[str, ...
     entry = None if gap or method == "first" else r.tstart.to_numpy(float)
     fit = fit_cox(design.X, stop, events, terms=design.terms, term_columns=design.term_columns,
                   strata=stratum, entry=entry, cluster=r[s.PARTICIPANT_ID].to_numpy(), robust=True, ph_test=False)
-    lower, upper, p_value = wald(fit.coef, fit.se, alpha)
-    return pd.DataFrame({"term": design.terms, "coef": fit.coef, "se": fit.model_se, "robust_se": fit.se,
-                         "hazard_ratio": np.exp(fit.coef), "ci_lower": np.exp(lower), "ci_upper": np.exp(upper),
-                         "p_value": p_value})
+    return _cox_frame(fit, design.terms, alpha)
 
 
 def _mcf(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:

@@ -63,7 +63,7 @@ class _Stratum:
     rows: np.ndarray  # indices into the full data, sorted by time
     inverse: np.ndarray  # (n_s,) time position of each row (non-decreasing)
     n_times: int
-    starts: np.ndarray  # (U,) first row of each distinct time
+    starts: np.ndarray | None  # (U,) first row of each distinct time (None: some times hold only events)
     Xs: np.ndarray  # (n_s, p) covariates, Fortran order (contiguous columns)
     X_dead: np.ndarray  # (E, p) covariates of the deaths, Fortran order
     pair_plan: list[tuple[Any, ...]]  # per (j, k), j <= k: ("zero",) | ("copy", column) | ("product", j, k)
@@ -81,6 +81,7 @@ class _Stratum:
     efron_plan: EfronPlan | None = None  # the tied deaths expanded once for all iterations (Efron only)
     tail: _FineGrayTail | None = None  # Fine-Gray: competing failures kept at risk after their time
     late: _LateEntry | None = None  # (start, stop] rows: those not yet at risk at the first times
+    dead_index: np.ndarray | None = None  # (E,) time position of each death when not its row's own time (events=)
 
 
 def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
@@ -123,6 +124,42 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     return _Stratum(rows, inverse, U, starts, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows,
                     dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
                     ix.times, efron_plan=efron_plan(deaths) if efron else None, tail=tail, late=late)
+
+
+def _prepare_recurrent(X: np.ndarray, time: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
+                       events: tuple[np.ndarray, np.ndarray], entry: np.ndarray | None) -> _Stratum:
+    """One stratum of rows at risk from entry to ``time``, with any number of events each at their own times.
+
+    The Andersen-Gill model's participants are at risk over their whole follow-up whatever their events (the
+    (start, stop] rows split at each event are contiguous and share the covariates), so the risk sets are sums
+    over participants and only the deaths need the event times: the same fit as the split rows, on a quarter of
+    the rows when people relapse three times.
+    """
+    in_stratum = np.zeros(len(time), dtype=bool)
+    in_stratum[rows] = True
+    event_row, event_time = (a[in_stratum[events[0]]] for a in events)
+    ix = index_times(np.concatenate([time[rows], event_time]))
+    row_inverse, event_inverse = ix.inverse[:len(rows)], ix.inverse[len(rows):]
+    order = np.argsort(row_inverse, kind="stable")
+    rows, inverse = rows[order], row_inverse[order]
+    position = np.empty(len(time), dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    by_time = np.argsort(event_inverse, kind="stable")
+    event_rows, dead_index = position[event_row[by_time]], event_inverse[by_time]
+    U = len(ix.times)
+    Xs, ws = np.asfortranarray(X[rows]), weights[rows]
+    dead_w = ws[event_rows]
+    per_time = np.bincount(dead_index, minlength=U).astype(float)
+    groups = np.flatnonzero(per_time)
+    dead_starts = np.searchsorted(dead_index, groups)
+    has_deaths = groups.size > 0
+    return _Stratum(
+        rows, inverse, U, None, Xs, np.asfortranarray(Xs[event_rows]), _pair_plan(Xs), ws, event_rows, dead_starts,
+        groups, per_time[groups], np.add.reduceat(dead_w, dead_starts) if has_deaths else np.zeros(0),
+        (np.add.reduceat(dead_w[:, None] * Xs[event_rows], dead_starts, axis=0) if has_deaths
+         else np.zeros((0, X.shape[1]))), efron, dead_w, np.ones(len(event_rows)), ix.times,
+        efron_plan=efron_plan(per_time[groups]) if efron else None,
+        late=None if entry is None else _late_entries(ix.times, entry[rows]), dead_index=dead_index)
 
 
 def _late_entries(times: np.ndarray, entry: np.ndarray) -> _LateEntry:
@@ -214,7 +251,8 @@ def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.nd
     buf_dead = np.empty(len(st.event_rows))
 
     def accumulate(col: int) -> None:
-        per_time = np.add.reduceat(buf, st.starts)
+        per_time = (np.add.reduceat(buf, st.starts) if st.starts is not None
+                    else np.bincount(st.inverse, weights=buf, minlength=st.n_times))
         at_risk = reverse_cumsum(per_time)
         if st.tail is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
             tail = np.bincount(st.inverse[st.tail.rows], weights=buf[st.tail.rows] * st.tail.row_weight,
@@ -323,7 +361,7 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
             weights: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
             cluster: np.ndarray | None = None, competing: np.ndarray | None = None, max_iter: int = 30,
             tol: float = 1e-10, event_counts: np.ndarray | None = None, entry: np.ndarray | None = None,
-            ph_test: bool = True) -> CoxFit:
+            ph_test: bool = True, events: tuple[np.ndarray, np.ndarray] | None = None) -> CoxFit:
     """Fit a Cox model by Newton-Raphson, as R's ``coxph``.
 
     Parameters
@@ -345,6 +383,11 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
         ``cluster=`` a participant's rows count once, each residual using H(stop) - H(entry).
     ph_test : bool
         Compute R's ``cox.zph(transform = "km")`` (skip it when only the coefficients are needed).
+    events : (rows, times) arrays, optional
+        Rows with any number of events (Andersen-Gill with one row per participant): each row is at risk from
+        its ``entry`` (or 0) to ``time`` and has an event at each of its ``times``; ``event`` is then ignored. The
+        same fit as the rows split at each event, clustered by participant (each row is its own cluster here);
+        no PH test.
 
     Raises
     ------
@@ -363,8 +406,11 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
     comp = None if competing is None else np.asarray(competing, dtype=bool)
     entry, event_counts, event = _checked_options(ties, entry, time, comp, event_counts, event, w,
                                                   cluster is not None, robust)
+    if events is not None:
+        events, event = _checked_events(events, time, entry, comp, event_counts)
+        ph_test = False
     _check_estimable(X, event, terms)
-    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts, entry)
+    strata_data = _strata(X, time, event, w, strata, ties == "efron", comp, event_counts, entry, events)
     beta, (loglik, _, info, sums), (loglik_null, _, _, _), iterations = maximize(
         lambda b: _evaluate(strata_data, b), np.zeros(X.shape[1]), max_iter=max_iter, tol=tol)
     covariance, model_se = _model_variance(beta, info, terms)
@@ -376,7 +422,8 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
           else _NO_PH_TEST.copy())  # copying an empty frame costs 1/30 of building one (power simulations)
     return CoxFit(terms=list(terms), coef=beta, se=np.sqrt(np.diag(covariance)), model_se=model_se,
                   covariance=covariance, loglik=loglik, loglik_null=loglik_null, n=int(round(w.sum())) if counted
-                  else len(time), events=int(round((event if event_counts is None else event_counts).sum())),
+                  else len(time), events=int(round((event if event_counts is None else event_counts).sum()))
+                  if events is None else len(events[0]),
                   iterations=iterations, ties=ties, robust=robust or cluster is not None, ph_test=ph)
 
 
@@ -399,6 +446,29 @@ def _checked_options(ties: str, entry: np.ndarray | None, time: np.ndarray, comp
     if event_counts is not None:
         event_counts, event = _pattern_events(event_counts, w, clustered, robust or competing is not None)
     return entry, event_counts, event
+
+
+_Events = tuple[np.ndarray, np.ndarray]  # (row, time) of each event
+
+
+def _checked_events(events: _Events, time: np.ndarray, entry: np.ndarray | None, competing: np.ndarray | None,
+                    event_counts: np.ndarray | None) -> tuple[_Events, np.ndarray]:
+    """Rows and times of the events (each inside its row's interval), and whether each row has any."""
+    if competing is not None or event_counts is not None:
+        raise InputError("events= (several events per row) is not supported with competing= or event_counts=")
+    row, at = np.asarray(events[0]), np.asarray(events[1], dtype=float)
+    if row.shape != at.shape or (row.size and not (np.issubdtype(row.dtype, np.integer) and 0 <= row.min()
+                                                   and row.max() < len(time))):
+        raise InputError("events must be (rows, times): whole-number positions of rows, and one time per event")
+    start = np.zeros(len(time)) if entry is None else entry
+    bad = np.flatnonzero(~np.isfinite(at) | (at <= start[row]) | (at > time[row]))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"event {i}: day {plain(at[i])} is outside row {int(row[i])}'s interval "
+                         f"({plain(start[row[i]])}, {plain(time[row[i]])}]")
+    has = np.zeros(len(time))
+    has[row] = 1.0
+    return (row.astype(np.int64), at), has
 
 
 def _checked_entry(entry: np.ndarray, time: np.ndarray, unsupported: bool) -> np.ndarray:
@@ -435,9 +505,13 @@ def _pattern_events(event_counts: np.ndarray, w: np.ndarray, clustered: bool,
 
 def _strata(X: np.ndarray, time: np.ndarray, event: np.ndarray, w: np.ndarray, strata: np.ndarray | None,
             efron: bool, competing: np.ndarray | None, event_counts: np.ndarray | None = None,
-            entry: np.ndarray | None = None) -> list[_Stratum]:
+            entry: np.ndarray | None = None, events: tuple[np.ndarray, np.ndarray] | None = None) -> list[_Stratum]:
     """The data of each stratum (with at least one event), sorted and indexed once for all iterations."""
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
+    if events is not None:
+        prepared = [_prepare_recurrent(X, time, w, np.flatnonzero(codes == k), efron, events, entry)
+                    for k in range(codes.max() + 1)]
+        return [st for st in prepared if st.groups.size]
     prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing, event_counts, entry)
                 for k in range(codes.max() + 1)]
     return [st for st in prepared if st.groups.size]
@@ -526,9 +600,14 @@ def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_
             resid[late] += risk[late][:, None] * (Xs[late] * H[e][:, None] - HX[e])
         # deaths: their own term, and Efron's partial presence in their own risk set
         dead = st.event_rows
-        group_index = np.searchsorted(st.groups, k[dead])
-        resid[dead] += Xs[dead] - xbar_death[group_index]
-        resid[dead] += risk[dead][:, None] * (Xs[dead] * hzf[group_index][:, None] - hxf[group_index])
+        group_index = np.searchsorted(st.groups, k[dead] if st.dead_index is None else st.dead_index)
+        own = (Xs[dead] - xbar_death[group_index]
+               + risk[dead][:, None] * (Xs[dead] * hzf[group_index][:, None] - hxf[group_index]))
+        if st.dead_index is None:
+            resid[dead] += own
+        else:  # a row with several events: each adds its own term
+            for j in range(p):
+                resid[:, j] += np.bincount(dead, weights=own[:, j], minlength=len(resid))
         if st.tail is not None:  # competing failures, at risk after their time with weight G(t-)/G(y-)
             H_tail = np.zeros(st.n_times)
             HX_tail = np.zeros((st.n_times, p))
