@@ -77,6 +77,8 @@ def _factories(cohort: oc.Cohort) -> dict:
         "IngestionReport": lambda: oc.validate_extract(EXAMPLE / "program_extract.csv", EXAMPLE / "mapping.toml"),
         "BaselineTable": lambda: oc.baseline_table(cohort, adjust),
         "RecurrentComparison": lambda: oc.compare_recurrent(*_cgd(), adjust=["age"]),
+        "MetaAnalysis": lambda: oc.evidence.meta_analysis([-0.5, -0.1, -0.3, -0.9], [0.04, 0.02, 0.05, 0.1],
+                                                          labels=["a", "b", "c", "d"]),
     }
 
 
@@ -102,7 +104,7 @@ def _jasa() -> oc.Cohort:
 RESULT_NAMES = ["ExposureComparison", "Estimate", "ChiSquareTest", "LogRankTest", "ArmComparison", "CompetingRisks", "SecondaryComparison",
                 "PropensityWeights", "Balance", "EValue", "ParametricFits", "SimulatedPower", "PowerCurve",
                 "TwinReport", "ClaimsAudit", "Reconciliation", "ReidentificationRisk", "DeidentifiedExtract",
-                "IngestionReport", "BaselineTable", "RecurrentComparison"]
+                "IngestionReport", "BaselineTable", "RecurrentComparison", "MetaAnalysis"]
 NUMBER_IN_E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d")
 
 

@@ -19,6 +19,7 @@ is used, so ``import outcomes`` stays light.
 from typing import Any
 
 from . import claims
+from .claims import evidence
 from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
@@ -98,6 +99,7 @@ __all__ = [
     "claims",
     "disclosure",
     "e_value",
+    "evidence",
     "fit_parametric",
     "power",
     "report",
