@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.caveats import quiet_caveats
-from ..core.disclosure import SUPPRESSED, is_small, show_count
+from ..core.disclosure import SUPPRESSED, is_small, revealed, show_count
 from ..core.errors import InputError
 from ..core.results import Result
 from ..core.style import ARM_COLORS, new_axes
@@ -264,11 +264,14 @@ def _hidden_levels(group: pd.DataFrame, arm_n: tuple[int, int]) -> list[list[str
             if is_small(c):
                 marks[i][arm] = "small"
         rest = arm_n[arm] - counts.sum()  # the levels not shown and the missing: derivable from the arm's n
-        hidden = [i for i in range(len(counts)) if marks[i][arm]]
-        if (len(hidden) == 1 and not is_small(rest)) or (is_small(rest) and not hidden):
+        while True:  # the arm's n is stated: no hidden level (nor a small rest) may follow from it
+            hidden = [counts[i] for i in range(len(counts)) if marks[i][arm]]
             order = [i for i in np.argsort(counts) if not marks[i][arm] and counts[i] > 0]
-            if order:
-                marks[order[0]][arm] = "complement"
+            exposed = revealed(hidden) if rest == 0 else (is_small(rest) and not hidden) or (
+                bool(hidden) and revealed([*hidden, rest]) and not is_small(rest))
+            if not order or not exposed:
+                break
+            marks[order[0]][arm] = "complement"
     return marks
 
 

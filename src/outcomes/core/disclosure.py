@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["COMPLEMENT", "SMALL_CELL_MAX", "SUPPRESSED", "audit_text", "hide_complements", "is_small", "show_count",
-           "share", "suppress_counts", "suppress_table"]
+__all__ = ["COMPLEMENT", "SMALL_CELL_MAX", "SUPPRESSED", "audit_text", "hide_complements", "is_small", "revealed",
+           "show_count", "share", "suppress_counts", "suppress_table"]
 
 #: Counts from 1 to this value are suppressed.
 SMALL_CELL_MAX = 10
@@ -74,6 +74,30 @@ def share(numerator: float, denominator: float, digits: int = 0) -> str:
     return f"{100 * numerator / denominator:.{digits}f}%"
 
 
+def revealed(hidden: Sequence[float]) -> bool:
+    """Whether hidden cells whose total is known can be worked out from it and from what each shows.
+
+    A reader knows a ``"<11"`` cell holds 1 to 10 and a ``"suppressed"`` one 0 or at least 11 (taken as at least
+    0 here, the weaker reader); with their total stated, a cell is revealed when those bounds leave it a single
+    value: one hidden cell alone, or small cells at the ends of their range (two ``"<11"`` summing to 20 are 10
+    and 10; three summing to 3 are 1, 1 and 1).
+
+    >>> revealed([7]), revealed([10, 10]), revealed([4, 9]), revealed([10, 25]), revealed([1, 1, 1])
+    (True, True, False, False, True)
+    """
+    values = [float(v) for v in hidden]
+    if len(values) == 1:
+        return True
+    total = sum(values)
+    low = [1.0 if is_small(v) else 0.0 for v in values]
+    high = [float(SMALL_CELL_MAX) if is_small(v) else np.inf for v in values]
+    for i in range(len(values)):
+        others_low, others_high = sum(low) - low[i], sum(high) - high[i]
+        if max(low[i], total - others_high) >= min(high[i], total - others_low):
+            return True
+    return False
+
+
 def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column: str | None = None,
                    differences: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
     """A copy of ``df`` with ``count_columns`` as text, small counts and the cells that would reveal them hidden.
@@ -105,10 +129,11 @@ def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column:
         hide[(gap > 0) & (gap <= SMALL_CELL_MAX), j_small] = True
     if total_column is not None:
         for i in range(len(df)):
-            if hide[i].sum() == 1:
+            while hide[i].any() and revealed(values[i, hide[i]]):
                 candidates = np.where(~hide[i] & (values[i] > 0), values[i], np.inf)
-                if np.isfinite(candidates.min()):
-                    hide[i, int(np.argmin(candidates))] = True
+                if not np.isfinite(candidates.min()):
+                    break
+                hide[i, int(np.argmin(candidates))] = True
     out = df.copy()
     for j, col in enumerate(columns):
         out[col] = [(SUPPRESSED if small[i, j] else COMPLEMENT) if hide[i, j] else show_count(v)
@@ -124,8 +149,9 @@ def hide_complements(shown: pd.DataFrame, counts: pd.DataFrame, column: str,
 
     ``shown`` is the table as text (after :func:`suppress_table`), ``counts`` the same rows as numbers; each
     group (row positions) has its total stated elsewhere in the document (an arm's enrolled to date in the
-    summary). A group with exactly one hidden cell gets its smallest other non-zero cell hidden ("suppressed"),
-    so the hidden one cannot be found by subtraction.
+    summary). While the group's hidden cells could be worked out from that total (:func:`revealed`: one hidden
+    cell, or small ones at the ends of their range), its smallest other non-zero cell is hidden too
+    ("suppressed").
 
     >>> counts = pd.DataFrame({"n": [17, 14, 14, 2]})
     >>> shown = suppress_table(counts, ["n"])
@@ -135,11 +161,11 @@ def hide_complements(shown: pd.DataFrame, counts: pd.DataFrame, column: str,
     out = shown.copy()
     values = counts[column].to_numpy(float)
     for rows in groups:
-        hidden = [i for i in rows if out[column].iloc[i] in (SUPPRESSED, COMPLEMENT)]
-        if len(hidden) != 1:
-            continue
-        others = [i for i in rows if i not in hidden and values[i] > 0]
-        if others:
+        while True:
+            hidden = [i for i in rows if out[column].iloc[i] in (SUPPRESSED, COMPLEMENT)]
+            others = [i for i in rows if i not in hidden and values[i] > 0]
+            if not hidden or not others or not revealed(values[hidden]):
+                break
             out.iloc[min(others, key=lambda i: values[i]), out.columns.get_loc(column)] = COMPLEMENT
     return out
 

@@ -28,7 +28,7 @@ from ..analyses.impute import impute
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
-from ..core.disclosure import is_small
+from ..core.disclosure import is_small, revealed
 from ..core.caveats import quiet_caveats
 from ..core.errors import InputError, NotEstimableError, OutcomesError
 from ..core.results import Estimate
@@ -147,6 +147,8 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     tables = _tables(view, start, results, now, before)
     known_relapse = {quarter: results["relapse"], previous_quarter(quarter): previous_relapse}
     trend_table = trend(cohort, quarter, quarters=trend_quarters, known=known_relapse)
+    if total_reveals_arms(view):  # the total would give both small arms: it is not shown, in the trend either
+        trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
                             not_estimable=reasons, tables=tables, trend=trend_table,
                             summary=summary_sentences(quarter, view, start, results, now, before, primary), **results)
@@ -285,8 +287,16 @@ def _quiet_relapse(view: Cohort | None) -> ArmComparison | None:
     return attempt(lambda: compare_arms(view, "relapse"), "previous quarter", [], {})
 
 
+def total_reveals_arms(view: Cohort) -> bool:
+    """Whether the number enrolled to date would reveal the arms' sizes: both are 1 to 10 (the report says so)
+    and the total leaves each a single value (2 is 1 and 1; 20 is 10 and 10)."""
+    sizes = [int((view.df[s.ARM] == arm).sum()) for arm in view.arms]
+    return all(is_small(n) for n in sizes) and revealed(sizes)
+
+
 def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float]:
-    out = {"Participants enrolled to date": float(len(view))}
+    """The numbers the change table sets beside last quarter's (a total that would reveal the arms: NaN, hidden)."""
+    out = {"Participants enrolled to date": np.nan if total_reveals_arms(view) else float(len(view))}
     if relapse is not None:
         out["Hazard ratio of relapse (unadjusted)"] = relapse.hazard_ratio.value
         try:

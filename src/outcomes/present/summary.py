@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import formatting as fmt
-from ..core.disclosure import is_small, share
+from ..core.disclosure import is_small, revealed, share
 from ..core.errors import OutcomesError
 from ..model import schema as s
 from ..model.cohort import Cohort
@@ -71,6 +71,10 @@ def _enrollment(quarter: str, view: Cohort, start: dt.date) -> str:
     if is_small(total):
         return (f"By the end of {quarter}, fewer than 11 participants had enrolled; counts of 1 to 10 are not shown, "
                 "and most comparisons wait until more participants and events accrue.")
+    if all(is_small(n) for n in sizes):  # the total is not stated when it would give both arms (2, or 20)
+        told = f"{_words(total)} have" if not revealed(sizes) else "fewer than 21 participants have"
+        return (f"By the end of {quarter}, {told} enrolled, fewer than 11 in each arm; counts of 1 to 10 are not "
+                "shown, and most comparisons wait until more participants and events accrue.")
     if is_small(total - new):  # the number enrolled before this quarter would follow by subtraction
         head = f"In {quarter}, most of the program's participants enrolled"
     else:
@@ -191,8 +195,12 @@ def _change(now: dict[str, float], before: dict[str, float] | None) -> str:
         return "This is the program's first quarter with participants: there is no earlier quarter to compare."
     enrolled_now, enrolled_before = now["Participants enrolled to date"], before["Participants enrolled to date"]
     growth = enrolled_now - enrolled_before
-    text = ("Since last quarter, enrollment to date grew by fewer than 11 participants" if is_small(growth) else
-            f"Since last quarter, enrollment to date grew from {_words(enrolled_before)} to {_words(enrolled_now)}")
+    if not (fmt.is_number(enrolled_now) and fmt.is_number(enrolled_before)):  # a total hidden (it would reveal arms)
+        text = "Since last quarter, more participants enrolled (the totals are not shown: they would reveal small arms)"
+    elif is_small(growth):
+        text = "Since last quarter, enrollment to date grew by fewer than 11 participants"
+    else:
+        text = f"Since last quarter, enrollment to date grew from {_words(enrolled_before)} to {_words(enrolled_now)}"
     key = "Hazard ratio of relapse (unadjusted)"
     if fmt.is_number(now.get(key, np.nan)) and fmt.is_number(before.get(key, np.nan)):
         text += f", and the hazard ratio of relapse moved from {fmt.ratio(before[key])} to {fmt.ratio(now[key])}"

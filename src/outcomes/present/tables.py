@@ -187,7 +187,11 @@ def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -
     rows = []
     for measure, value in now.items():
         previous = (before or {}).get(measure, np.nan)
-        if measure.startswith("Participants"):
+        if measure.startswith("Participants") and not (fmt.is_number(value) and fmt.is_number(previous)):
+            rows.append({"Measure": measure, "This quarter": fmt.count(value) if fmt.is_number(value) else COMPLEMENT,
+                         "Previous quarter": ("no report" if before is None else fmt.count(previous)
+                                              if fmt.is_number(previous) and fmt.is_number(value) else COMPLEMENT)})
+        elif measure.startswith("Participants"):
             pair = suppress_table(pd.DataFrame({"a": [value], "b": [previous if fmt.is_number(previous) else 0]}),
                                   ["a", "b"], differences=[("a", "b")]).iloc[0]
             rows.append({"Measure": measure, "This quarter": pair.a,
@@ -217,9 +221,11 @@ def recurrent_table(rec: RecurrentComparison) -> pd.DataFrame:
 
 
 def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool) -> pd.DataFrame:
-    """Table 1 as printed (:func:`outcomes.baseline_table`), with the SMDs after IPTW beside the crude ones when
+    """Table 1 as printed (:func:`outcomes.baseline_table`; sites are left to the enrollment table, so that one
+    table decides which site counts are hidden), with the SMDs after IPTW beside the crude ones when
     the weighted analysis ran and the complete cases' propensity model can be fitted (when blank confounders
     were imputed for the weighted analysis, the complete cases may lack overlap: the crude table is shown)."""
+    covariates = [c for c in covariates if c != s.SITE]  # sites are in the enrollment table, suppressed there
     crude = baseline_table(view, covariates).display_table()
     if not weighted:
         return crude

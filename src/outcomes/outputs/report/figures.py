@@ -119,8 +119,8 @@ def _shown_running_totals(totals: np.ndarray) -> np.ndarray:
     """
     shown = np.zeros(len(totals), dtype=bool)
     last = 0.0
-    for i, total in enumerate(totals):
-        if not is_small(total) and not is_small(total - last):
+    for i, total in enumerate(totals):  # (a total hidden by the report is NaN: never drawn)
+        if np.isfinite(total) and not is_small(total) and not is_small(total - last):
             shown[i], last = True, total
     return shown
 
