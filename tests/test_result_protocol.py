@@ -77,6 +77,8 @@ def _factories(cohort: oc.Cohort) -> dict:
         "IngestionReport": lambda: oc.validate_extract(EXAMPLE / "program_extract.csv", EXAMPLE / "mapping.toml"),
         "BaselineTable": lambda: oc.baseline_table(cohort, adjust),
         "RecurrentComparison": lambda: oc.compare_recurrent(*_cgd(), adjust=["age"]),
+        "FollowUpRates": lambda: oc.follow_up(*_interviews()),
+        "ChangeFromIntake": lambda: oc.change_from_intake(*_interviews()),
         "MetaAnalysis": lambda: oc.evidence.meta_analysis([-0.5, -0.1, -0.3, -0.9], [0.04, 0.02, 0.05, 0.1],
                                                           labels=["a", "b", "c", "d"]),
     }
@@ -85,6 +87,12 @@ def _factories(cohort: oc.Cohort) -> dict:
 def test_every_result_class_has_a_real_instance(factories):
     names = {c.__name__ for c in _all_result_classes()}
     assert names == set(factories) == set(RESULT_NAMES), "add a factory for each new result class"
+
+
+def _interviews() -> tuple[oc.Cohort, pd.DataFrame]:
+    from .test_interviews import _seeded
+
+    return _seeded(n=200, seed=5)
 
 
 def _cgd() -> tuple[oc.Cohort, pd.DataFrame]:
@@ -104,7 +112,8 @@ def _jasa() -> oc.Cohort:
 RESULT_NAMES = ["ExposureComparison", "Estimate", "ChiSquareTest", "LogRankTest", "ArmComparison", "CompetingRisks", "SecondaryComparison",
                 "PropensityWeights", "Balance", "EValue", "ParametricFits", "SimulatedPower", "PowerCurve",
                 "TwinReport", "ClaimsAudit", "Reconciliation", "ReidentificationRisk", "DeidentifiedExtract",
-                "IngestionReport", "BaselineTable", "RecurrentComparison", "MetaAnalysis"]
+                "IngestionReport", "BaselineTable", "RecurrentComparison", "MetaAnalysis",
+                "FollowUpRates", "ChangeFromIntake"]
 NUMBER_IN_E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d")
 
 

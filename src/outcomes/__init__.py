@@ -24,6 +24,8 @@ from .analyses import power
 from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
 from .analyses.baseline import BaselineTable, baseline_table
+from .analyses.interviews import (ChangeFromIntake, FollowUpRates, InterviewRules, change_from_intake, follow_up,
+                                  interview_schedule)
 from .analyses.recurrent import RecurrentComparison, compare_recurrent
 from .analyses.impute import impute
 from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark, compare_time_varying
@@ -60,7 +62,7 @@ from .privacy import (
     reidentification_risk,
 )
 from .sources.extract import (IngestionReport, MappingDraft, derive_relapse, derive_retention, draft_mapping,
-                              read_events, read_extract, validate_extract)
+                              read_events, read_extract, read_interviews, validate_extract)
 from .synthetic.scenario import SCENARIOS, Scenario
 from .synthetic.cohorts import scenario_truth, synthetic_cohort
 from .present.narrate import narrate
@@ -110,6 +112,12 @@ __all__ = [
     "ImputedCohort",
     "impute",
     "compare_recurrent",
+    "change_from_intake",
+    "follow_up",
+    "interview_schedule",
+    "ChangeFromIntake",
+    "FollowUpRates",
+    "InterviewRules",
     "RecurrentComparison",
     "baseline_table",
     "BaselineTable",
@@ -118,6 +126,7 @@ __all__ = [
     "pool",
     "read_extract",
     "read_events",
+    "read_interviews",
     "draft_mapping",
     "MappingDraft",
     "reconcile",
