@@ -257,3 +257,43 @@ def test_imputation_keeps_the_contract(shape, pattern, m):
     crashes = [o for o in outcomes if o.status == "crash"]
     assert not crashes, crashes
     assert outcomes[-1].status == "ok", outcomes[-1]  # the report always completes
+
+
+def _interviews_of(cohort: oc.Cohort, pattern: str, seed: int) -> pd.DataFrame:
+    """Interviews of the given shape, each held by the cohort's as-of date."""
+    df = cohort.df
+    rng = np.random.default_rng(seed)
+    ids = df.participant_id.astype(str).to_numpy()
+    today = (pd.Timestamp(cohort.as_of) - df.enroll_date).dt.days.to_numpy()
+    day = np.minimum(rng.integers(0, 400, len(df)), today)
+    shapes = {
+        "no interviews": lambda: pd.DataFrame(columns=["participant_id", "point", "day"]),
+        "only baselines": lambda: pd.DataFrame({"participant_id": ids, "point": "baseline",
+                                                "day": np.minimum(5, today), "housing_stable": 1}),
+        "all refusals": lambda: pd.DataFrame({"participant_id": ids, "point": "baseline", "day": 0,
+                                              "status": "refused"}),
+        "unknown participants": lambda: pd.DataFrame({"participant_id": ["nobody"], "point": ["baseline"],
+                                                      "day": [1]}),
+        "random": lambda: pd.concat([pd.DataFrame({"participant_id": ids, "point": "baseline", "day": 0,
+                                                   "housing_stable": rng.integers(0, 2, len(df))}),
+                                     pd.DataFrame({"participant_id": ids, "point": rng.choice(
+                                         ["reassessment", "annual", "closeout"], len(df)), "day": day,
+                                         "housing_stable": rng.integers(0, 2, len(df)),
+                                         "alcohol_days_30": rng.choice([0, 3, -7], len(df)), "drug_days_30": 0})]),
+    }
+    return shapes[pattern]()
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(shapes, st.sampled_from(["no interviews", "only baselines", "all refusals", "unknown participants", "random"]))
+def test_interview_analyses_keep_the_contract(shape, pattern):
+    cohort = cohort_of(shape)
+    interviews = _interviews_of(cohort, pattern, shape.seed)
+    outcomes = [run_checked("schedule", lambda: oc.interview_schedule(cohort, interviews), check=lambda r: []),
+                run_checked("follow_up", lambda: oc.follow_up(cohort, interviews)),
+                run_checked("change", lambda: oc.change_from_intake(cohort, interviews))]
+    crashes = [o for o in outcomes if o.status == "crash"]
+    assert not crashes, crashes
+    if pattern == "unknown participants":
+        assert outcomes[0].status == "input" and "'nobody' is not a participant" in outcomes[0].detail

@@ -303,7 +303,11 @@ class ChangeFromIntake(Result):
     point: str
     arms: tuple[str, str]
     alpha: float = 0.05
+    left_out: tuple[str, ...] = ()  # rows whose rate of change is not defined (a share of 0 at intake)
     count_columns: ClassVar[tuple[str, ...]] = ("pairs",)
+
+    def notes(self) -> list[str]:
+        return [f"Left out: {x}." for x in self.left_out]
 
     @property
     def title(self) -> str:
@@ -391,11 +395,16 @@ def change_from_intake(cohort: Cohort, interviews: Interviews | pd.DataFrame, po
     pairs["arm"] = arm_of.reindex(pairs[s.PARTICIPANT_ID]).to_numpy()
     changes = pd.DataFrame([_paired_change(pairs, d, arm, alpha) for d in outcomes for arm in cohort.arms])
     both_arms = changes.groupby("domain").pairs.transform(lambda n: (n > 0).all())
-    comparison = pd.DataFrame([_difference(changes, d, cohort.arms, alpha) for d in outcomes
-                               if both_arms[changes.domain == d].all()],
+    differences = [_difference(changes, d, cohort.arms, alpha) for d in outcomes
+                   if both_arms[changes.domain == d].all()]
+    comparison = pd.DataFrame([d for d in differences if d is not None],  # (no discordant pair in either arm: none)
                               columns=["domain", "difference_points", "ci_lower", "ci_upper", "p_value"])
-    changes = changes[changes.pairs > 0].reset_index(drop=True)  # an arm with no pair in a domain: left out
-    return ChangeFromIntake(changes=changes, comparison=comparison, point=point, arms=cohort.arms, alpha=alpha)
+    changes = changes[changes.pairs > 0]  # an arm with no pair in a domain: left out
+    undefined = changes.baseline_share == 0  # the rate of change of a share that starts at 0 is not defined
+    left_out = tuple(f"{DOMAINS[r.domain]}, {s.arm_label(r.arm)}: nobody had it at intake, so its rate of change is "
+                     "not defined (the change in points is in the comparison)" for r in changes[undefined].itertuples())
+    return ChangeFromIntake(changes=changes[~undefined].reset_index(drop=True), comparison=comparison, point=point,
+                            arms=cohort.arms, alpha=alpha, left_out=left_out)
 
 
 def _domain_values(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -441,7 +450,7 @@ def _paired_change(pairs: pd.DataFrame, domain: str, arm: str, alpha: float) -> 
     difference, se = (gained - lost) / n, np.sqrt(max(gained + lost - (gained - lost) ** 2 / n, 0.0)) / n
     z = normal_quantile(alpha)
     return {**row, "baseline_share": p0, "followup_share": p1, "change_points": 100 * difference,
-            "rate_of_change": (p1 - p0) / p0 if p0 > 0 else np.nan, "ci_lower": 100 * (difference - z * se),
+            "rate_of_change": (p1 - p0) / p0 if p0 > 0 else 0.0, "ci_lower": 100 * (difference - z * se),
             "ci_upper": 100 * (difference + z * se), "p_value": mcnemar_p(gained, lost)}
 
 
@@ -460,7 +469,7 @@ def mcnemar_p(gained: int, lost: int) -> float:
     return float(stats.chi2.sf((gained - lost) ** 2 / discordant, 1))
 
 
-def _difference(changes: pd.DataFrame, domain: str, arms: Sequence[str], alpha: float) -> dict:
+def _difference(changes: pd.DataFrame, domain: str, arms: Sequence[str], alpha: float) -> dict | None:
     """The treatment arm's change minus the reference arm's (percentage points), independent arms."""
     rows = changes[changes.domain == domain].set_index("arm")
     ref, trt = rows.loc[arms[0]], rows.loc[arms[1]]
@@ -468,6 +477,8 @@ def _difference(changes: pd.DataFrame, domain: str, arms: Sequence[str], alpha: 
     se = [(r.ci_upper - r.ci_lower) / (2 * z) for r in (ref, trt)]
     difference = trt.change_points - ref.change_points
     total = float(np.hypot(*se))
-    p_value = float(2 * stats.norm.sf(abs(difference / total))) if total > 0 else np.nan
+    if not total > 0:
+        return None
+    p_value = float(2 * stats.norm.sf(abs(difference / total)))
     return {"domain": domain, "difference_points": difference, "ci_lower": difference - z * total,
             "ci_upper": difference + z * total, "p_value": p_value}
