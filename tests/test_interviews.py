@@ -177,3 +177,24 @@ def test_the_reader_maps_columns_and_points_and_names_bad_rows(tmp_path):
         bad.to_excel(path, index=False)
         with pytest.raises(oc.InputError, match=message):
             oc.read_interviews(path, cohort, mapping)
+
+
+def test_the_report_counts_interviews_when_given_and_says_proxy_when_not():
+    import warnings
+
+    from outcomes.outputs.report import quarterly_document, render_html
+    from outcomes.present.quarter import compute_quarter
+
+    cohort, interviews = _seeded(n=300, seed=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counted = compute_quarter(cohort, "2026Q3", bootstrap=50, interviews=interviews)
+        proxy = compute_quarter(cohort, "2026Q3", bootstrap=50)
+    expected = oc.follow_up(counted.cohort, interviews).table()
+    assert counted.interview_follow_up.table().equals(expected)
+    assert "Completed in window" in counted.tables["follow_up"].columns
+    sentence = next(x for x in counted.summary if "follow-up interviews due" in x)
+    assert "completed in their window" in sentence and "proxy" not in sentence
+    assert "interview records: an interview is due once its window" in render_html(quarterly_document(counted))
+    assert any("a proxy from last-contact dates" in x for x in proxy.summary)
+    assert "these rates are a proxy from last-contact dates" in render_html(quarterly_document(proxy))

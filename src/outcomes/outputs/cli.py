@@ -129,7 +129,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     formats = args.format.split(",") if args.format else list(DEFAULT_FORMATS)
     main_file = quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
                           funder=args.funder, grant_id=args.grant_id, logo=args.logo,
-                          allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations)
+                          allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations,
+                          interviews=args.interviews, interviews_mapping=args.interviews_mapping)
     for fmt in formats:
         print(f"wrote {main_file.with_suffix('.' + fmt.strip().lower())}")
     return 0
@@ -364,6 +365,11 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--imputations", type=int, metavar="M",
                         help="multiple imputations of blank confounders when one is blank for more than 5%% of "
                         "participants (default: [report] impute in outcomes.toml, else 20; 0: complete cases only)")
+    report.add_argument("--interviews", metavar="FILE",
+                        help="the program's follow-up interviews (CSV, XLSX or Parquet): follow-up is counted from "
+                        "them; without them it is a proxy from last-contact dates")
+    report.add_argument("--interviews-mapping", dest="interviews_mapping", metavar="TOML",
+                        help="[columns] and [points] naming the interview file's columns and interview types")
     report.set_defaults(run=_cmd_report)
 
 

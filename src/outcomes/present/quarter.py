@@ -25,6 +25,8 @@ from ..analyses.competing import CompetingRisks, cumulative_incidence, retention
 from ..analyses.recurrent import RecurrentComparison, compare_recurrent
 from ..analyses.exposure import ExposureComparison, compare_exposure
 from ..analyses.impute import impute
+from ..analyses.interviews import FollowUpRates, follow_up
+from ..model.interviews import Interviews
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
@@ -89,6 +91,7 @@ class QuarterlyResults:
     exposure: ExposureComparison | None  # when peer support starts after enrollment: exposure from its start
     recurrent: RecurrentComparison | None = None  # when the cohort carries every relapse episode
     imputation: ImputationRecord | None = None  # blank confounders imputed for the adjusted and weighted analyses
+    interview_follow_up: FollowUpRates | None = None  # follow-up counted from interviews, when the program gave them
     confounders: tuple[str, ...]
     notes: list[str]
     not_estimable: dict[str, str]
@@ -104,7 +107,8 @@ class QuarterlyResults:
 
 def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed: int = 0,
                     trend_quarters: int = 8, allow_exclusions: bool = False,
-                    primary: str | None = None, imputations: int = DEFAULT_IMPUTATIONS) -> QuarterlyResults:
+                    primary: str | None = None, imputations: int = DEFAULT_IMPUTATIONS,
+                    interviews: Interviews | pd.DataFrame | None = None) -> QuarterlyResults:
     """Run every analysis of the quarterly report on the cohort as known at the quarter's end.
 
     A cohort read from an export with many rows left out, or left out selectively by outcome, is refused
@@ -112,7 +116,10 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     with what was left out. When a confounder is blank for more than 5% of participants
     (:data:`IMPUTE_ABOVE`), the adjusted and weighted analyses run on ``imputations`` multiple imputations
     (:func:`outcomes.impute`, pooled by Rubin's rules) with the complete-case results beside them
-    (:class:`ImputationRecord`); ``imputations=0`` keeps complete cases only.
+    (:class:`ImputationRecord`); ``imputations=0`` keeps complete cases only. ``interviews`` (the program's
+    follow-up interviews, :func:`outcomes.read_interviews` or a frame of the canonical columns): the follow-up
+    section counts interviews held in their windows; without them it is a proxy from last-contact dates, and
+    says so.
 
     Raises
     ------
@@ -141,6 +148,8 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
         raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
                          f"{imputations!r}")
     results = _analyses(view, notes, reasons, bootstrap, seed, imputations)
+    results["interview_follow_up"] = None if interviews is None else attempt(
+        lambda: follow_up(view, _known_interviews(view, interviews)), "follow-up interviews", notes, reasons)
     previous_relapse = _quiet_relapse(previous)
     before = _key_numbers(previous, previous_relapse) if previous is not None else None
     now = _key_numbers(view, results["relapse"])
@@ -308,12 +317,24 @@ def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float
     return out
 
 
+def _known_interviews(view: Cohort, interviews: Interviews | pd.DataFrame) -> pd.DataFrame:
+    """The interviews held by the quarter's last day (a later one is not yet known), as canonical rows."""
+    frame = interviews.frame if isinstance(interviews, Interviews) else pd.DataFrame(interviews)
+    if not {"participant_id", "day"} <= set(frame.columns) or s.ENROLL_DATE not in view.df:
+        return frame
+    start = view.df.assign(_id=view.df[s.PARTICIPANT_ID].astype(str)).set_index("_id")[s.ENROLL_DATE]
+    held = pd.to_datetime(start.reindex(frame["participant_id"].astype(str)).to_numpy()) + pd.to_timedelta(
+        pd.to_numeric(frame["day"], errors="coerce").to_numpy(), unit="D")
+    return frame[~np.asarray(held > pd.Timestamp(view.as_of))].reset_index(drop=True)
+
+
 def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
             before: dict[str, float] | None) -> dict[str, pd.DataFrame]:
     tables = {"enrollment": t.enrollment_table(view, start)}
     if r["confounders"]:
         tables["baseline"] = t.baseline_display(view, r["confounders"], weighted=r["relapse_iptw"] is not None)
-    tables["follow_up"] = t.follow_up_table(view)
+    follow = r.get("interview_follow_up")
+    tables["follow_up"] = t.follow_up_table(view) if follow is None else t.interview_follow_up_table(follow)
     if r["competing"] is not None:
         tables["retention"] = t.retention_table(r["competing"])
     if r["relapse"] is not None:

@@ -42,7 +42,8 @@ def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, A
     """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each; first,
     when rows of the export were left out (the analyst allowed it), how many and why."""
     sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r, primary), _imputed(r),
-                 _follow_up(view), _change(now, before)]
+                 _follow_up_interviews(r["interview_follow_up"]) if r.get("interview_follow_up") is not None
+                 else _follow_up(view), _change(now, before)]
     sentences = [x for x in sentences if x]
     left_out = _left_out(view)
     return [left_out, *sentences] if left_out else sentences
@@ -187,7 +188,28 @@ def _follow_up(view: Cohort) -> str:
     # the follow-up table gives each arm's numbers: beside a hidden one, the total would reveal it
     hidden = any(is_small(n) or is_small(r) or is_small(n - r) for n, r in per_arm)
     whom = "the participants due" if hidden else f"the {_words(int(due.sum()))} participants due"
-    return f"At the 6-month follow-up, {rate} of {whom} were reached, {meets} SAMHSA's 80% target."
+    return (f"At the 6-month follow-up, {rate} of {whom} were reached, {meets} SAMHSA's 80% target (a proxy from "
+            "last-contact dates: no interview records were given).")
+
+
+def _follow_up_interviews(rates: Any) -> str:
+    """The follow-up interviews (reassessment, annual, closeout) completed in their windows, against the target;
+    no total beside a table row it would reveal."""
+    table = rates.rates[rates.rates.window != "baseline"]
+    due, done = int(table.due.sum()), int(table.completed.sum())
+    target = f"the funder's {fmt.percent(rates.target)} target"
+    if due == 0:
+        return f"No follow-up interview was due yet ({target} applies once reassessment windows close)."
+    if is_small(due):
+        return f"Fewer than 11 follow-up interviews were due so far ({target})."
+    meets = "meeting" if done / due >= rates.target else "short of"
+    rate = share(done, due)
+    hidden = any(is_small(n) or is_small(c) or is_small(n - c) for n, c in zip(table.due, table.completed))
+    if hidden or not rate[:1].isdigit():
+        rate = f"at least {fmt.percent(rates.target)}" if meets == "meeting" else f"under {fmt.percent(rates.target)}"
+    whom = "the follow-up interviews due" if hidden else f"the {_words(due)} follow-up interviews due"
+    return (f"Of {whom} (reassessments, annual and closeout interviews), {rate} were completed in their window, "
+            f"{meets} {target}.")
 
 
 def _change(now: dict[str, float], before: dict[str, float] | None) -> str:

@@ -19,6 +19,7 @@ from ..analyses.arm_comparison import ArmComparison
 from ..analyses.baseline import baseline_table
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
+from ..analyses.interviews import FollowUpRates
 from ..analyses.recurrent import RecurrentComparison
 from ..analyses.secondary import SecondaryComparison
 from ..claims.catalog import SOURCES, registry
@@ -77,6 +78,14 @@ def follow_up_table(view: Cohort) -> pd.DataFrame:
                          "Reached": "not shown" if hidden else fmt.count(n_reached),
                          "Reached (%)": share(n_reached, n_due), "Meets the 80% target": meets})
     return pd.DataFrame(rows)
+
+
+def interview_follow_up_table(rates: FollowUpRates) -> pd.DataFrame:
+    """Interviews completed in their window over those due, per window and arm (counts of 1 to 10 hidden, shares
+    of them as bands), against the funder's target."""
+    shown = rates.display_table()
+    shown["Window"] = [w.capitalize() for w in rates.rates.window]
+    return shown.rename(columns={"Completed": "Completed in window", "Rate": "Completed (%)"})
 
 
 def retention_table(cr: CompetingRisks) -> pd.DataFrame:

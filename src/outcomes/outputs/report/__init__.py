@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from ...core.errors import InputError
 from ...model.asof import quarter_bounds
 from ...model.cohort import Cohort
 from ...model.labels import using_labels
+from ...model.interviews import Interviews
+from ...sources.extract.interviews import read_interviews
 from .config import identity, imputation_count, program_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
 from . import figures
@@ -49,8 +53,9 @@ def methods_text(results: QuarterlyResults) -> str:
 def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
               formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
               grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0,
-              allow_exclusions: bool = False, primary: str | None = None,
-              labels: dict[str, str] | None = None, imputations: int | None = None) -> Path:
+              allow_exclusions: bool = False, primary: str | None = None, labels: dict[str, str] | None = None,
+              imputations: int | None = None, interviews: str | Path | pd.DataFrame | None = None,
+              interviews_mapping: str | Path | None = None) -> Path:
     """Write the quarterly report for ``quarter`` in each of ``formats``, all from one computed quarter.
 
     Parameters
@@ -62,21 +67,20 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     out : folder
         Files are ``quarterly_<quarter>.<format>``.
     formats : sequence of {"html", "docx", "pdf", "xlsx", "ipynb"}
-        ``ipynb`` is the executed notebook (papermill; parameters: a path, the quarter and the program's
-        identity, never data).
+        ``ipynb``: the executed notebook (papermill; parameters: a path, the quarter, the identity; never data).
     program, funder, grant_id, logo : str, optional
         The program's identity on the title and in each document's metadata (default: ``outcomes.toml``).
     allow_exclusions : bool
-        Report on a cohort read from an export even when many of its rows, or rows selected by outcome, were
-        left out (refused by default, with the fix); the summary's first sentence then says so.
+        Report even when many export rows, or rows selected by outcome, were left out (the summary says so).
     labels : dict, optional
-        The program's own names for its arms and columns (default: ``[labels]`` in ``outcomes.toml``), used in
-        every table, figure and sentence.
+        The program's names for its arms and columns, everywhere (default: ``[labels]`` in ``outcomes.toml``).
     primary : {"unadjusted", "adjusted", "weighted"}, optional
-        The declared primary relapse analysis the summary leads with (default: ``[report] primary`` in
-        ``outcomes.toml``, else adjusted when confounders are recorded); the others are its sensitivity analyses.
+        The primary relapse analysis the summary leads with (default: ``[report] primary``, else adjusted).
     imputations : int, optional
         Imputations of confounders blank for over 5% of participants (``[report] impute``, else 20; 0: none).
+    interviews, interviews_mapping : path or DataFrame, path
+        The program's follow-up interviews (:func:`outcomes.read_interviews`, with its mapping): follow-up is then
+        counted from them; without them it is a proxy from last-contact dates, and the report says so.
 
     Returns
     -------
@@ -98,13 +102,20 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     out.mkdir(parents=True, exist_ok=True)
     with using_labels(program_labels(labels)):
         results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
-                                  primary=who["primary"], imputations=imputation_count(imputations))
+                                  primary=who["primary"], imputations=imputation_count(imputations),
+                                  interviews=_interviews(interviews, cohort, interviews_mapping))
         report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
                                     grant_id=who["grant_id"] or "", logo=who["logo"])
         written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
     if "ipynb" in formats:
         written.append(_notebook(cohort_or_path, quarter, out, who))
     return next((p for p in written if p.suffix == ".html"), written[0])
+
+
+def _interviews(interviews: str | Path | pd.DataFrame | None, cohort: Cohort,
+                mapping: str | Path | None) -> pd.DataFrame | Interviews | None:
+    """A path is read (and checked) with its mapping; a frame is checked by the quarter."""
+    return read_interviews(interviews, cohort, mapping) if isinstance(interviews, (str, Path)) else interviews
 
 
 def _check_formats(formats: Sequence[str] | str) -> list[str]:

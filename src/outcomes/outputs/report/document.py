@@ -106,13 +106,24 @@ def _baseline(r: QuarterlyResults) -> Section | None:
 
 
 def _follow_up(r: QuarterlyResults) -> Section:
-    text = (f"SAMHSA expects at least {SUPRT_TARGET:.0%} of participants to be reached at each follow-up. SUPRT "
-            "replaced GPRA on 1 October 2025 with interviews at baseline, 6 months (plus or minus 30 days), "
-            "annually and at closeout. A participant is due once their window has closed and reached if still "
-            "in contact when it opened.",)
-    return Section("Follow-up against SAMHSA's target", text, tables=(Table(
-        "follow_up", "Follow-up interviews due and reached, by window and arm. A share whose count (or whose "
-        "complement) is 1 to 10 shows as a band.", r.tables["follow_up"]),))
+    intro = (f"SAMHSA expects at least {SUPRT_TARGET:.0%} of participants to be reached at each follow-up. SUPRT "
+             "replaced GPRA on 1 October 2025 with interviews at baseline (within 30 days of intake), 6 months "
+             "(plus or minus 30 days), annually (plus or minus 30 days) and at closeout (within 30 days of the end "
+             "of care). ")
+    if r.interview_follow_up is not None:
+        text = (intro + "These rates count the program's interview records: an interview is due once its window "
+                "has closed, and counts only when completed inside it; a closeout before or during a reassessment "
+                "window replaces that reassessment.",)
+        caption = ("Follow-up interviews due and completed in their window, by window and arm. A share whose count "
+                   "(or whose complement) is 1 to 10 shows as a band.")
+    else:
+        text = (intro + "No interview records were given, so these rates are a proxy from last-contact dates: a "
+                "participant is due once their window has closed and counted as reached if still in contact when "
+                "it opened.",)
+        caption = ("Follow-up due and reached (a proxy from last-contact dates), by window and arm. A share whose "
+                   "count (or whose complement) is 1 to 10 shows as a band.")
+    return Section("Follow-up against SAMHSA's target", text, tables=(Table("follow_up", caption,
+                                                                             r.tables["follow_up"]),))
 
 
 def _retention(r: QuarterlyResults) -> Section:
