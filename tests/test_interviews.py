@@ -198,3 +198,21 @@ def test_the_report_counts_interviews_when_given_and_says_proxy_when_not():
     assert "interview records: an interview is due once its window" in render_html(quarterly_document(counted))
     assert any("a proxy from last-contact dates" in x for x in proxy.summary)
     assert "these rates are a proxy from last-contact dates" in render_html(quarterly_document(proxy))
+
+
+def test_synthetic_interviews_follow_relapse_and_reach_and_leave_the_cohort_unchanged():
+    plain = oc.synthetic_cohort(n=1500, seed=12)
+    cohort = oc.synthetic_cohort(n=1500, seed=12, interviews=True)
+    pd.testing.assert_frame_equal(plain.df, cohort.df)  # drawn last, with their own generator
+    iv = cohort.interviews.merge(cohort.df.astype({"participant_id": str}), on="participant_id")
+    follow = iv[iv.point != "baseline"]
+    relapsed = (follow.relapse_event == 1) & (follow.relapse_days <= follow.day)
+    assert (follow.loc[relapsed, "alcohol_days_30"] > 0).all() and (follow.loc[~relapsed, "alcohol_days_30"] == 0).all()
+    truth = cohort.truth["interview_truth"]
+    assert truth["closeout_abstinent_peer_clinical"] > truth["closeout_abstinent_clinical"]  # fewer relapses
+    rates = oc.follow_up(cohort, cohort.interviews).table().set_index(["window", "arm"]).rate
+    assert rates[("closeout", "peer_clinical")] > rates[("closeout", "clinical")]  # reach 0.80 against 0.70
+    early = oc.as_of(cohort, "2025-12-31")
+    assert early.interviews is not None and len(early.interviews) < len(cohort.interviews)
+    held = early.interviews.merge(early.df.astype({"participant_id": str}), on="participant_id")
+    assert (held.enroll_date + pd.to_timedelta(held.day, unit="D") <= pd.Timestamp("2025-12-31")).all()

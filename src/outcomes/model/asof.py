@@ -115,11 +115,12 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
     provenance = {**cohort.provenance, "as_of_view": date.isoformat()}
     return Cohort(out.reset_index(drop=True), reference=cohort.reference, as_of=date, covariates=cohort.covariates,
                   scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False, arms=cohort.arms,
-                  events=_known_events(cohort.events, out, horizon))
+                  events=_known_events(cohort.events, out, horizon),
+                  interviews=_known_events(cohort.interviews, out, horizon))
 
 
 def _known_events(events: pd.DataFrame | None, out: pd.DataFrame, horizon: np.ndarray) -> pd.DataFrame | None:
-    """Relapse episodes of the participants enrolled by the date, on or before it."""
+    """Relapse episodes (or interviews) of the participants enrolled by the date, on or before it."""
     if events is None:
         return None
     known = pd.Series(horizon, index=out[s.PARTICIPANT_ID].astype(str).to_numpy())

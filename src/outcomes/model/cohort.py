@@ -108,6 +108,7 @@ class Cohort:
         copy: bool = True,
         arms: tuple[str, str] | None = None,
         events: pd.DataFrame | None = None,
+        interviews: pd.DataFrame | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"a Cohort is built from a pandas DataFrame, not {type(df).__name__}")
@@ -119,6 +120,7 @@ class Cohort:
         self._truth = dict(truth or {})
         self._provenance = dict(provenance or {})
         self._events = None if events is None else events.copy()
+        self._interviews = None if interviews is None else interviews.copy()
 
     # ------------------------------------------------------------------ validation
     def _validate(
@@ -350,6 +352,12 @@ class Cohort:
         """Every relapse episode (``participant_id``, ``day``) when the cohort carries them (a synthetic cohort
         drawn with ``recurrent=True``); None otherwise. Not written by :meth:`write`."""
         return None if self._events is None else self._events.copy()
+
+    @property
+    def interviews(self) -> pd.DataFrame | None:
+        """Follow-up interviews (canonical columns, :mod:`outcomes.model.interviews`) when the cohort carries them
+        (a synthetic cohort drawn with ``interviews=True``); None otherwise. Not written by :meth:`write`."""
+        return None if self._interviews is None else self._interviews.copy()
 
     @property
     def provenance(self) -> dict[str, Any]:

@@ -148,6 +148,7 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
         raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
                          f"{imputations!r}")
     results = _analyses(view, notes, reasons, bootstrap, seed, imputations)
+    interviews = cohort.interviews if interviews is None else interviews  # a cohort may carry its own
     results["interview_follow_up"] = None if interviews is None else attempt(
         lambda: follow_up(view, _known_interviews(view, interviews)), "follow-up interviews", notes, reasons)
     previous_relapse = _quiet_relapse(previous)

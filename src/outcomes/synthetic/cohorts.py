@@ -40,6 +40,7 @@ from ..model.cohort import Cohort
 from ..core.errors import InputError
 from ..model.outcome_registry import SECONDARY_OUTCOMES, secondary_columns
 from . import delayed_uptake, recurrent, weibull
+from .interviews import draw_interviews
 from .scenario import Scenario, get_scenario
 
 __all__ = ["synthetic_cohort", "scenario_truth"]
@@ -321,14 +322,13 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     scenario : {"articles", "null"} or Scenario
         ``articles`` encodes the articles' figures; ``null`` has no peer-support effect.
     **overrides
-        Any :class:`~outcomes.Scenario` field, e.g. ``randomized=True`` or ``relapse_risk_12m_clinical=0.6``.
+        Any :class:`~outcomes.Scenario` field, e.g. ``randomized=True``, ``recurrent=True``, ``interviews=True``.
 
     Returns
     -------
     Cohort
-        Arms ``clinical`` (reference) and ``peer_clinical``; ``as_of`` the scenario's as-of date; ``truth`` the
-        scenario's true effects: at least ``conditional_hr_relapse``, ``marginal_hr_relapse``,
-        ``relapse_risk_12m`` (per arm), ``relapse_risk_ratio_12m`` and the secondary ratios.
+        Arms ``clinical`` (reference) and ``peer_clinical``; ``truth`` the true effects: at least
+        ``conditional_hr_relapse``, ``marginal_hr_relapse``, ``relapse_risk_12m`` (per arm), the ratios.
 
     Examples
     --------
@@ -368,8 +368,20 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
                   "scenario": sc.name}
     truth = {**cal.truth, **_delayed_truth(sc)} if sc.peer_uptake == "delayed" else cal.truth
     events, truth = _episodes(sc, cal, rng, pop, peer, follow, df, truth) if sc.recurrent else (None, truth)
+    interviews, truth = _interviews(sc, seed, rng, df, as_of, truth) if sc.interviews else (None, truth)
     return Cohort(df, reference=s.CLINICAL, as_of=as_of, covariates=(*s.STANDARD_COVARIATES, s.SITE),
-                  scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False, events=events)
+                  scenario=sc.to_dict(), truth=truth, provenance=provenance, copy=False, events=events,
+                  interviews=interviews)
+
+
+def _interviews(sc: Scenario, seed: int | np.random.Generator, rng: np.random.Generator, df: pd.DataFrame,
+                as_of: dt.date, truth: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Follow-up interviews (:mod:`outcomes.synthetic.interviews`) from their own generator, drawn last: a cohort
+    without them is unchanged."""
+    own = (np.random.default_rng([int(seed), 27]) if isinstance(seed, (int, np.integer))
+           else np.random.default_rng(int(rng.integers(2**32))))
+    interviews, seen = draw_interviews(df, as_of, (sc.interview_reach_clinical, sc.interview_reach_peer), own)
+    return interviews, {**truth, "interview_truth": seen}
 
 
 def _episodes(sc: Scenario, cal: _Calibration, rng: np.random.Generator, pop: _Population, peer: np.ndarray,

@@ -93,6 +93,22 @@ class Scenario:
         metadata=_assumption("recurrent only: the variance of the gamma frailty (mean 1) shared by a person's "
                              "episodes; 0 = independent episodes"),
     )
+    interviews: bool = field(
+        default=False,
+        metadata=_assumption(
+            "also draw GPRA/SUPRT follow-up interviews (cohort.interviews): a baseline for nearly everyone, the "
+            "reassessment and annual interviews of those still in care, a closeout after care ends, each reached "
+            "with the arm's interview_reach (half as often after a dropout); items consistent with relapse"
+        ),
+    )
+    interview_reach_clinical: float = field(
+        default=0.70,
+        metadata=_assumption("interviews only: the chance a follow-up interview due in the clinical arm is held"),
+    )
+    interview_reach_peer: float = field(
+        default=0.80,
+        metadata=_assumption("interviews only: the same in the peer support arm (peers keep people in contact)"),
+    )
 
     # --- relapse -------------------------------------------------------------------------------
     relapse_risk_12m_clinical: float = field(
@@ -217,6 +233,8 @@ class Scenario:
             "peer_effect": 0 < self.peer_effect < 20,
             "grace_days": 1 <= self.grace_days <= 180,
             "recurrent_frailty": 0 <= self.recurrent_frailty <= 5,
+            "interview_reach_clinical": 0 < self.interview_reach_clinical <= 1,
+            "interview_reach_peer": 0 < self.interview_reach_peer <= 1,
         }
         for name, ok in checks.items():
             if not ok:
