@@ -334,10 +334,8 @@ def synthetic_cohort(n: int = 2000, scenario: str | Scenario = "articles", seed:
     --------
     >>> import outcomes as oc
     >>> cohort = oc.synthetic_cohort(n=500, seed=1, randomized=True)
-    >>> len(cohort), cohort.arms
-    (500, ('clinical', 'peer_clinical'))
-    >>> round(cohort.truth["relapse_risk_ratio_12m"], 2)
-    0.65
+    >>> len(cohort), cohort.arms, round(cohort.truth["relapse_risk_ratio_12m"], 2)
+    (500, ('clinical', 'peer_clinical'), 0.65)
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 2:
         raise InputError(f"n must be a whole number of participants >= 2, not {n!r}")
