@@ -216,3 +216,23 @@ def test_synthetic_interviews_follow_relapse_and_reach_and_leave_the_cohort_unch
     assert early.interviews is not None and len(early.interviews) < len(cohort.interviews)
     held = early.interviews.merge(early.df.astype({"participant_id": str}), on="participant_id")
     assert (held.enroll_date + pd.to_timedelta(held.day, unit="D") <= pd.Timestamp("2025-12-31")).all()
+
+
+def test_the_staff_worklist_lists_open_and_coming_windows_and_the_command_writes_it(tmp_path, monkeypatch):
+    from outcomes.outputs.cli import main
+
+    cohort = _people()
+    worklist = oc.interview_worklist(cohort, INTERVIEWS, days=90)
+    # by hand: on day 545, P1's second annual window (700-760) opens in 155 days: not within 90; nothing is open
+    assert worklist.empty
+    soon = oc.interview_worklist(cohort, INTERVIEWS, days=200)
+    assert soon[["participant_id", "point", "number", "days_left", "due_within"]].values.tolist() == [
+        ["P5", "reassessment", 1, 164, 200], ["P1", "annual", 2, 215, 200]]  # they open in 104 and 155 days
+    people = tmp_path / "people.csv"
+    cohort.write(people)
+    held = tmp_path / "interviews.csv"
+    INTERVIEWS.to_csv(held, index=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["interviews", "--data", str(people), "--interviews", str(held), "--days", "200",
+                 "--out", "due.csv"]) == 0
+    assert pd.read_csv(tmp_path / "due.csv").participant_id.tolist() == ["P5", "P1"]

@@ -25,7 +25,7 @@ from .analyses.compare_arms import ArmComparison, compare_arms
 from .analyses.competing import CompetingRisks, cumulative_incidence
 from .analyses.baseline import BaselineTable, baseline_table
 from .analyses.interviews import (ChangeFromIntake, FollowUpRates, InterviewRules, change_from_intake, follow_up,
-                                  interview_schedule)
+                                  interview_schedule, interview_worklist)
 from .analyses.recurrent import RecurrentComparison, compare_recurrent
 from .analyses.impute import impute
 from .analyses.exposure import ExposureComparison, compare_exposure, compare_landmark, compare_time_varying
@@ -115,6 +115,7 @@ __all__ = [
     "change_from_intake",
     "follow_up",
     "interview_schedule",
+    "interview_worklist",
     "ChangeFromIntake",
     "FollowUpRates",
     "InterviewRules",

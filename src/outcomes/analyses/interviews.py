@@ -45,7 +45,7 @@ from ..model.cohort import Cohort
 from ..model.interviews import Interviews, interviews_from_frame
 
 __all__ = ["ChangeFromIntake", "FollowUpRates", "InterviewRules", "change_from_intake", "follow_up",
-           "interview_schedule"]
+           "interview_schedule", "interview_worklist"]
 
 #: domain -> (what counts as the positive outcome, in words)
 DOMAINS = {
@@ -138,6 +138,34 @@ def interview_schedule(cohort: Cohort, interviews: Interviews | pd.DataFrame, ru
     for end in ("opens", "closes"):
         sched[f"{end}_date"] = (start + pd.to_timedelta(sched[end].to_numpy(), unit="D")).dt.date.to_numpy()
     return _matched(sched, held)
+
+
+def interview_worklist(cohort: Cohort, interviews: Interviews | pd.DataFrame, rules: InterviewRules | None = None,
+                       *, days: int = 90) -> pd.DataFrame:
+    """For program staff, never for a report (it names participants): the interviews not yet held whose window
+    is open or opens within ``days`` of the as-of date, soonest closing first.
+
+    Columns: ``participant_id``, ``arm``, ``point``, ``number``, ``opens_date``, ``closes_date``, ``days_left``
+    (until the window closes), ``due_within`` (30, 60, 90 or ``days``: the first the window opens by).
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> c = oc.synthetic_cohort(n=40, seed=2)
+    >>> interview_worklist(c, pd.DataFrame(columns=["participant_id", "point", "day"])).columns.tolist()[:3]
+    ['participant_id', 'arm', 'point']
+    """
+    if not (isinstance(days, int) and days > 0):
+        raise InputError(f"days must be a positive whole number, not {days!r}")
+    sched = interview_schedule(cohort, interviews, rules, ahead=days)
+    today = (pd.Timestamp(cohort.as_of) - pd.to_datetime(sched.opens_date)).dt.days.to_numpy() + sched.opens
+    todo = sched[sched.state.isin(["open", "upcoming"]) & ~sched.completed].copy()
+    todo["days_left"] = (todo.closes - today[todo.index]).astype(int)
+    opens_in = (todo.opens - today[todo.index]).clip(lower=0)
+    todo["due_within"] = np.select([opens_in <= 30, opens_in <= 60, opens_in <= 90], [30, 60, 90], days)
+    return todo.sort_values(["days_left", "participant_id"])[[
+        "participant_id", "arm", "point", "number", "opens_date", "closes_date", "days_left", "due_within"]
+    ].reset_index(drop=True)
 
 
 def _end_of_care(df: pd.DataFrame) -> np.ndarray:
@@ -373,9 +401,9 @@ def change_from_intake(cohort: Cohort, interviews: Interviews | pd.DataFrame, po
     >>> c = oc.synthetic_cohort(n=40, seed=2)
     >>> pid = str(c.df.participant_id.iloc[0])
     >>> iv = pd.DataFrame({"participant_id": [pid, pid], "point": ["baseline", "reassessment"], "day": [3, 180],
-    ...                    "housing_stable": [0, 1]})
-    >>> change_from_intake(c, iv).table().domain.tolist()
-    ['housing_stable']
+    ...                    "housing_stable": [1, 1]})
+    >>> change_from_intake(c, iv).table()[["domain", "pairs", "change_points"]].values.tolist()
+    [['housing_stable', 1, 0.0]]
     """
     if point not in ("reassessment", "annual", "closeout"):
         raise InputError(f"point must be 'reassessment', 'annual' or 'closeout', not {point!r}")

@@ -136,6 +136,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_interviews(args: argparse.Namespace) -> int:
+    """The staff worklist: interviews whose window is open or opens soon (it names participants: keep it local)."""
+    from ..analyses.interviews import InterviewRules, interview_worklist
+    from ..sources.extract.interviews import read_interviews
+
+    cohort = _load(args)
+    held = read_interviews(args.interviews, cohort, args.interviews_mapping)
+    worklist = interview_worklist(cohort, held, InterviewRules.from_toml(), days=args.days)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    worklist.to_csv(out, index=False, lineterminator="\n")
+    print(f"wrote {out} ({len(worklist)} interviews open or opening within {args.days} days; it names "
+          "participants: for program staff, not for sharing)")
+    return 0
+
+
 def _cmd_figures(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -374,6 +390,15 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_figures(sub: argparse._SubParsersAction) -> None:
+    iv = sub.add_parser("interviews", help="the staff worklist of follow-up interviews open or due soon (names "
+                        "participants: keep it local)")
+    _data_arguments(iv)
+    iv.add_argument("--interviews", required=True, metavar="FILE", help="the program's interviews (CSV, XLSX, Parquet)")
+    iv.add_argument("--interviews-mapping", dest="interviews_mapping", metavar="TOML",
+                    help="[columns] and [points] naming the interview file's columns and interview types")
+    iv.add_argument("--days", type=int, default=90, help="windows opening within this many days (default 90)")
+    iv.add_argument("--out", default="worklist/interviews_due.csv", help="the worklist CSV to write")
+    iv.set_defaults(run=_cmd_interviews)
     figs = sub.add_parser("figures", help="grant figures: PNG 300 dpi, PDF and SVG at two widths, captions, alt text")
     _data_arguments(figs)
     figs.add_argument("--quarter", help="default: the last quarter the data have seen to its end")
