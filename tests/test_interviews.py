@@ -197,6 +197,9 @@ def test_the_report_counts_interviews_when_given_and_says_proxy_when_not():
     assert "completed in their window" in sentence and "proxy" not in sentence
     assert "interview records: an interview is due once its window" in render_html(quarterly_document(counted))
     assert any("a proxy from last-contact dates" in x for x in proxy.summary)
+    assert counted.interview_change is not None and "change_from_intake" in counted.tables
+    assert "Change from intake to the" in render_html(quarterly_document(counted))
+    assert proxy.interview_change is None and "change_from_intake" not in proxy.tables
     assert "these rates are a proxy from last-contact dates" in render_html(quarterly_document(proxy))
 
 

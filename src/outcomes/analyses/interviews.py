@@ -353,8 +353,11 @@ class ChangeFromIntake(Result):
         c = self.changes
         shown["Domain"] = [DOMAINS[d] for d in c.domain]
         shown["Arm"] = [s.arm_label(a) for a in c.arm]
-        shown["Baseline share"] = [fmt.percent(v) for v in c.baseline_share]
-        shown["Followup share"] = [fmt.percent(v) for v in c.followup_share]
+        from ..core.disclosure import share
+
+        # a share of 1 to 10 people (or of all but 1 to 10) shows as a band, as every share in a report
+        shown["Baseline share"] = [share(round(v * n), n) for v, n in zip(c.baseline_share, c.pairs)]
+        shown["Followup share"] = [share(round(v * n), n) for v, n in zip(c.followup_share, c.pairs)]
         shown["Change points"] = [f"{fmt.number(v, 1)} ({fmt.interval(lo, hi, 1)})"
                                   for v, lo, hi in zip(c.change_points, c.ci_lower, c.ci_upper)]
         shown["Rate of change"] = [fmt.percent(v) for v in c.rate_of_change]

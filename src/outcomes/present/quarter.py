@@ -25,7 +25,7 @@ from ..analyses.competing import CompetingRisks, cumulative_incidence, retention
 from ..analyses.recurrent import RecurrentComparison, compare_recurrent
 from ..analyses.exposure import ExposureComparison, compare_exposure
 from ..analyses.impute import impute
-from ..analyses.interviews import FollowUpRates, follow_up
+from ..analyses.interviews import ChangeFromIntake, FollowUpRates, change_from_intake, follow_up
 from ..model.interviews import Interviews
 from ..analyses.secondary import SecondaryComparison, compare_secondary
 from ..analyses.propensity import Balance, balance
@@ -92,6 +92,7 @@ class QuarterlyResults:
     recurrent: RecurrentComparison | None = None  # when the cohort carries every relapse episode
     imputation: ImputationRecord | None = None  # blank confounders imputed for the adjusted and weighted analyses
     interview_follow_up: FollowUpRates | None = None  # follow-up counted from interviews, when the program gave them
+    interview_change: ChangeFromIntake | None = None  # the GPRA/NOMs domains from intake to follow-up
     confounders: tuple[str, ...]
     notes: list[str]
     not_estimable: dict[str, str]
@@ -148,9 +149,7 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
         raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
                          f"{imputations!r}")
     results = _analyses(view, notes, reasons, bootstrap, seed, imputations)
-    interviews = cohort.interviews if interviews is None else interviews  # a cohort may carry its own
-    results["interview_follow_up"] = None if interviews is None else attempt(
-        lambda: follow_up(view, _known_interviews(view, interviews)), "follow-up interviews", notes, reasons)
+    results.update(_interview_results(view, cohort.interviews if interviews is None else interviews, notes, reasons))
     previous_relapse = _quiet_relapse(previous)
     before = _key_numbers(previous, previous_relapse) if previous is not None else None
     now = _key_numbers(view, results["relapse"])
@@ -318,6 +317,23 @@ def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float
     return out
 
 
+def _interview_results(view: Cohort, interviews: Interviews | pd.DataFrame | None, notes: list[str],
+                       reasons: dict[str, str]) -> dict[str, Any]:
+    """Follow-up rates from the interviews known by the quarter's end, and the change from intake to the
+    reassessment or the closeout interview, whichever has more pairs."""
+    if interviews is None:
+        return {"interview_follow_up": None, "interview_change": None}
+    known = _known_interviews(view, interviews)
+    follow = attempt(lambda: follow_up(view, known), "follow-up interviews", notes, reasons)
+    found = [attempt(lambda: change_from_intake(view, known, point), "change from intake", [], reasons)
+             for point in ("reassessment", "closeout")]
+    changes = [c for c in found if c is not None]  # the follow-up with more pairs (most programs: the closeout)
+    change = max(changes, key=lambda c: int(c.changes.pairs.sum())) if changes else None
+    if change is not None:
+        reasons.pop("change from intake", None)
+    return {"interview_follow_up": follow, "interview_change": change}
+
+
 def _known_interviews(view: Cohort, interviews: Interviews | pd.DataFrame) -> pd.DataFrame:
     """The interviews held by the quarter's last day (a later one is not yet known), as canonical rows."""
     frame = interviews.frame if isinstance(interviews, Interviews) else pd.DataFrame(interviews)
@@ -336,6 +352,8 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
         tables["baseline"] = t.baseline_display(view, r["confounders"], weighted=r["relapse_iptw"] is not None)
     follow = r.get("interview_follow_up")
     tables["follow_up"] = t.follow_up_table(view) if follow is None else t.interview_follow_up_table(follow)
+    if r.get("interview_change") is not None:
+        tables["change_from_intake"] = r["interview_change"].display_table()
     if r["competing"] is not None:
         tables["retention"] = t.retention_table(r["competing"])
     if r["relapse"] is not None:

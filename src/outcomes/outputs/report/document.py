@@ -122,8 +122,14 @@ def _follow_up(r: QuarterlyResults) -> Section:
                 "it opened.",)
         caption = ("Follow-up due and reached (a proxy from last-contact dates), by window and arm. A share whose "
                    "count (or whose complement) is 1 to 10 shows as a band.")
-    return Section("Follow-up against SAMHSA's target", text, tables=(Table("follow_up", caption,
-                                                                             r.tables["follow_up"]),))
+    tables = [Table("follow_up", caption, r.tables["follow_up"])]
+    if r.interview_change is not None:
+        tables.append(Table("change_from_intake", f"Change from intake to the {r.interview_change.point} interview, "
+                            "among participants with both completed in their windows: the share with each outcome "
+                            "at each, the change in percentage points (95% CI), SAMHSA's rate of change (the change "
+                            "over the intake share) and McNemar's test. An arm with 1 to 10 pairs is not shown.",
+                            r.tables["change_from_intake"]))
+    return Section("Follow-up against SAMHSA's target", text, tables=tuple(tables))
 
 
 def _retention(r: QuarterlyResults) -> Section:
