@@ -325,7 +325,7 @@ def _interview_results(view: Cohort, interviews: Interviews | pd.DataFrame | Non
         return {"interview_follow_up": None, "interview_change": None}
     known = _known_interviews(view, interviews)
     follow = attempt(lambda: follow_up(view, known), "follow-up interviews", notes, reasons)
-    found = [attempt(lambda: change_from_intake(view, known, point), "change from intake", [], reasons)
+    found = [attempt(functools.partial(change_from_intake, view, known, point), "change from intake", [], reasons)
              for point in ("reassessment", "closeout")]
     changes = [c for c in found if c is not None]  # the follow-up with more pairs (most programs: the closeout)
     change = max(changes, key=lambda c: int(c.changes.pairs.sum())) if changes else None
