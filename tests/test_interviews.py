@@ -239,3 +239,21 @@ def test_the_staff_worklist_lists_open_and_coming_windows_and_the_command_writes
     assert main(["interviews", "--data", str(people), "--interviews", str(held), "--days", "200",
                  "--out", "due.csv"]) == 0
     assert pd.read_csv(tmp_path / "due.csv").participant_id.tolist() == ["P5", "P1"]
+
+
+def test_a_re_enrollment_is_a_new_episode_with_its_own_baseline():
+    """The same client enrolled twice: two participant ids, each owing (and getting) its own baseline."""
+    rows = pd.DataFrame([("C7-1", "clinical", START, 60, "dropout"),
+                         ("C7-2", "clinical", pd.Timestamp("2025-09-01"), 302, "in_treatment"),
+                         ("P9", "peer_clinical", START, 545, "in_treatment")],
+                        columns=["participant_id", "arm", "enroll_date", "exit_days", "exit_reason"])
+    cohort = oc.Cohort(rows, reference="clinical", as_of=AS_OF)
+    held = pd.DataFrame([("C7-1", "baseline", 2), ("C7-2", "baseline", 10), ("C7-2", "reassessment", 200)],
+                        columns=["participant_id", "point", "day"])
+    sched = oc.interview_schedule(cohort, held).set_index(["participant_id", "point", "number"])
+    assert sched.loc[("C7-1", "baseline", 1), "completed"] and sched.loc[("C7-2", "baseline", 1), "completed"]
+    assert sched.loc[("C7-1", "reassessment", 1), "state"] == "cancelled"  # the first episode ended on day 60
+    assert sched.loc[("C7-2", "reassessment", 1), ["state", "completed"]].tolist() == ["due", True]
+    with pytest.raises(oc.InputError, match="second completed baseline"):
+        oc.interview_schedule(cohort, pd.concat([held, pd.DataFrame([("C7-2", "baseline", 12)],
+                                                                     columns=held.columns)]))
