@@ -257,3 +257,20 @@ def test_a_re_enrollment_is_a_new_episode_with_its_own_baseline():
     with pytest.raises(oc.InputError, match="second completed baseline"):
         oc.interview_schedule(cohort, pd.concat([held, pd.DataFrame([("C7-2", "baseline", 12)],
                                                                      columns=held.columns)]))
+
+
+def test_a_quarter_knows_only_the_interviews_held_by_its_end():
+    from outcomes.present.quarter import compute_quarter
+
+    cohort, interviews = _seeded(n=300, seed=8)
+    start = cohort.df.set_index(cohort.df.participant_id.astype(str)).enroll_date
+    held = pd.Series(start.reindex(interviews.participant_id).to_numpy()) + pd.to_timedelta(interviews.day, unit="D")
+    dated = interviews.assign(date=held.dt.strftime("%Y-%m-%d")).drop(columns="day")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        by_day = compute_quarter(cohort, "2026Q2", bootstrap=50, interviews=interviews)
+        by_date = compute_quarter(cohort, "2026Q2", bootstrap=50, interviews=dated)
+    assert by_day.interview_follow_up is not None and by_date.interview_follow_up is not None
+    pd.testing.assert_frame_equal(by_day.interview_follow_up.table(), by_date.interview_follow_up.table())

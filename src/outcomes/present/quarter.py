@@ -149,7 +149,8 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
         raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
                          f"{imputations!r}")
     results = _analyses(view, notes, reasons, bootstrap, seed, imputations)
-    results.update(_interview_results(view, cohort.interviews if interviews is None else interviews, notes, reasons))
+    results.update(_interview_results(view, cohort, cohort.interviews if interviews is None else interviews, notes,
+                                      reasons))
     previous_relapse = _quiet_relapse(previous)
     before = _key_numbers(previous, previous_relapse) if previous is not None else None
     now = _key_numbers(view, results["relapse"])
@@ -317,13 +318,13 @@ def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float
     return out
 
 
-def _interview_results(view: Cohort, interviews: Interviews | pd.DataFrame | None, notes: list[str],
+def _interview_results(view: Cohort, cohort: Cohort, interviews: Interviews | pd.DataFrame | None, notes: list[str],
                        reasons: dict[str, str]) -> dict[str, Any]:
     """Follow-up rates from the interviews known by the quarter's end, and the change from intake to the
     reassessment or the closeout interview, whichever has more pairs."""
     if interviews is None:
         return {"interview_follow_up": None, "interview_change": None}
-    known = _known_interviews(view, interviews)
+    known = _known_interviews(view, cohort, interviews)
     follow = attempt(lambda: follow_up(view, known), "follow-up interviews", notes, reasons)
     found = [attempt(functools.partial(change_from_intake, view, known, point), "change from intake", [], reasons)
              for point in ("reassessment", "closeout")]
@@ -334,14 +335,23 @@ def _interview_results(view: Cohort, interviews: Interviews | pd.DataFrame | Non
     return {"interview_follow_up": follow, "interview_change": change}
 
 
-def _known_interviews(view: Cohort, interviews: Interviews | pd.DataFrame) -> pd.DataFrame:
-    """The interviews held by the quarter's last day (a later one is not yet known), as canonical rows."""
+def _known_interviews(view: Cohort, cohort: Cohort, interviews: Interviews | pd.DataFrame) -> pd.DataFrame:
+    """The interviews held by the quarter's last day, of participants enrolled by then (later ones are not yet
+    known; an id the whole cohort does not know is kept, so that the validation names it)."""
     frame = interviews.frame if isinstance(interviews, Interviews) else pd.DataFrame(interviews)
-    if not {"participant_id", "day"} <= set(frame.columns) or s.ENROLL_DATE not in view.df:
+    if "participant_id" not in frame or s.ENROLL_DATE not in view.df:
         return frame
-    start = view.df.assign(_id=view.df[s.PARTICIPANT_ID].astype(str)).set_index("_id")[s.ENROLL_DATE]
-    held = pd.to_datetime(start.reindex(frame["participant_id"].astype(str)).to_numpy()) + pd.to_timedelta(
-        pd.to_numeric(frame["day"], errors="coerce").to_numpy(), unit="D")
+    ids = frame["participant_id"].astype(str)
+    later = ids.isin(cohort.df[s.PARTICIPANT_ID].astype(str)) & ~ids.isin(view.df[s.PARTICIPANT_ID].astype(str))
+    frame = frame[~later.to_numpy()].reset_index(drop=True)
+    if "day" in frame:
+        start = view.df.assign(_id=view.df[s.PARTICIPANT_ID].astype(str)).set_index("_id")[s.ENROLL_DATE]
+        held = pd.to_datetime(start.reindex(frame["participant_id"].astype(str)).to_numpy()) + pd.to_timedelta(
+            pd.to_numeric(frame["day"], errors="coerce").to_numpy(), unit="D")
+    elif "date" in frame:  # (a date that does not parse is kept: the validation names its row)
+        held = pd.to_datetime(frame["date"], errors="coerce")
+    else:
+        return frame
     return frame[~np.asarray(held > pd.Timestamp(view.as_of))].reset_index(drop=True)
 
 
