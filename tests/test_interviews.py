@@ -274,3 +274,17 @@ def test_a_quarter_knows_only_the_interviews_held_by_its_end():
         by_date = compute_quarter(cohort, "2026Q2", bootstrap=50, interviews=dated)
     assert by_day.interview_follow_up is not None and by_date.interview_follow_up is not None
     pd.testing.assert_frame_equal(by_day.interview_follow_up.table(), by_date.interview_follow_up.table())
+
+
+def test_the_engagement_claim_is_read_against_interviews_when_there_are_some():
+    cohort = oc.synthetic_cohort(n=1500, seed=7, interviews=True)
+    rows = oc.reconcile(cohort).rows.set_index(["claim_id", "estimand"])
+    row = rows.loc[("S000-engagement-40", "interview_completion_ratio")]
+    rates = oc.follow_up(cohort, cohort.interviews).table()
+    due = rates[rates.window != "baseline"].groupby("arm")[["due", "completed"]].sum()
+    share = due.completed / due.due
+    assert row.estimate == pytest.approx(share["peer_clinical"] / share["clinical"])  # by hand
+    assert row.ci_lower < row.estimate < row.ci_upper and not row.verdict.startswith("not estimable")
+    without = oc.reconcile(oc.synthetic_cohort(n=300, seed=7)).rows.set_index(["claim_id", "estimand"])
+    assert without.loc[("S000-engagement-40", "interview_completion_ratio"), "verdict"].startswith(
+        "not estimable: no interview records")

@@ -53,6 +53,8 @@ ESTIMANDS: dict[str, tuple[float | None, str, str]] = {
     "mh_score_reduction_peer": (0.0, "linear", "relative reduction of symptom scores over 12 months, peer arm"),
     "use_days_reduction_ratio": (1.0, "log", "ratio of relative reductions in days of use"),
     "use_days_reduction_difference": (0.0, "linear", "difference of relative reductions in days of use"),
+    "interview_completion_ratio": (1.0, "log", "follow-up interviews completed in their window (reassessment, "
+                                                "annual, closeout), ratio of the arms' shares"),
     "co_occurring_mh_prevalence": (None, "linear", "prevalence of co-occurring mental illness"),
     "studies_reviewed": (None, "linear", "number of studies reviewed"),
 }
@@ -204,9 +206,28 @@ class _Estimator:
             return _wilson(int(x.sum()), len(x), self.alpha)
         if estimand == "relapse_rate_ratio":
             return self._recurrent()
+        if estimand == "interview_completion_ratio":
+            return self._interviews()
         if estimand == "studies_reviewed":
             raise _NotEstimable("the number of studies reviewed is a property of the literature, not of a cohort")
         raise _NotEstimable(f"no estimator for {estimand}")
+
+    def _interviews(self) -> tuple[float, float, float]:
+        """The share of due follow-up interviews completed in their window, peer arm over clinical arm, with the
+        delta-method interval of a ratio of independent proportions (from ``results["interviews"]``, or the
+        cohort's own interviews)."""
+        from ..analyses.interviews import follow_up
+
+        if "interviews" not in self._cache and self.cohort.interviews is None:
+            raise _NotEstimable("no interview records were given (follow-up from contact dates is only a proxy)")
+        rates = self._get("interviews", lambda: follow_up(self.cohort, self.cohort.interviews))
+        due = rates.rates[rates.rates.window != "baseline"].groupby("arm")[["due", "completed"]].sum()
+        ref, trt = self.cohort.arms
+        if not all(arm in due.index and due.loc[arm, "completed"] > 0 for arm in (ref, trt)):
+            raise _NotEstimable("an arm has no follow-up interview completed (or none due) yet")
+        (n0, c0), (n1, c1) = due.loc[ref].to_numpy(float), due.loc[trt].to_numpy(float)
+        p0, p1 = c0 / n0, c1 / n1
+        return _log_ci(p1 / p0, np.sqrt((1 - p0) / c0 + (1 - p1) / c1), normal_quantile(self.alpha))
 
     def _survival(self, estimand: str) -> tuple[float, float, float]:
         """Risks and survival ratios at 12 months or 10 years, from the Kaplan-Meier curves (Greenwood); when the

@@ -148,9 +148,8 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     if not (isinstance(imputations, int) and (imputations == 0 or imputations >= 2)):
         raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
                          f"{imputations!r}")
-    results = _analyses(view, notes, reasons, bootstrap, seed, imputations)
-    results.update(_interview_results(view, cohort, cohort.interviews if interviews is None else interviews, notes,
-                                      reasons))
+    heard = _interview_results(view, cohort, cohort.interviews if interviews is None else interviews, notes, reasons)
+    results = {**_analyses(view, notes, reasons, bootstrap, seed, imputations, heard["interview_follow_up"]), **heard}
     previous_relapse = _quiet_relapse(previous)
     before = _key_numbers(previous, previous_relapse) if previous is not None else None
     now = _key_numbers(view, results["relapse"])
@@ -184,7 +183,7 @@ SMALL_ARM_REASON = ("an arm has fewer than 11 participants: estimates are shown 
 
 
 def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap: int, seed: int,
-              imputations: int) -> dict[str, Any]:
+              imputations: int, interviews: FollowUpRates | None = None) -> dict[str, Any]:
     confounders = view.recorded_covariates
     has = view.outcomes
     if _has_small_arm(view):
@@ -205,7 +204,7 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
                    relapse is not None and s.EXPOSURE_START in view.df.columns)
     recurrent = run("repeat relapses", lambda: compare_recurrent(view, view.events, adjust=confounders),
                     view.events is not None and s.FOLLOWUP_DAYS in view.df.columns)
-    known: dict[str, object] = {"relapse": relapse, "competing": competing}
+    known: dict[str, object] = {"relapse": relapse, "competing": competing, "interviews": interviews}
     for key, value in (("exposure", exposure), ("recurrent", recurrent)):
         if value is not None:
             known[key] = value
