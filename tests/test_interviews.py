@@ -198,7 +198,10 @@ def test_the_report_counts_interviews_when_given_and_says_proxy_when_not():
     assert "interview records: an interview is due once its window" in render_html(quarterly_document(counted))
     assert any("a proxy from last-contact dates" in x for x in proxy.summary)
     assert counted.interview_change is not None and "change_from_intake" in counted.tables
-    assert "Change from intake to the" in render_html(quarterly_document(counted))
+    document = quarterly_document(counted)
+    assert "Change from intake to the" in render_html(document)
+    section = next(x for x in document.sections if x.title.startswith("Follow-up"))
+    assert [f.name for f in section.figures] == ["change_from_intake"] and section.figures[0].png(3.5)
     assert proxy.interview_change is None and "change_from_intake" not in proxy.tables
     assert "these rates are a proxy from last-contact dates" in render_html(quarterly_document(proxy))
 

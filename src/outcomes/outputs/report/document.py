@@ -122,14 +122,19 @@ def _follow_up(r: QuarterlyResults) -> Section:
                 "it opened.",)
         caption = ("Follow-up due and reached (a proxy from last-contact dates), by window and arm. A share whose "
                    "count (or whose complement) is 1 to 10 shows as a band.")
-    tables = [Table("follow_up", caption, r.tables["follow_up"])]
+    tables, figures = [Table("follow_up", caption, r.tables["follow_up"])], []
     if r.interview_change is not None:
+        change = r.interview_change
+        figures.append(Figure("change_from_intake", f"Share with each outcome at intake (open) and at the "
+                              f"{change.point} interview (filled), by arm, among participants with both.",
+                              "Dot chart: for each domain and arm, an arrow from the intake share to the follow-up "
+                              "share; the values are in the table above.", lambda w: F.change_figure(change, w)))
         tables.append(Table("change_from_intake", f"Change from intake to the {r.interview_change.point} interview, "
                             "among participants with both completed in their windows: the share with each outcome "
                             "at each, the change in percentage points (95% CI), SAMHSA's rate of change (the change "
                             "over the intake share) and McNemar's test. An arm with 1 to 10 pairs is not shown.",
                             r.tables["change_from_intake"]))
-    return Section("Follow-up against SAMHSA's target", text, tables=tuple(tables))
+    return Section("Follow-up against SAMHSA's target", text, tables=tuple(tables), figures=tuple(figures))
 
 
 def _retention(r: QuarterlyResults) -> Section:

@@ -6,6 +6,8 @@ cells of 1-10 are not drawn (the caption says so).
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +19,7 @@ from ...model.cohort import Cohort
 from ...analyses.compare_arms import ArmComparison
 from ...analyses.competing import CompetingRisks
 from ...analyses.exposure import ExposureComparison
+from ...analyses.interviews import ChangeFromIntake
 from ...analyses.recurrent import RecurrentComparison
 from ...core.disclosure import is_small, show_count
 from ...claims.reconcile import Reconciliation
@@ -218,6 +221,19 @@ def claims_figure(rec: Reconciliation, width: float = SINGLE) -> Figure:
         ratio_axis(ax, values)
         ax.set_xlabel("ratio, peer support + clinical\nvs clinical only (log scale)")
         ax.set_title("orange: claimed; blue: this cohort (95% CI)", fontsize=MIN_FONT, loc="right")
+    return fig
+
+
+def change_figure(change: ChangeFromIntake, width: float = SINGLE) -> Figure:
+    """Intake and follow-up shares per domain and arm; a row whose pairs, or whose count with (or without) the
+    outcome at either interview, is 1 to 10 is left out (the figure shows no small count)."""
+    c = change.changes
+    counts = [c.pairs, *(np.round(c[f] * c.pairs) for f in ("baseline_share", "followup_share"))]
+    counts += [c.pairs - k for k in counts[1:]]
+    shown = ~np.logical_or.reduce([(k > 0) & (k <= 10) for k in counts])
+    with house_style(width):
+        fig = _figure(width)
+        dataclasses.replace(change, changes=c[np.asarray(shown)].reset_index(drop=True)).plot(ax=fig.add_subplot())
     return fig
 
 
