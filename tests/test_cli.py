@@ -43,3 +43,23 @@ def test_console_script_runs_as_a_subprocess():
     )
     assert done.returncode == 0, done.stderr
     assert "Hazard ratio" in done.stdout
+
+
+def test_long_commands_show_their_steps_unless_quiet(tmp_path, capsys):
+    from outcomes.core.progress import showing_progress, step
+
+    data = str(REPO / "data" / "synthetic" / "cohort.csv")
+    base = ["report", "--data", data, "--quarter", "2026Q3", "--format", "html", "--out", str(tmp_path)]
+    assert main(base) == 0
+    shown = capsys.readouterr().err.splitlines()
+    assert "outcomes: relapse" in shown and "outcomes: writing quarterly_2026Q3.html" in shown
+    assert main([*base, "--verbose"]) == 0
+    timed = [line for line in capsys.readouterr().err.splitlines() if line.startswith("outcomes: relapse: ")]
+    assert timed and timed[0].endswith(" s")
+    assert main([*base, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    with step("a library call"):  # outside a command: silent
+        pass
+    with showing_progress(1), step("asked for"):
+        pass
+    assert capsys.readouterr().err == "outcomes: asked for\n"

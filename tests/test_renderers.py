@@ -150,6 +150,7 @@ def test_the_notebook_format_prints_no_kernel_warnings(tmp_path):
 
     data = str(REPO / "data" / "synthetic" / "cohort.csv")
     done = subprocess.run([sys.executable, "-m", "outcomes", "report", "--data", data, "--quarter", QUARTER,
-                           "--format", "ipynb", "--out", str(tmp_path)], capture_output=True, text=True, check=False)
+                           "--format", "ipynb", "--out", str(tmp_path), "--quiet"], capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "" and "WARNING" not in done.stdout
+    assert done.stderr == "" and "WARNING" not in done.stdout  # --quiet: no progress line either

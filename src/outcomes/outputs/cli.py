@@ -9,8 +9,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import InputError, OutcomesError
+from ..core.progress import showing_progress
 
 __all__ = ["main"]
 
@@ -127,13 +129,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import DEFAULT_FORMATS, quarterly
 
     formats = args.format.split(",") if args.format else list(DEFAULT_FORMATS)
-    main_file = quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
-                          funder=args.funder, grant_id=args.grant_id, logo=args.logo,
-                          allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations,
-                          interviews=args.interviews, interviews_mapping=args.interviews_mapping)
+    with showing_progress(_progress_level(args)):
+        main_file = _quarterly(quarterly, args, formats)
     for fmt in formats:
         print(f"wrote {main_file.with_suffix('.' + fmt.strip().lower())}")
     return 0
+
+
+def _progress_level(args: argparse.Namespace) -> int:
+    """``--quiet``: none; default: a line per step on stderr; ``--verbose``: with the seconds each took."""
+    return 0 if getattr(args, "quiet", False) else 2 if getattr(args, "verbose", False) else 1
+
+
+def _quarterly(quarterly: Any, args: argparse.Namespace, formats: list[str]) -> Path:
+    return quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
+                          funder=args.funder, grant_id=args.grant_id, logo=args.logo,
+                          allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations,
+                          interviews=args.interviews, interviews_mapping=args.interviews_mapping)
 
 
 def _cmd_interviews(args: argparse.Namespace) -> int:
@@ -157,7 +169,9 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
     from .report import grant_figures
 
-    folder = grant_figures(_load(args), out=args.out, quarter=args.quarter, allow_exclusions=args.allow_exclusions)
+    with showing_progress(_progress_level(args)):
+        folder = grant_figures(_load(args), out=args.out, quarter=args.quarter,
+                               allow_exclusions=args.allow_exclusions)
     drawn = pd.read_csv(folder / "figures.csv")
     print(f"wrote {len(drawn)} files of {drawn.figure.nunique()} figures to {folder}/ (PNG 300 dpi, PDF, SVG at "
           "3.5 and 7 in; captions; alt text)")
@@ -386,6 +400,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                         "them; without them it is a proxy from last-contact dates")
     report.add_argument("--interviews-mapping", dest="interviews_mapping", metavar="TOML",
                         help="[columns] and [points] naming the interview file's columns and interview types")
+    _progress_arguments(report)
     report.set_defaults(run=_cmd_report)
 
 
@@ -403,7 +418,13 @@ def _add_figures(sub: argparse._SubParsersAction) -> None:
     _data_arguments(figs)
     figs.add_argument("--quarter", help="default: the last quarter the data have seen to its end")
     figs.add_argument("--out", default="figures", help="output folder (default figures/)")
+    _progress_arguments(figs)
     figs.set_defaults(run=_cmd_figures)
+
+
+def _progress_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--quiet", action="store_true", help="print no progress lines (only what was written)")
+    command.add_argument("--verbose", action="store_true", help="print each step with the seconds it took")
 
 
 def _add_claims(sub: argparse._SubParsersAction) -> None:

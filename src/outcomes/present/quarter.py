@@ -32,6 +32,7 @@ from ..analyses.propensity import Balance, balance
 from ..claims.reconcile import Reconciliation, reconcile
 from ..core.disclosure import is_small, revealed
 from ..core.caveats import quiet_caveats
+from ..core.progress import step
 from ..core.errors import InputError, NotEstimableError, OutcomesError
 from ..core.results import Estimate
 from ..model import schema as s
@@ -57,7 +58,7 @@ def attempt(fn: Callable[[], T], what: str, notes: list[str], reasons: dict[str,
     """Run one analysis: its result, or None with the reason kept in ``reasons[what]``; the caveats the result
     carries go to ``notes`` (read from the result, not caught as warnings)."""
     try:
-        with quiet_caveats():
+        with quiet_caveats(), step(what):
             result = fn()
     except OutcomesError as exc:
         reasons[what] = str(exc)
@@ -155,7 +156,8 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     now = _key_numbers(view, results["relapse"])
     tables = _tables(view, start, results, now, before)
     known_relapse = {quarter: results["relapse"], previous_quarter(quarter): previous_relapse}
-    trend_table = trend(cohort, quarter, quarters=trend_quarters, known=known_relapse)
+    with step(f"trend over {trend_quarters} quarters"):
+        trend_table = trend(cohort, quarter, quarters=trend_quarters, known=known_relapse)
     if total_reveals_arms(view):  # the total would give both small arms: it is not shown, in the trend either
         trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,

@@ -14,10 +14,12 @@ import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ...core.errors import InputError
+from ...core.progress import step
 from ...model.asof import quarter_bounds
 from ...model.cohort import Cohort
 from ...model.labels import using_labels
@@ -106,10 +108,15 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
                                   interviews=_interviews(interviews, cohort, interviews_mapping))
         report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
                                     grant_id=who["grant_id"] or "", logo=who["logo"])
-        written = [WRITERS[f](report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
+        written = [_written(WRITERS[f], report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
     if "ipynb" in formats:
         written.append(_notebook(cohort_or_path, quarter, out, who))
     return next((p for p in written if p.suffix == ".html"), written[0])
+
+
+def _written(writer: Any, report: Report, path: Path) -> Path:
+    with step(f"writing {path.name}"):
+        return Path(writer(report, path))
 
 
 def _interviews(interviews: str | Path | pd.DataFrame | None, cohort: Cohort,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...core.errors import InputError, OutcomesError
+from ...core.progress import step
 from ...core.style import DOUBLE, SINGLE
 from ...model import schema as s
 from ...model.asof import previous_quarter, quarter_bounds
@@ -69,7 +70,8 @@ def _write_figures(results: QuarterlyResults, out: str | Path) -> Path:
                         "10: no bar can be drawn (CMS cell-size rule)"})
     for figure in report.figures():
         try:
-            drawn = {label: figure.draw(width) for label, width in (("single", SINGLE), ("double", DOUBLE))}
+            with step(f"drawing {figure.name}"):
+                drawn = {label: figure.draw(width) for label, width in (("single", SINGLE), ("double", DOUBLE))}
         except OutcomesError as exc:
             skipped.append({"figure": figure.name, "reason": str(exc)})
             continue
