@@ -197,3 +197,11 @@ def test_chi_square_test_is_the_one_test_result():
                                bootstrap=50)
     assert type(weighted.test) is ChiSquareTest and weighted.test.name.startswith("robust Wald")
     assert np.isfinite(weighted.test.statistic)
+
+
+@pytest.mark.parametrize("name", RESULT_NAMES)
+def test_every_result_can_be_narrated_in_plain_numbers(factories, name):
+    from .contract import bad_text
+
+    text = oc.narrate(factories[name]())
+    assert text and not bad_text([text]), text

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import schema as s
+from ..model.labels import variable_words
 from ..model.cohort import Cohort
 from ..model.labels import level_label, variable_label
 from ..model.design_matrix import DesignMatrix, design_matrix
@@ -98,7 +99,7 @@ class PropensityWeights(Result):
     @property
     def title(self) -> str:
         kind = "stabilized " if self.stabilized else ""
-        return f"Propensity model ({kind}IPTW weights) on {', '.join(self.covariates)}"
+        return f"Propensity model ({kind}IPTW weights) on {', '.join(variable_words(c) for c in self.covariates)}"
 
     def table(self) -> pd.DataFrame:
         return self.positivity
@@ -259,7 +260,7 @@ class Balance(Result):
 
     @property
     def title(self) -> str:
-        what = "after IPTW" if self.weighted else "(unweighted: smd_after repeats smd_before)"
+        what = "after IPTW" if self.weighted else "(unweighted: the SMD after repeats the SMD before)"
         return f"Covariate balance {what}; |SMD| < {self.threshold} is balanced"
 
     def table(self) -> pd.DataFrame:

@@ -18,11 +18,13 @@ from ..claims.consistency import ClaimsAudit
 from ..analyses.compare_arms import ArmComparison
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
+from ..analyses.interviews import DOMAINS, ChangeFromIntake, FollowUpRates
 from ..analyses.recurrent import METHOD_WORDS, RecurrentComparison
-from ..core.disclosure import audit_text, is_small
+from ..claims.evidence import MetaAnalysis
+from ..core.disclosure import audit_text, is_small, share
 from ..core.errors import InputError, NotEstimableError
 from ..claims.reconcile import Reconciliation, estimand_info
-from ..core.results import Estimate
+from ..core.results import Estimate, Result
 from ..analyses.secondary import SecondaryComparison
 from ..core import formatting as fmt
 from ..core.formatting import plain
@@ -83,9 +85,9 @@ def _level(alpha: float) -> str:
 def narrate(result: object) -> str:
     """Markdown sentences describing ``result``.
 
-    Works on :class:`ArmComparison`, :class:`CompetingRisks`,
-    :class:`SecondaryComparison`, :class:`Reconciliation`, :class:`ClaimsAudit`
-    and :class:`Estimate`.
+    Works on every result of the package: :class:`ArmComparison`, :class:`CompetingRisks`,
+    :class:`SecondaryComparison`, :class:`Reconciliation`, :class:`ClaimsAudit`, :class:`Estimate`, the
+    exposure, recurrent, interview and meta-analysis results, and the others.
 
     Examples
     --------
@@ -100,6 +102,9 @@ def narrate(result: object) -> str:
 
 @functools.singledispatch
 def _describe(result: object) -> str:
+    if isinstance(result, Result):  # a result without its own sentences: its notes (built by the result itself)
+        notes = [n.strip() for n in result.notes() if n.strip()]
+        return " ".join(n if n.endswith(".") else f"{n}." for n in notes) or f"{result.title}: see its table."
     raise InputError(f"narrate() does not know how to describe a {type(result).__name__}")
 
 
@@ -271,3 +276,43 @@ def _(result: ClaimsAudit) -> str:
             f"baseline relapse risk of {_pcts(lo, hi)} (NIDA's range, quoted in 003):")
     lines = [f"- {row.claim_a} vs {row.claim_b}: {row.arithmetic}" for row in conflicts.itertuples()]
     return head + "\n" + "\n".join(lines)
+
+
+@_describe.register
+def _(result: FollowUpRates) -> str:
+    follow = result.rates[result.rates.window != "baseline"]
+    due, done = int(follow.due.sum()), int(follow.completed.sum())
+    if due == 0:
+        return "No follow-up interview (reassessment, annual or closeout) was due yet."
+    per_arm = follow.groupby("arm")[["due", "completed"]].sum()
+    arms = "; ".join(f"{share(per_arm.loc[a, 'completed'], per_arm.loc[a, 'due'])} {_with(a)}"
+                     for a in result.arms if a in per_arm.index)
+    meets = "meeting" if done / due >= result.target else "short of"
+    return (f"Of {_count(due)} follow-up interviews due (reassessment, annual and closeout), "
+            f"{share(done, due)} were completed inside their windows ({arms}), {meets} the "
+            f"{fmt.percent(result.target)} target. Early, late and refused interviews do not count.")
+
+
+@_describe.register
+def _(result: ChangeFromIntake) -> str:
+    sentences = []
+    for domain, rows in result.changes.groupby("domain", sort=False):
+        rows = rows.set_index("arm")
+        if not all(a in rows.index and not is_small(rows.loc[a, "pairs"]) for a in result.arms):
+            continue
+        parts = [f"from {share(round(r.baseline_share * r.pairs), r.pairs)} to "
+                 f"{share(round(r.followup_share * r.pairs), r.pairs)} {_with(a)}"
+                 for a, r in ((a, rows.loc[a]) for a in result.arms)]
+        sentences.append(f"{DOMAINS[str(domain)].capitalize()}: {' and '.join(parts)}.")
+    if not sentences:
+        return (f"The change from intake to the {result.point} interview is not shown: an arm has fewer than 11 "
+                "participants with both interviews.")
+    compared = [f"{DOMAINS[r.domain]} {fmt.number(r.difference_points, 1)} points ({_level(result.alpha)} CI "
+                f"{fmt.interval(r.ci_lower, r.ci_upper, 1)})" for r in result.comparison.itertuples()]
+    tail = (f" Peer support's change minus clinical care's: {'; '.join(compared)}." if compared else "")
+    return f"From intake to the {result.point} interview, among those with both: " + " ".join(sentences) + tail
+
+
+@_describe.register
+def _(result: MetaAnalysis) -> str:
+    return result.ratio_sentence()
