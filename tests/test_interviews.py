@@ -291,3 +291,15 @@ def test_the_engagement_claim_is_read_against_interviews_when_there_are_some():
     without = oc.reconcile(oc.synthetic_cohort(n=300, seed=7)).rows.set_index(["claim_id", "estimand"])
     assert without.loc[("S000-engagement-40", "interview_completion_ratio"), "verdict"].startswith(
         "not estimable: no interview records")
+
+
+def test_numeric_non_response_codes_are_kept_apart_as_text_ones_are():
+    cohort = _people()
+    frame = pd.DataFrame({"participant_id": ["P1", "P2", "P4"], "point": "baseline", "day": [1, 2, 3],
+                          "social_support": [1.0, -8.0, np.nan], "barc10": [45, 60, -9]})
+    iv = oc.model.interviews.interviews_from_frame(frame, cohort)
+    assert iv.codes.social_support.tolist() == ["", "don't know", "missing"]
+    assert iv.frame.social_support.tolist()[:1] == [1.0] and iv.frame.social_support.isna().sum() == 2
+    assert iv.codes.barc10.tolist() == ["", "", "missing"] and iv.frame.barc10.tolist()[:2] == [45.0, 60.0]
+    with pytest.raises(oc.InputError, match="column 'barc10' row 1: 9 is outside"):
+        oc.model.interviews.interviews_from_frame(frame.assign(barc10=[9, 60, 45]), cohort)

@@ -15,6 +15,7 @@ import pandas as pd
 from ...core.errors import InputError
 from ...model import schema as s
 from ...model.cohort import Cohort
+from ...model.validation import shown_value
 from .mapping import check_date_format
 from .read import read_raw
 
@@ -84,5 +85,6 @@ def _days_from_dates(values: pd.Series, ids: pd.Series, enrolled: pd.DataFrame, 
 def _refuse(bad: np.ndarray, path: Path, column: str, values: pd.Series, what: str) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"file '{path.name}', column '{column}' row {i + 1}: {values.iloc[i]!r} {what}; fix or drop "
-                         "that row (the file is not modified)")
+        raise InputError(f"file '{path.name}', column '{column}' row {i + 1}: {shown_value(values.iloc[i])} {what}; "
+                         "fix or drop that row (the file is not modified)")
+
