@@ -21,7 +21,8 @@ def selected() -> oc.Cohort:
 
 @pytest.fixture(scope="module")
 def iptw(selected) -> oc.ArmComparison:
-    return oc.compare_arms(selected, "relapse", adjust=CONFOUNDERS, weights="iptw", bootstrap=100, seed=1)
+    return oc.compare_arms(selected, "relapse", adjust=CONFOUNDERS, weights="iptw", bootstrap=100, seed=1,
+                           variance="bootstrap")
 
 
 def test_naive_misses_and_iptw_covers_the_marginal_truth(selected, iptw):
@@ -64,9 +65,8 @@ def test_iptw_keeps_unweighted_at_risk_counts_and_bootstrap_intervals(selected, 
 
 def test_iptw_bootstrap_is_seeded(selected):
     small = oc.synthetic_cohort(n=2000, seed=4)
-    a = oc.compare_arms(small, adjust=["co_occurring_mh"], weights="iptw", bootstrap=60, seed=7)
-    b = oc.compare_arms(small, adjust=["co_occurring_mh"], weights="iptw", bootstrap=60, seed=7)
-    c = oc.compare_arms(small, adjust=["co_occurring_mh"], weights="iptw", bootstrap=60, seed=8)
+    a, b, c = (oc.compare_arms(small, adjust=["co_occurring_mh"], weights="iptw", bootstrap=60, seed=k,
+                               variance="bootstrap") for k in (7, 7, 8))
     pd.testing.assert_frame_equal(a.rmst, b.rmst)
     assert not a.rmst.equals(c.rmst)
 
@@ -174,3 +174,54 @@ def test_iptw_secondary_outcomes_remove_the_selection_bias(selected, outcome, tr
     assert weighted.estimate.ci_lower < truth < weighted.estimate.ci_upper
     assert abs(np.log(weighted.estimate.value / truth)) < abs(np.log(naive.value / truth))
     assert "IPTW" in weighted.title
+
+
+def test_one_fit_intervals_carry_the_propensity_model_and_agree_with_the_bootstrap(selected):
+    """The stacked influence functions (outcomes.analyses.iptw_influence): their derivative of the RMST
+    difference in the propensity parameters equals a numerical one, and their SEs agree with 400 bootstrap refits."""
+    from scipy import special
+
+    from outcomes.analyses import iptw_influence as M
+    from outcomes.model.design_matrix import design_matrix
+    from outcomes.model.outcome_registry import outcome_arrays
+    from outcomes.stats import kaplan_meier, restricted_mean
+
+    cohort = oc.synthetic_cohort(n=3000, seed=5)
+    pw = oc.propensity_weights(cohort, CONFOUNDERS)
+    time, event, _ = outcome_arrays(cohort, "relapse")
+    t, e, a = time[pw.rows], event[pw.rows], pw.treated
+    X = np.column_stack([np.ones(len(t)), design_matrix(cohort.df, cohort.treatment, CONFOUNDERS).X[:, 1:]])
+    alpha, p, tau = np.linalg.lstsq(X, special.logit(pw.score), rcond=None)[0], a.mean(), 700.0
+
+    def difference(theta: np.ndarray) -> float:
+        score = special.expit(X @ theta[:-1])
+        w = np.where(a, theta[-1] / score, (1 - theta[-1]) / (1 - score))
+        return float(np.subtract(*[restricted_mean(kaplan_meier(t[m], e[m], weights=w[m]), tau)[0]
+                                   for m in (a, ~a)]))
+
+    theta = np.r_[alpha, p]
+    numeric = np.array([(difference(theta + 1e-6 * np.eye(len(theta))[j]) - difference(theta)) / 1e-6
+                        for j in range(len(theta))])
+    ps = M.propensity_influence(X, a, pw.score, pw.weights)
+    unit = M.PropensityInfluence(phi=np.zeros((len(t), len(theta))), dw=ps.dw)
+    analytic = np.zeros(len(theta))
+    for j in range(len(theta)):  # g . phi with phi the j-th unit vector on one participant reads g_j
+        unit.phi[:] = 0
+        unit.phi[0, j] = 1.0
+        for sign, m in ((1, a), (-1, ~a)):
+            km = kaplan_meier(t[m], e[m], weights=pw.weights[m])
+            with_phi = M.rmst_influence(t[m], e[m], pw.weights[m], np.flatnonzero(m), unit, km, tau)[0]
+            unit_zero = M.PropensityInfluence(phi=np.zeros_like(unit.phi), dw=ps.dw)
+            analytic[j] += sign * (with_phi - M.rmst_influence(t[m], e[m], pw.weights[m], np.flatnonzero(m),
+                                                              unit_zero, km, tau)[0])
+    np.testing.assert_allclose(analytic, numeric, rtol=0.05, atol=0.5)  # Nelson-Aalen against product-limit
+    fast = oc.compare_arms(cohort, adjust=CONFOUNDERS, weights="iptw", variance="analytic", horizon=tau)
+    slow = oc.compare_arms(cohort, adjust=CONFOUNDERS, weights="iptw", variance="bootstrap", bootstrap=400, seed=3,
+                           horizon=tau)
+    assert fast.bootstrap == 0 and "stacked influence functions" in " ".join(fast.notes())
+    assert fast.hazard_ratio.value == pytest.approx(slow.hazard_ratio.value)
+    assert fast.hazard_ratio.se == pytest.approx(slow.hazard_ratio.se, rel=0.1)  # stacked vs robust sandwich
+    assert fast.rmst_difference.se == pytest.approx(slow.rmst_difference.se, rel=0.15)
+    for arm in cohort.arms:
+        assert fast.rmst.set_index("arm").loc[arm, "se"] == pytest.approx(slow.rmst.set_index("arm").loc[arm, "se"],
+                                                                          rel=0.15)

@@ -205,7 +205,11 @@ class ArmComparison(Result):
         ]
         if self.n_excluded:
             lines.append(f"The Cox model left out {show_count(self.n_excluded)} participants with a missing covariate.")
-        if self.weights == "iptw":
+        if self.weights == "iptw" and not self.bootstrap:
+            lines.append("Stabilized IPTW weights; the Cox, Kaplan-Meier, median and RMST intervals carry the "
+                         "propensity model's own uncertainty (stacked influence functions, one fit); at-risk counts "
+                         "are unweighted.")
+        elif self.weights == "iptw":
             lines.append(f"Stabilized IPTW weights; Cox with robust SEs; Kaplan-Meier, median and RMST intervals from "
                          f"{self.bootstrap} bootstrap replicates refitting the propensity model; at-risk counts are "
                          "unweighted.")

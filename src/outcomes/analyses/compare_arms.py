@@ -73,7 +73,7 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, ou
                  adjust: Sequence[str] | str = (),
                  strata: Sequence[str] | str | None = None, weights: str | None = None, robust: bool = False,
                  horizon: float | None = None, alpha: float = 0.05, trim: float | None = None, bootstrap: int = 200,
-                 seed: int | np.random.Generator = 0) -> ArmComparison:
+                 seed: int | np.random.Generator = 0, variance: str = "auto") -> ArmComparison:
     """Compare time to relapse (or dropout) between the two arms of a cohort.
 
     Parameters
@@ -98,9 +98,10 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, ou
     horizon, alpha : float
         RMST horizon in days (default: the largest time both arms still have at risk); one minus the
         confidence level of every interval.
-    trim, bootstrap, seed
-        Under IPTW: truncate the weights at the ``trim`` and ``1 - trim`` quantiles; bootstrap
-        replicates for the Kaplan-Meier, median and RMST intervals; the bootstrap's seed.
+    trim, bootstrap, seed, variance
+        Under IPTW: truncate the weights at the ``trim`` and ``1 - trim`` quantiles; bootstrap replicates for the
+        Kaplan-Meier, median and RMST intervals and their seed; ``variance``: ``"bootstrap"``, ``"analytic"``
+        (stacked influence functions, one fit) or ``"auto"`` (analytic from 2,000 weighted participants).
 
     Raises
     ------
@@ -116,39 +117,41 @@ def compare_arms(cohort: Cohort | ScannedCohort | CountTable | ImputedCohort, ou
     >>> bool(res.hazard_ratio.value < 1)
     True
     """
-    adjust, strata_columns = _checked_arguments(alpha, adjust, strata, weights)
+    adjust, strata_columns = _checked_arguments(alpha, adjust, strata, weights, variance)
     if isinstance(cohort, ImputedCohort):
-        return _pooled(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed)
+        return _pooled(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed,
+                       variance)
     if isinstance(cohort, (ScannedCohort, CountTable)):
         return _from_counts(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha)
     if s.EXPOSURE_START in cohort.df.columns:  # the arms are "ever exposed": say so on the result
         result = _in_memory(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim,
-                            bootstrap, seed)
+                            bootstrap, seed, variance)
         return dataclasses.replace(result, caveats=(*result.caveats, caveat(_EVER_EXPOSED, stacklevel=2)))
-    return _in_memory(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed)
+    return _in_memory(cohort, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap, seed,
+                      variance)
 
 
 def _pooled(imputed: ImputedCohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],
             weights: str | None, robust: bool, horizon: float | None, alpha: float, trim: float | None,
-            bootstrap: int, seed: int | np.random.Generator) -> ArmComparison:
+            bootstrap: int, seed: int | np.random.Generator, variance: str) -> ArmComparison:
     """The comparison on each completed cohort (under IPTW the propensity model refitted on each, with its own
     bootstrap), pooled by Rubin's rules (:func:`outcomes.analyses.pooling.pooled_comparison`)."""
     rng = np.random.default_rng(seed)
     fits = [_in_memory(c, outcome, adjust, strata_columns, weights, robust, horizon, alpha, trim, bootstrap,
-                       np.random.default_rng(rng.integers(2**32)))
+                       np.random.default_rng(rng.integers(2**32)), variance)
             for c in imputed.completed]
     return pooled_comparison(fits)
 
 
 def _in_memory(cohort: Cohort, outcome: str, adjust: tuple[str, ...], strata_columns: tuple[str, ...],
                weights: str | None, robust: bool, horizon: float | None, alpha: float, trim: float | None,
-               bootstrap: int, seed: int | np.random.Generator) -> ArmComparison:
+               bootstrap: int, seed: int | np.random.Generator, variance: str = "auto") -> ArmComparison:
     """A cohort in memory: weighted, row level, or from its (time x arm) table."""
     if weights == "iptw":
         from .weighted_comparison import compare_weighted
 
         return compare_weighted(cohort, outcome, adjust, horizon=horizon, alpha=alpha, trim=trim,
-                                bootstrap=bootstrap, seed=seed)
+                                bootstrap=bootstrap, seed=seed, variance=variance)
     time, event, event_name = outcome_arrays(cohort, outcome)
     if adjust or strata_columns or robust:
         fit = _row_level(cohort, time, event, event_name, adjust, strata_columns, robust, alpha)
@@ -164,8 +167,10 @@ _EVER_EXPOSED = ("the arms are 'ever exposed' and 'never exposed': peer support 
 
 
 def _checked_arguments(alpha: float, adjust: Sequence[str] | str, strata: Sequence[str] | str | None,
-                       weights: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                       weights: str | None, variance: str = "auto") -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The covariate and stratum columns as tuples, after the checks every estimator shares."""
+    if variance not in ("auto", "analytic", "bootstrap"):
+        raise InputError(f"variance must be 'auto', 'analytic' or 'bootstrap', not {variance!r}")
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
     if weights not in (None, "iptw"):

@@ -33,7 +33,7 @@ from .score_test import score_test
 from .kaplan_meier import kaplan_meier
 from ..core.formatting import plain
 
-__all__ = ["CoxFit", "cox_table", "fit_cox"]
+__all__ = ["CoxFit", "cox_table", "fit_cox", "score_residuals"]
 
 _NO_PH_TEST = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])  # copied: 1/30 of the cost of a new one
 
@@ -435,6 +435,24 @@ def fit_cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, terms: list[s
                   covariance=covariance, loglik=loglik, loglik_null=loglik_null, n=round(w.sum()) if counted else
                   len(time), events=round(total), iterations=iterations, ties=ties, robust=robust or cluster is not
                   None, ph_test=ph)
+
+
+def score_residuals(X: np.ndarray, time: np.ndarray, event: np.ndarray, *, beta: np.ndarray,
+                    weights: np.ndarray | None = None, ties: str = "efron") -> tuple[np.ndarray, np.ndarray]:
+    """Each row's score residual at ``beta`` (R's ``residuals(type = "score")`` divided by the row's weight: how
+    the score moves with that row's weight), and the information: what a sandwich, or an influence function
+    that adds a weight model's uncertainty (:mod:`outcomes.analyses.iptw_influence`), is built from.
+
+    >>> X, t, e = np.array([[1.0], [0.0], [1.0]]), np.array([1, 2, 3.0]), np.array([1, 1, 0])
+    >>> r, info = score_residuals(X, t, e, beta=fit_cox(X, t, e, terms=["x"]).coef)
+    >>> round(float(r.sum()), 10)  # at the maximum the score is 0
+    0.0
+    """
+    X, time, event = (np.asarray(a, dtype=float) for a in (X, time, event))
+    w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=float)
+    strata_data = _strata(X, time, event, w, None, ties == "efron", None)
+    _, _, info, sums = _evaluate(strata_data, np.asarray(beta, dtype=float))
+    return _score_residuals(strata_data, np.asarray(beta, dtype=float), sums, len(time)), info
 
 
 def _model_variance(beta: np.ndarray, info: np.ndarray, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
