@@ -411,13 +411,13 @@ def _trend_row(view: Cohort, quarter: str, end: dt.date, rel: ArmComparison | No
     if _has_small_arm(view):
         return row  # nothing estimated from an arm of 1-10 participants
     if rel is None and "relapse" in view.outcomes:
-        rel = attempt(lambda: compare_arms(view, "relapse"), "relapse", [], {})
+        rel = attempt(lambda: compare_arms(view, "relapse"), f"{quarter}: relapse", [], {})
     row.update(hazard_ratio=np.nan, hr_lower=np.nan, hr_upper=np.nan, retained_90=np.nan, retained_90_lower=np.nan,
                retained_90_upper=np.nan)
     if rel is not None:
         row.update(hazard_ratio=rel.hazard_ratio.value, hr_lower=rel.hazard_ratio.ci_lower,
                    hr_upper=rel.hazard_ratio.ci_upper)
-    pooled = (attempt(lambda: retention_everyone(view, 90.0), "retention", [], {})
+    pooled = (attempt(lambda: retention_everyone(view, 90.0), f"{quarter}: retention", [], {})
               if "retention" in view.outcomes else None)
     if pooled is not None:
         row.update(retained_90=pooled[0], retained_90_lower=pooled[1], retained_90_upper=pooled[2])
