@@ -99,7 +99,6 @@ def km_with_influence(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.n
     influence functions: ``Var Lambda(t) = sum_{t_i<=t} w_i^2 h_i^2 + C(t)^2 sum_{t_i>t} w_i^2`` plus the
     propensity terms, all by cumulative sums (no participants x times matrix)."""
     arm = _arm_hazard(t, d, w)
-    order = np.argsort(t, kind="stable")
     k = len(arm.times)
     own_sq = np.bincount(arm.position, weights=(w * arm.h) ** 2, minlength=k).cumsum()
     after_sq = _after(np.bincount(arm.position, weights=w**2, minlength=k))
@@ -111,7 +110,6 @@ def km_with_influence(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.n
     total = own_sq + arm.C**2 * after_sq + 2 * np.sum(g * cross, axis=1) + np.einsum("ti,ij,tj->t", g, phi.T @ phi, g)
     se = np.sqrt(np.maximum(total, 0.0))
     se_on_curve = step_at(arm.times, se, curve.time, before=0.0)
-    del order
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = -np.log(curve.survival)
         spread = z * se_on_curve / hazard
