@@ -225,3 +225,14 @@ def test_one_fit_intervals_carry_the_propensity_model_and_agree_with_the_bootstr
     for arm in cohort.arms:
         assert fast.rmst.set_index("arm").loc[arm, "se"] == pytest.approx(slow.rmst.set_index("arm").loc[arm, "se"],
                                                                           rel=0.15)
+
+
+def test_balance_and_table_1_reuse_the_analysis_propensity_model(selected):
+    pw = oc.propensity_weights(selected, CONFOUNDERS)
+    again = oc.balance(selected, CONFOUNDERS, weights="iptw")
+    pd.testing.assert_frame_equal(oc.balance(selected, CONFOUNDERS, weights="iptw", propensity=pw).table(),
+                                  again.table())
+    with pytest.raises(oc.InputError, match="other covariates or rows"):
+        oc.balance(selected, ["age"], weights="iptw", propensity=pw)
+    reused = oc.baseline_table(selected, ["age", "sex"], weights="iptw", propensity=pw).table()
+    assert reused.n_0.iloc[0] == pytest.approx(pw.weights[~pw.treated].sum())  # the analysis's weights

@@ -34,7 +34,7 @@ from ..core.style import ARM_COLORS, new_axes
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.labels import level_label, variable_label
-from .propensity import propensity_weights
+from .propensity import PropensityWeights, propensity_weights
 
 __all__ = ["BaselineTable", "baseline_table"]
 
@@ -87,7 +87,7 @@ class BaselineTable(Result):
 
 
 def baseline_table(cohort: Cohort, covariates: Sequence[str] | None = None, *, nonnormal: Sequence[str] = (),
-                   weights: str | None = None) -> BaselineTable:
+                   weights: str | None = None, propensity: PropensityWeights | None = None) -> BaselineTable:
     """Table 1: each covariate by arm, with the standardized mean difference (R's ``tableone`` conventions).
 
     Parameters
@@ -98,7 +98,8 @@ def baseline_table(cohort: Cohort, covariates: Sequence[str] | None = None, *, n
     nonnormal : columns
         Numbers summarised as median [Q1, Q3] instead of mean (SD).
     weights : None or "iptw"
-        Weighted by stabilized IPTW weights from a propensity model on ``covariates`` (complete cases).
+        Weighted by stabilized IPTW weights from a propensity model on ``covariates`` (complete cases), or on
+        ``propensity``'s covariates when an analysis's model is given (the weights the analysis used).
 
     Examples
     --------
@@ -121,7 +122,7 @@ def baseline_table(cohort: Cohort, covariates: Sequence[str] | None = None, *, n
     w = np.ones(len(df))
     if weights == "iptw":
         with quiet_caveats():
-            fitted = propensity_weights(cohort, covariates)
+            fitted = propensity if propensity is not None else propensity_weights(cohort, covariates)
         w = np.zeros(len(df))
         w[fitted.rows] = fitted.weights
     rows = [{"variable": "n", "level": "", "kind": "n", "n_0": float(w[~treated].sum()),

@@ -227,7 +227,8 @@ def _analyses(view: Cohort, notes: list[str], reasons: dict[str, str], bootstrap
         competing=competing,
         secondary=secondary,
         reconciliation=run("claims", lambda: reconcile(view, results=known)),
-        balance=run("balance", lambda: balance(view, confounders, weights="iptw"), iptw is not None),
+        balance=run("balance", lambda: balance(view, confounders, weights="iptw",
+                                               propensity=_own_model(iptw, imputation)), iptw is not None),
         confounders=confounders,
         exposure=exposure,
         recurrent=recurrent,
@@ -284,6 +285,12 @@ def _adjusted(view: Cohort, confounders: tuple[str, ...], run: Callable[..., Any
                              "share": [float(blank[c].mean()) for c in with_blanks]}),
         complete_cases={k: v for k, v in (("adjusted", cc_adjusted), ("IPTW", cc_iptw)) if v is not None})
     return adjusted, iptw, record
+
+
+def _own_model(iptw: ArmComparison | None, imputation: ImputationRecord | None) -> Any:
+    """The IPTW comparison's propensity model when it was fitted on this cohort's own rows (not on imputations):
+    balance and Table 1 reuse it instead of fitting it again."""
+    return None if iptw is None or imputation is not None else iptw.propensity
 
 
 def _has_small_arm(view: Cohort) -> bool:
@@ -360,7 +367,8 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
             before: dict[str, float] | None) -> dict[str, pd.DataFrame]:
     tables = {"enrollment": t.enrollment_table(view, start)}
     if r["confounders"]:
-        tables["baseline"] = t.baseline_display(view, r["confounders"], weighted=r["relapse_iptw"] is not None)
+        tables["baseline"] = t.baseline_display(view, r["confounders"], weighted=r["relapse_iptw"] is not None,
+                                                propensity=_own_model(r["relapse_iptw"], r["imputation"]))
     follow = r.get("interview_follow_up")
     tables["follow_up"] = t.follow_up_table(view) if follow is None else t.interview_follow_up_table(follow)
     if r.get("interview_change") is not None:

@@ -20,6 +20,7 @@ from ..analyses.baseline import baseline_table
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
 from ..analyses.interviews import FollowUpRates
+from ..analyses.propensity import PropensityWeights
 from ..analyses.recurrent import RecurrentComparison
 from ..analyses.secondary import SecondaryComparison
 from ..claims.catalog import SOURCES, registry
@@ -229,7 +230,8 @@ def recurrent_table(rec: RecurrentComparison) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool) -> pd.DataFrame:
+def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool,
+                     propensity: PropensityWeights | None = None) -> pd.DataFrame:
     """Table 1 as printed (:func:`outcomes.baseline_table`; sites are left to the enrollment table, so that one
     table decides which site counts are hidden), with the SMDs after IPTW beside the crude ones when
     the weighted analysis ran and the complete cases' propensity model can be fitted (when blank confounders
@@ -240,7 +242,7 @@ def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool)
         return crude
     try:
         with quiet_caveats():
-            after = baseline_table(view, covariates, weights="iptw").display_table()
+            after = baseline_table(view, covariates, weights="iptw", propensity=propensity).display_table()
     except NotEstimableError:
         return crude
     return crude.assign(**{"SMD after weighting": after["SMD"].to_numpy()})
