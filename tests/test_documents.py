@@ -122,7 +122,7 @@ def test_result_displays_have_words_for_headers_and_no_e_notation():
 
 
 def test_the_report_defines_its_words(small_quarter):
-    from outcomes.outputs.report.document import quarterly_document
+    from outcomes.outputs.report.sections import quarterly_document
 
     sections = {s.title: s for s in quarterly_document(small_quarter).sections}
     definitions = " ".join(sections["Definitions"].text)
@@ -157,7 +157,7 @@ def test_the_programs_own_names_are_used_everywhere(tmp_path, monkeypatch):
 
 
 def test_a_small_program_gets_no_empty_chart_and_no_arm_size_beside_a_small_one():
-    from outcomes.outputs.report.document import quarterly_document
+    from outcomes.outputs.report.sections import quarterly_document
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -169,3 +169,71 @@ def test_a_small_program_gets_no_empty_chart_and_no_arm_size_beside_a_small_one(
     sizes = q.cohort.df.arm.value_counts()
     assert 1 <= sizes["peer_clinical"] <= 10
     assert (n_row["Clinical only"], n_row["Peer support + clinical"]) == ("suppressed", "<11")
+
+
+# --- the typed document (issue 23, part 1): numbers carry their kind and value; one audit before rendering ---
+
+
+@pytest.fixture(scope="module")
+def typed_document():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return oc.report.document(oc.synthetic_cohort(n=300, seed=3), "2026Q3", program=PROGRAM)
+
+
+def test_every_number_in_the_document_carries_its_kind_value_and_text(typed_document):
+    cells = typed_document.cells()
+    kinds = set(cells.kind)
+    assert {"count", "share", "number", "interval", "p_value", "text"} <= kinds
+    counts = cells[cells.kind == "count"]
+    assert len(counts) > 20
+    assert [f"{v:,}" for v in counts.value] == counts.shown.tolist()
+    assert not counts.value.between(1, 10).any()  # the CMS rule, over the whole document
+    shares = cells[cells.kind == "share"]
+    assert [f"{100 * v:,.{d}f}%" for v, d in zip(shares.value, [len(s.rstrip("%").partition(".")[2])
+                                                               for s in shares.shown])] == shares.shown.tolist()
+    assert cells[cells.kind.isin(["suppressed", "missing"])].value.isna().all()  # nothing hidden is carried
+    intervals = cells[cells.kind == "interval"]
+    assert all(lo <= hi for lo, hi in intervals.value)
+    # the enrollment table's shown counts are the cohort's own counts
+    enrolled = cells[(cells.table == "enrollment") & (cells.column == "Enrolled to date") & (cells.kind == "count")]
+    from outcomes.model.asof import as_of
+
+    cohort = as_of(oc.synthetic_cohort(n=300, seed=3), "2026-09-30").df
+    by_site_arm = cohort.groupby(["site", "arm"], observed=True).size()
+    assert len(enrolled) >= 2 and set(enrolled.value) <= set(by_site_arm.tolist())
+
+
+def test_excel_holds_the_documents_own_numbers(typed_document, tmp_path):
+    from outcomes.outputs.report.render_xlsx import write_xlsx
+
+    book = openpyxl.load_workbook(write_xlsx(typed_document, tmp_path / "q.xlsx"))
+    sheet = book["Enrollment"]
+    table = typed_document.tables()[[t.name for t in typed_document.tables()].index("enrollment")].frame
+    for i, row in enumerate(table.itertuples(index=False), start=2):
+        for j, cell in enumerate(row, start=1):
+            held = sheet.cell(i, j).value
+            assert held == (cell.value if getattr(cell, "kind", "") == "count" else str(cell))
+
+
+def test_the_audit_guards_what_a_table_or_sentence_let_through(tmp_path):
+    import pandas as pd
+
+    from outcomes.core.shown import Shown
+    from outcomes.outputs.report.audit import audit_report
+    from outcomes.outputs.report.model import Report, Section, Table
+    from outcomes.outputs.report.render_html import render_html
+
+    leaky = Table("leaky", "A table built without its rules", pd.DataFrame({
+        "Measure": ["a", "b", "c"], "Count": [Shown("7", "count", 7), Shown("40", "count", 40), 3.0],
+        "Ratio": [float("nan"), 1.77e-08, float("inf")]}))
+    section = Section("Leaks", ("Only 4 participants relapsed; the hazard ratio is nan (p = 1.2e-05).",),
+                      tables=(leaky,), notes=("positivity: 2 participants have extreme weights",))
+    report = audit_report(Report("Leaks: quarterly outcomes report", PROGRAM, "", "", "", "2026Q3", (section,)))
+    frame = report.tables()[0].frame
+    assert frame.Count.tolist() == ["<11", "40", "3"]  # a raw 3.0 is a number of unknown kind: shown, typed
+    assert frame.Ratio.tolist() == ["not estimable", "0.0000000177", "not estimable"]
+    html = render_html(report)
+    assert "nan" not in html and "e-05" not in html and "e-08" not in html
+    assert "Only fewer than 11 participants relapsed" in html and "fewer than 11 participants have extreme" in html
+    assert report.cells().query("column == 'Count'").kind.tolist() == ["suppressed", "count", "number"]

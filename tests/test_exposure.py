@@ -258,7 +258,7 @@ def test_a_bad_peer_start_date_names_the_row_and_the_fix(tmp_path, dates, messag
 
 
 def test_the_quarterly_report_leads_with_exposure_from_its_start():
-    from outcomes.outputs.report.document import quarterly_document
+    from outcomes.outputs.report.sections import quarterly_document
     from outcomes.present.quarter import compute_quarter
 
     cohort = oc.synthetic_cohort(n=1500, seed=3, peer_uptake="delayed", peer_effect=0.7)

@@ -176,7 +176,7 @@ def test_a_drafted_export_makes_its_quarter(name, styled):
 
 
 def test_the_reports_methods_state_the_follow_up_rules_in_words(tmp_path):
-    from outcomes.outputs.report.document import methods_lines
+    from outcomes.outputs.report.sections import methods_lines
     from outcomes.present.quarter import compute_quarter
 
     cohort = oc.read_extract(TRACKER, oc.draft_mapping(TRACKER).mapping(), as_of="2026-09-30", on_error="exclude")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core import formatting as fmt
 from ..core.caveats import quiet_caveats
 from ..core.disclosure import SUPPRESSED, is_small, revealed, show_count
 from ..core.errors import InputError
@@ -237,7 +238,7 @@ def _displayed(t: BaselineTable) -> pd.DataFrame:
                         **{names[a]: _cell(row, a, hidden[a], small_arm[a], t.weighted, small_arm[1 - a])
                            for a in (0, 1)},
                         "Missing": _missing(row, sum(t.arm_n)) if row.kind != "n" else "",
-                        "SMD": f"{row.smd:.3f}" if pd.notna(row.smd) else ""})
+                        "SMD": fmt.number(row.smd, 3) if pd.notna(row.smd) else ""})
     return pd.DataFrame(out, columns=["Characteristic", *names, "Missing", "SMD"])
 
 
@@ -281,7 +282,7 @@ def _cell(row: pd.Series, arm: int, hidden: str, small_arm: bool, weighted: bool
     if row.kind == "n":
         if other_small and not small_arm:  # beside the total the report states, it would reveal the small arm
             return HIDDEN
-        return show_count(row[f"n_{arm}"]) if not weighted else f"{row[f'n_{arm}']:,.1f}"
+        return show_count(row[f"n_{arm}"]) if not weighted else fmt.number(row[f"n_{arm}"], 1)
     if small_arm:
         return "not shown (<11 participants)"
     if hidden == "small":
@@ -302,7 +303,7 @@ def _cell(row: pd.Series, arm: int, hidden: str, small_arm: bool, weighted: bool
 def _missing(row: pd.Series, n: int) -> str:
     m = int(row.missing)
     if m == 0:
-        return "0"
+        return fmt.count(0)
     if is_small(m):
         return SUPPRESSED
     return f"{m:,} ({100 * m / n:.1f}%)" if not is_small(n - m) else HIDDEN

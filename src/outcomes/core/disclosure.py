@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .shown import Shown
+
 __all__ = ["COMPLEMENT", "SMALL_CELL_MAX", "SUPPRESSED", "audit_text", "hide_complements", "is_small", "revealed",
            "show_count", "share", "suppress_counts", "suppress_table"]
 
@@ -45,18 +47,20 @@ def is_small(n: float) -> bool:
     return bool(0 < n <= SMALL_CELL_MAX)
 
 
-def show_count(n: float) -> str:
+def show_count(n: float) -> Shown:
     """A count as text for people: ``"<11"`` when from 1 to 10, else the number with separators.
 
     >>> show_count(7), show_count(1234)
     ('<11', '1,234')
     """
     if n != n:  # NaN
-        return ""
-    return SUPPRESSED if is_small(n) else f"{int(round(n)):,}"
+        return Shown("", "missing")
+    if is_small(n):
+        return Shown(SUPPRESSED, "suppressed")
+    return Shown(f"{int(round(n)):,}", "count", int(round(n)))
 
 
-def share(numerator: float, denominator: float, digits: int = 0) -> str:
+def share(numerator: float, denominator: float, digits: int = 0) -> Shown:
     """``numerator / denominator`` as a percentage that discloses no count from 1 to 10.
 
     >>> share(54, 109), share(105, 109), share(3, 109), share(4, 9), share(0, 40)
@@ -64,14 +68,14 @@ def share(numerator: float, denominator: float, digits: int = 0) -> str:
     """
     numerator, denominator = float(numerator), float(denominator)
     if denominator <= 0:
-        return "no participants"
+        return Shown("no participants", "missing")
     if is_small(denominator):
-        return f"not shown ({SUPPRESSED} participants)"
-    if is_small(numerator):
-        return f"< {math.ceil(100 * (SMALL_CELL_MAX + 1) / denominator)}%"
+        return Shown(f"not shown ({SUPPRESSED} participants)", "suppressed")
+    if is_small(numerator):  # a band: a bound, not a value
+        return Shown(f"< {math.ceil(100 * (SMALL_CELL_MAX + 1) / denominator)}%", "suppressed")
     if is_small(denominator - numerator):
-        return f"> {math.floor(100 * (denominator - SMALL_CELL_MAX - 1) / denominator)}%"
-    return f"{100 * numerator / denominator:.{digits}f}%"
+        return Shown(f"> {math.floor(100 * (denominator - SMALL_CELL_MAX - 1) / denominator)}%", "suppressed")
+    return Shown(f"{100 * numerator / denominator:.{digits}f}%", "share", numerator / denominator, digits)
 
 
 def revealed(hidden: Sequence[float]) -> bool:
@@ -136,7 +140,7 @@ def suppress_table(df: pd.DataFrame, count_columns: Sequence[str], total_column:
                 hide[i, int(np.argmin(candidates))] = True
     out = df.copy()
     for j, col in enumerate(columns):
-        out[col] = [(SUPPRESSED if small[i, j] else COMPLEMENT) if hide[i, j] else show_count(v)
+        out[col] = [Shown(SUPPRESSED if small[i, j] else COMPLEMENT, "suppressed") if hide[i, j] else show_count(v)
                     for i, v in enumerate(values[:, j])]
     if total_column is not None:
         out[total_column] = [show_count(v) for v in df[total_column]]
@@ -166,7 +170,8 @@ def hide_complements(shown: pd.DataFrame, counts: pd.DataFrame, column: str,
             others = [i for i in rows if i not in hidden and values[i] > 0]
             if not hidden or not others or not revealed(values[hidden]):
                 break
-            out.iloc[min(others, key=lambda i: values[i]), out.columns.get_loc(column)] = COMPLEMENT
+            out.iloc[min(others, key=lambda i: values[i]), out.columns.get_loc(column)] = Shown(COMPLEMENT,
+                                                                                                "suppressed")
     return out
 
 

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from .disclosure import show_count
+from .shown import Shown
 
 __all__ = ["NOT_ESTIMABLE", "count", "days", "estimate_with_interval", "interval", "is_number", "number", "p_value",
            "header", "is_p_value_column", "p_phrase", "percent", "plain", "ratio",
@@ -31,35 +32,35 @@ def is_number(value: Any) -> bool:
         return False
 
 
-def count(n: Any, missing: str = NOT_ESTIMABLE) -> str:
+def count(n: Any, missing: str = NOT_ESTIMABLE) -> Shown:
     """A count: ``"<11"`` from 1 to 10 (CMS rule), else with thousands separators.
 
     >>> count(0), count(1234.0), count(float("nan"))
     ('0', '1,234', 'not estimable')
     """
-    return show_count(float(n)) if is_number(n) else missing
+    return show_count(float(n)) if is_number(n) else Shown(missing, "missing")
 
 
-def number(x: Any, digits: int = 2, missing: str = NOT_ESTIMABLE) -> str:
+def number(x: Any, digits: int = 2, missing: str = NOT_ESTIMABLE) -> Shown:
     """A number with ``digits`` decimals and thousands separators; never scientific notation.
 
     >>> number(595000000.0, 0), number(0.000012, 3), number(float("inf"))
     ('595,000,000', '0.000', 'not estimable')
     """
     if not is_number(x):
-        return missing
+        return Shown(missing, "missing")
     value = float(x)
     if round(value, digits) == 0:
         value = 0.0  # never "-0.00"
-    return f"{value:,.{digits}f}"
+    return Shown(f"{value:,.{digits}f}", "number", round(value, digits), digits)  # the value as shown
 
 
-def ratio(x: Any, missing: str = NOT_ESTIMABLE) -> str:
+def ratio(x: Any, missing: str = NOT_ESTIMABLE) -> Shown:
     """A ratio (hazard, risk, rate) with two decimals: ``0.65``."""
     return number(x, 2, missing)
 
 
-def days(x: Any, missing: str = NOT_ESTIMABLE) -> str:
+def days(x: Any, missing: str = NOT_ESTIMABLE) -> Shown:
     """A number of days, whole.
 
     >>> days(182.6)
@@ -68,28 +69,31 @@ def days(x: Any, missing: str = NOT_ESTIMABLE) -> str:
     return number(x, 0, missing)
 
 
-def percent(x: Any, digits: int = 0, missing: str = NOT_ESTIMABLE) -> str:
+def percent(x: Any, digits: int = 0, missing: str = NOT_ESTIMABLE) -> Shown:
     """A proportion as a percentage.
 
     >>> percent(0.805), percent(0.05, 1)
     ('80%', '5.0%')
     """
-    return f"{number(100 * float(x), digits)}%" if is_number(x) else missing
+    if not is_number(x):
+        return Shown(missing, "missing")
+    shown = number(100 * float(x), digits)
+    return Shown(f"{shown}%", "share", round(shown.value / 100, digits + 2), digits)
 
 
-def p_value(p: Any, missing: str = NOT_ESTIMABLE) -> str:
+def p_value(p: Any, missing: str = NOT_ESTIMABLE) -> Shown:
     """A p-value: ``< 0.001`` below 0.001, else two significant digits.
 
     >>> p_value(0.0004), p_value(0.0234), p_value(0.456), p_value(1.0)
     ('< 0.001', '0.023', '0.46', '1.0')
     """
     if not is_number(p):
-        return missing
+        return Shown(missing, "missing")
     value = float(p)
     if value < 0.001:
-        return "< 0.001"
+        return Shown("< 0.001", "p_value")  # a bound, not a value
     decimals = max(1, 1 - math.floor(math.log10(value)))
-    return f"{value:.{decimals}f}"
+    return Shown(f"{value:.{decimals}f}", "p_value", round(value, decimals), decimals)
 
 
 def p_phrase(p: Any) -> str:
@@ -147,12 +151,12 @@ def shown_cell(value: Any, p_column: bool = False) -> Any:
         if p_column:
             return p_value(number_value)
         if float(number_value).is_integer() and abs(number_value) < 1e15:
-            return f"{int(number_value):,}"
+            return Shown(f"{int(number_value):,}", "number", int(number_value))
         return plain(number_value, 4)
     return value
 
 
-def plain(x: Any, digits: int = 6, missing: str = NOT_ESTIMABLE) -> str:
+def plain(x: Any, digits: int = 6, missing: str = NOT_ESTIMABLE) -> Shown:
     """A number as ``format(x, "g")`` would write it, but never in scientific notation: up to ``digits``
     significant digits (at most 12 decimals), trailing zeros dropped, thousands separators.
 
@@ -160,31 +164,34 @@ def plain(x: Any, digits: int = 6, missing: str = NOT_ESTIMABLE) -> str:
     ('30', '1,000,000', '0.025', '27,400', '0.00001', 'not estimable')
     """
     if not is_number(x):
-        return missing
+        return Shown(missing, "missing")
     value = float(x)
     if value == 0:
-        return "0"
+        return Shown("0", "number", 0.0)
     decimals = min(12, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
     text = f"{round(value, decimals):,.{decimals}f}"
     text = text.rstrip("0").rstrip(".") if "." in text else text
-    return "0" if text in ("-0", "") else text
+    if text in ("-0", ""):
+        return Shown("0", "number", 0.0)
+    return Shown(text, "number", round(value, decimals), len(text.split(".")[1]) if "." in text else 0)
 
 
-def interval(lower: Any, upper: Any, digits: int = 2, missing: str = NOT_ESTIMABLE, scale: str = "number") -> str:
+def interval(lower: Any, upper: Any, digits: int = 2, missing: str = NOT_ESTIMABLE, scale: str = "number") -> Shown:
     """A confidence interval in words: ``0.54 to 0.74`` (``scale="percent"``: ``12% to 31%``)."""
     if not (is_number(lower) and is_number(upper)):
-        return missing
-    if scale == "percent":
-        return f"{percent(lower, digits)} to {percent(upper, digits)}"
-    return f"{number(lower, digits)} to {number(upper, digits)}"
+        return Shown(missing, "missing")
+    show = percent if scale == "percent" else number
+    low, high = show(lower, digits), show(upper, digits)
+    return Shown(f"{low} to {high}", "interval", (low.value, high.value), digits, scale)
 
 
 def estimate_with_interval(value: Any, lower: Any, upper: Any, digits: int = 2, missing: str = NOT_ESTIMABLE,
-                           scale: str = "number") -> str:
+                           scale: str = "number") -> Shown:
     """``0.65 (0.54 to 0.74)``, or the ``missing`` text when the estimate is not a finite number."""
     if not is_number(value):
-        return missing
+        return Shown(missing, "missing")
     main = percent(value, digits) if scale == "percent" else number(value, digits)
     if not (is_number(lower) and is_number(upper)):
         return main
-    return f"{main} ({interval(lower, upper, digits, scale=scale)})"
+    bounds = interval(lower, upper, digits, scale=scale)
+    return Shown(f"{main} ({bounds})", "estimate", (main.value, *bounds.value), digits, scale)

@@ -179,7 +179,7 @@ def _follow_up(view: Cohort) -> str:
     reached = int((due & (df[s.FOLLOWUP_DAYS] >= 150)).sum())
     if is_small(int(due.sum())):
         return "Fewer than 11 participants are due for the 6-month follow-up so far (SAMHSA's target: 80% reached)."
-    rate = share(reached, int(due.sum()))
+    rate: str = share(reached, int(due.sum()))
     meets = "meeting" if reached / due.sum() >= 0.8 else "short of"
     if not rate[:1].isdigit():  # a band ("> 35%") beside the verdict reads oddly: the target itself bounds it
         rate = "at least 80%" if meets == "meeting" else "fewer than 80%"
@@ -203,7 +203,7 @@ def _follow_up_interviews(rates: Any) -> str:
     if is_small(due):
         return f"Fewer than 11 follow-up interviews were due so far ({target})."
     meets = "meeting" if done / due >= rates.target else "short of"
-    rate = share(done, due)
+    rate: str = share(done, due)
     hidden = any(is_small(n) or is_small(c) or is_small(n - c) for n, c in zip(table.due, table.completed))
     if hidden or not rate[:1].isdigit():
         rate = f"at least {fmt.percent(rates.target)}" if meets == "meeting" else f"under {fmt.percent(rates.target)}"

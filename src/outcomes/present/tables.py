@@ -181,7 +181,7 @@ def claims_table(rec: Reconciliation) -> pd.DataFrame:
         estimate = fmt.estimate_with_interval(row.estimate, row.ci_lower, row.ci_upper, 1 if as_percent else 2,
                                               missing="not estimable here",
                                               scale="percent" if as_percent else "number")
-        rows.append({"Claim": reg.loc[row.claim_id, "figure"], "Source": SOURCES[row.source][1],
+        rows.append({"Claim": _figure(reg.loc[row.claim_id]), "Source": SOURCES[row.source][1],
                      "What it means": words, "This program's estimate": estimate,
                      "Verdict": row.verdict.split(":")[0]})
     if untestable:
@@ -190,6 +190,17 @@ def claims_table(rec: Reconciliation) -> pd.DataFrame:
                      "Verdict": "cannot be tested with these data yet (follow-up too short, too few events, or not "
                                 "a property of a program; the reasons are listed in the notes)"})
     return pd.DataFrame(rows, columns=["Claim", "Source", "What it means", "This program's estimate", "Verdict"])
+
+
+def _figure(claim: pd.Series) -> str:
+    """The article's figure as printed; when it is a bare percentage ("35%"), as the share it is."""
+    figure = str(claim["figure"])
+    if claim["unit"] == "percent" and fmt.is_number(claim["value"]):
+        decimals = len(figure.rstrip("%").split(".")[1]) if "." in figure else 0
+        as_share = fmt.percent(claim["value"], decimals)
+        if as_share == figure:
+            return as_share
+    return figure
 
 
 def change_table(now: Mapping[str, float], before: Mapping[str, float] | None) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """What evaluators hand over: the quarterly report (HTML, Word, PDF, Excel, notebook) and grant figures.
 
 The quarter is computed once (:func:`outcomes.present.quarter.compute_quarter`), described once as a
-document (:func:`document.quarterly_document` -> :class:`model.Report`), and rendered by one small
+document (:func:`document` -> :class:`model.Report`, typed cells, audited as a whole), and rendered by one small
 module per format: ``render_html`` (jinja2), ``render_docx`` (python-docx), ``render_pdf`` (WeasyPrint
 from the HTML), ``render_xlsx`` (openpyxl), and the executed notebook (papermill; its parameters are a
 path, the quarter and the program's name, never data). The grant figures are the report's figures.
@@ -28,7 +28,7 @@ from ...sources.extract.interviews import read_interviews
 from .config import identity, imputation_count, program_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
 from . import figures
-from .document import methods_lines, quarterly_document
+from .sections import methods_lines, quarterly_document
 from .grant import grant_figures
 from .model import Report
 from .render_docx import write_docx
@@ -36,7 +36,7 @@ from .render_html import render_html, write_html
 from .render_pdf import write_pdf
 from .render_xlsx import write_xlsx
 
-__all__ = ["FORMATS", "QuarterlyResults", "Report", "build", "compute_quarter", "figures", "grant_figures",
+__all__ = ["FORMATS", "QuarterlyResults", "Report", "build", "compute_quarter", "document", "figures", "grant_figures",
            "identity", "methods_text", "program_labels", "quarterly", "quarterly_document", "render_html"]
 
 #: Formats ``quarterly`` can write, and the writer of each.
@@ -50,6 +50,42 @@ build = compute_quarter  # the name the first round used
 def methods_text(results: QuarterlyResults) -> str:
     """The methods and caveats section, as Markdown bullet points."""
     return "\n".join(methods_lines(results))
+
+
+def document(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", *, program: str | None = None,
+             funder: str | None = None, grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100,
+             seed: int = 0, allow_exclusions: bool = False, primary: str | None = None,
+             labels: dict[str, str] | None = None, imputations: int | None = None,
+             interviews: str | Path | pd.DataFrame | None = None,
+             interviews_mapping: str | Path | None = None) -> Report:
+    """The quarterly report as a document, audited, before any format is rendered.
+
+    Every renderer (HTML, Word, PDF, Excel) reads this object and nothing else. Each table cell that shows a
+    number is a :class:`~outcomes.core.shown.Shown`: the text people read, its kind (count, share, number,
+    p-value, interval, suppressed, ...) and its value; :meth:`Report.cells` lists them all. The document has
+    passed the disclosure audit (:func:`outcomes.outputs.report.audit.audit_report`): no count from 1 to 10, no
+    cell a stated total would reveal, no ``nan``, ``inf`` or scientific notation. Parameters are those of
+    :func:`quarterly`.
+
+    Examples
+    --------
+    >>> import outcomes as oc
+    >>> doc = oc.report.document(oc.synthetic_cohort(n=300, seed=3), "2026Q3", bootstrap=20)
+    >>> doc.sections[0].title
+    'Summary'
+    >>> counts = doc.cells().query("kind == 'count'")
+    >>> len(counts) > 20, bool(counts.value.between(1, 10).any())
+    (True, False)
+    """
+    quarter_bounds(quarter)  # a bad quarter fails before any work
+    cohort = cohort_or_path if isinstance(cohort_or_path, Cohort) else _read(cohort_or_path)
+    who = identity(program, funder, grant_id, logo, primary=primary)
+    with using_labels(program_labels(labels)):
+        results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
+                                  primary=who["primary"], imputations=imputation_count(imputations),
+                                  interviews=_interviews(interviews, cohort, interviews_mapping))
+        return quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
+                                  grant_id=who["grant_id"] or "", logo=who["logo"])
 
 
 def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
@@ -99,17 +135,16 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     formats = _check_formats(formats)
     quarter_bounds(quarter)  # a bad quarter fails before any work
     cohort = cohort_or_path if isinstance(cohort_or_path, Cohort) else _read(cohort_or_path)
-    who = identity(program, funder, grant_id, logo, primary=primary)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with using_labels(program_labels(labels)):
-        results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
-                                  primary=who["primary"], imputations=imputation_count(imputations),
-                                  interviews=_interviews(interviews, cohort, interviews_mapping))
-        report = quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
-                                    grant_id=who["grant_id"] or "", logo=who["logo"])
+    report = document(cohort, quarter, program=program, funder=funder, grant_id=grant_id, logo=logo,
+                      bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions, primary=primary,
+                      labels=labels, imputations=imputations, interviews=interviews,
+                      interviews_mapping=interviews_mapping)
+    with using_labels(program_labels(labels)):  # figures are drawn as they are written, in the program's words
         written = [_written(WRITERS[f], report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
     if "ipynb" in formats:
+        who = identity(program, funder, grant_id, logo, primary=primary)
         written.append(_notebook(cohort_or_path, quarter, out, who))
     return next((p for p in written if p.suffix == ".html"), written[0])
 

@@ -17,7 +17,7 @@ from ...model.cohort import Cohort
 from ...model.labels import using_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
 from .config import program_labels
-from .document import quarterly_document
+from .sections import quarterly_document
 from .figures import enrollment_drawable
 
 __all__ = ["grant_figures", "latest_quarter"]

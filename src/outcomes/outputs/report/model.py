@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ...core.shown import kind_of, value_of
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
@@ -22,7 +24,8 @@ __all__ = ["Figure", "Report", "Section", "Table"]
 
 @dataclass(frozen=True)
 class Table:
-    """A table for people: text cells with human headings, and a caption under it."""
+    """A table for people: cells of text with human headings, and a caption under it. A cell that shows a number
+    is a :class:`~outcomes.core.shown.Shown`: the text people read, its kind and its value."""
 
     name: str  # short identifier (the Excel sheet name)
     caption: str
@@ -86,3 +89,12 @@ class Report:
 
     def figures(self) -> list[Figure]:
         return [f for section in self.sections for f in section.figures]
+
+    def cells(self) -> pd.DataFrame:
+        """Every table cell of the document with its kind and the value it shows, one row each: ``section,
+        table, row, column, kind, value, shown`` (kinds: :data:`outcomes.core.shown.KINDS`, or "text"). A
+        suppressed or missing cell has no value: what is hidden is not in the document."""
+        rows = [(section.title, table.name, i, str(column), kind_of(cell), value_of(cell), str(cell))
+                for section in self.sections for table in section.tables
+                for column in table.frame.columns for i, cell in enumerate(table.frame[column])]
+        return pd.DataFrame(rows, columns=["section", "table", "row", "column", "kind", "value", "shown"])

@@ -3,53 +3,60 @@ the methods."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from ...core.shown import Shown
 from .model import Report
 
 __all__ = ["write_xlsx"]
 
 
-_COUNT = re.compile(r"^-?\d{1,3}(,\d{3})*$|^-?\d+$")
-_DECIMAL = re.compile(r"^-?\d[\d,]*\.(\d+)$")
-_PERCENT = re.compile(r"^(-?\d+(?:\.(\d+))?)%$")
-_INTERVAL = re.compile(r"^(-?[\d,]*\.?\d+%?) to (-?[\d,]*\.?\d+%?)$")
+def excel_value(cell: object) -> tuple[object, str | None]:
+    """A document cell as Excel should hold it: the number a :class:`~outcomes.core.shown.Shown` shows, with its
+    display format ("2,000" -> 2000 as ``#,##0``; "47.5%" -> 0.475 as ``0.0%``); anything else (words, "<11", a
+    band, "not estimable", "< 0.001") as its text.
 
-
-def typed(text: object) -> tuple[object, str | None]:
-    """A shown cell as Excel should hold it: a number with its display format when the text is one ("2,000",
-    "0.54", "47%"), else the text ("<11", "not estimable", words).
-
-    >>> typed("2,000"), typed("47.5%"), typed("0.54"), typed("<11")
-    ((2000, '#,##0'), (0.475, '0.0%'), (0.54, '#,##0.00'), ('<11', None))
+    >>> from outcomes.core import formatting as fmt
+    >>> excel_value(fmt.count(2000)), excel_value(fmt.percent(0.475, 1)), excel_value(fmt.number(0.54))
+    ((2000, '#,##0'), (0.475, '0.0%'), (0.54, '#,##0.00'))
+    >>> excel_value(fmt.count(7)), excel_value(fmt.p_value(1e-9)), excel_value("Peer support added")
+    (('<11', None), ('< 0.001', None), ('Peer support added', None))
     """
-    if not isinstance(text, str):
-        return text, None
-    value = text.strip()
-    if _COUNT.match(value):
-        return int(value.replace(",", "")), "#,##0"
-    if m := _DECIMAL.match(value):
-        return float(value.replace(",", "")), "#,##0." + "0" * len(m.group(1))
-    if m := _PERCENT.match(value):
-        return float(m.group(1)) / 100, "0" + ("." + "0" * len(m.group(2)) if m.group(2) else "") + "%"
-    return text, None
+    if cell is None:
+        return "", None
+    if not isinstance(cell, Shown) or cell.value is None or cell.kind not in ("count", "number", "share", "p_value"):
+        return str(cell), None
+    decimals = "." + "0" * cell.digits if cell.digits else ""
+    if cell.kind == "share":
+        return float(cell.value), f"0{decimals}%"
+    if cell.kind == "p_value":
+        return float(cell.value), f"0{decimals}"
+    return cell.value, f"#,##0{decimals}"
+
+
+def _bound(cell: Shown, which: int) -> Shown:
+    """One bound of an interval cell, as the number (or share) it is."""
+    value = cell.value[which]
+    if cell.scale == "percent":
+        return Shown(str(cell).split(" to ")[which], "share", value, cell.digits)
+    return Shown(str(cell).split(" to ")[which], "number", value, cell.digits)
 
 
 def _with_interval_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """A column of intervals ("0.54 to 0.74") becomes two, lower and upper, so each bound is a number."""
     out = frame.copy()
     for column in frame.columns:
-        text = frame[column].astype(str).str.strip()
-        matched = text.str.extract(_INTERVAL)
-        filled = text != ""
-        if filled.any() and matched[0].notna().sum() >= max(1, int(0.5 * filled.sum())):
-            at = list(out.columns).index(column)
-            out = out.drop(columns=column)
-            out.insert(at, f"{column} (lower)", matched[0].where(matched[0].notna(), text))
-            out.insert(at + 1, f"{column} (upper)", matched[1].fillna(""))
+        cells = list(frame[column])
+        intervals = [isinstance(c, Shown) and c.kind == "interval" for c in cells]
+        filled = sum(1 for c in cells if c not in ("", None))
+        if not any(intervals) or sum(intervals) < max(1, int(0.5 * filled)):
+            continue
+        at = list(out.columns).index(column)
+        out = out.drop(columns=column)
+        out.insert(at, f"{column} (lower)", [_bound(c, 0) if i else c for c, i in zip(cells, intervals)])
+        out.insert(at + 1, f"{column} (upper)", [_bound(c, 1) if i else "" for c, i in zip(cells, intervals)])
     return out
 
 
@@ -63,7 +70,7 @@ def _table_sheet(book, name: str, frame: pd.DataFrame, caption: str) -> None:
         cell.font = Font(bold=True)
     for r, row in enumerate(frame.itertuples(index=False), start=2):
         for c, shown in enumerate(row, start=1):
-            value, number_format = typed("" if shown is None else shown)
+            value, number_format = excel_value(shown)
             cell = sheet.cell(r, c, value)
             if number_format:
                 cell.number_format = number_format

@@ -8,20 +8,18 @@ was not estimated.
 
 from __future__ import annotations
 
-import dataclasses
-
 import datetime as dt
 
 from ...analyses.arm_comparison import ArmComparison
 from ...core import formatting as fmt
 from ...core.errors import OutcomesError
-from ...core.disclosure import audit_text
 from ...model import schema as s
 from ...model.labels import variable_words
 from ...present.narrate import narrate
 from ...present.quarter import QuarterlyResults
 from ...present.tables import SUPRT_TARGET
 from . import figures as F
+from .audit import audit_report
 from .model import Figure, Report, Section, Table
 
 __all__ = ["methods_lines", "quarterly_document"]
@@ -31,7 +29,8 @@ W = 7.0  # figures are drawn at double-column width
 
 def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = "", grant_id: str = "",
                        logo: str | None = None) -> Report:
-    """The report of one computed quarter, summary first."""
+    """The report of one computed quarter, summary first, audited as a whole (:func:`.audit.audit_report`)
+    before any renderer reads it."""
     sections = (
         Section("Summary", tuple(r.summary)),
         _trend(r), _enrollment(r), _baseline(r), _follow_up(r), _retention(r), _relapse(r), _repeat_relapses(r),
@@ -39,20 +38,9 @@ def quarterly_document(r: QuarterlyResults, *, program: str = "", funder: str = 
         _change(r), _data_quality(r), _definitions(r), _methods(r),
     )
     name = program or "Peer recovery support program"
-    return Report(title=f"{name}: quarterly outcomes report, {r.quarter}", program=name, funder=funder,
-                  grant_id=grant_id, period=f"{_day(r.start)} to {_day(r.as_of)}", quarter=r.quarter,
-                  sections=tuple(_audited(sec) for sec in sections if sec is not None), logo=logo)
-
-
-def _audited(section: Section) -> Section:
-    """Every sentence, note, caption and alt text through the count audit (a count of people or events from 1
-    to 10 in text that came from elsewhere, such as a reason an analysis was not estimable, is not shown)."""
-    return dataclasses.replace(
-        section, title=audit_text(section.title), text=tuple(audit_text(x) for x in section.text),
-        notes=tuple(audit_text(x) for x in section.notes),
-        tables=tuple(dataclasses.replace(t, caption=audit_text(t.caption)) for t in section.tables),
-        figures=tuple(dataclasses.replace(f, caption=audit_text(f.caption), alt=audit_text(f.alt))
-                      for f in section.figures))
+    return audit_report(Report(title=f"{name}: quarterly outcomes report, {r.quarter}", program=name, funder=funder,
+                               grant_id=grant_id, period=f"{_day(r.start)} to {_day(r.as_of)}", quarter=r.quarter,
+                               sections=tuple(sec for sec in sections if sec is not None), logo=logo))
 
 
 def _day(d: dt.date) -> str:
