@@ -27,6 +27,7 @@ from . import catalog
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES, SecondaryOutcome
+from ..core.formatting import is_number
 from ..core.inference import normal_quantile
 from ..core.caveats import quiet_caveats
 from ..core.errors import InputError, NotEstimableError, OutcomesError
@@ -110,7 +111,14 @@ class Reconciliation(Result):
         return f"The articles' claims against this cohort ({summary})"
 
     def table(self) -> pd.DataFrame:
-        return self.rows[["claim_id", "estimand", "claimed", "estimate", "ci_lower", "ci_upper", "verdict"]]
+        """The readings this cohort could estimate: ``claim_id, estimand, claimed`` (the claim as read, in words:
+        "0.65", "at most 1.5"), ``estimate, ci_lower, ci_upper`` (numbers, never NaN) and ``verdict``. The readings
+        it could not estimate are left out here; they are in :attr:`rows` with their reason in ``verdict``, and
+        counted in :attr:`title`."""
+        estimable = self.rows[self.rows.estimate.map(is_number) & self.rows.ci_lower.map(is_number)
+                              & self.rows.ci_upper.map(is_number)]
+        return estimable[["claim_id", "estimand", "claimed", "estimate", "ci_lower", "ci_upper",
+                          "verdict"]].reset_index(drop=True)
 
     def plot(self, ax=None):
         """Each estimable reading: the claim (diamond or bar) and this cohort's estimate with its CI."""

@@ -201,7 +201,8 @@ def _cmd_claims(args: argparse.Namespace) -> int:
             from ..claims.reconcile import reconcile
 
             rec = reconcile(Cohort.read(args.data))
-            rec.table().to_csv(out / "claims_reconciliation.csv", index=False)
+            columns = ["claim_id", "estimand", "claimed", "estimate", "ci_lower", "ci_upper", "verdict"]
+            rec.rows[columns].to_csv(out / "claims_reconciliation.csv", index=False)  # every reading, with why
             print(f"wrote {out / 'claims_reconciliation.csv'}")
         for name in ("claims_registry.csv", "claims_audit.csv", "claims_implied_hr.png"):
             print(f"wrote {out / name}")
