@@ -236,3 +236,25 @@ def test_balance_and_table_1_reuse_the_analysis_propensity_model(selected):
         oc.balance(selected, ["age"], weights="iptw", propensity=pw)
     reused = oc.baseline_table(selected, ["age", "sex"], weights="iptw", propensity=pw).table()
     assert reused.n_0.iloc[0] == pytest.approx(pw.weights[~pw.treated].sum())  # the analysis's weights
+
+
+def test_the_propensity_model_equals_statsmodels_glm_and_falls_back_on_collinear_designs():
+    import statsmodels.api as sm
+
+    from outcomes.analyses.propensity import _fit_propensity
+    from outcomes.model.design_matrix import design_matrix
+
+    cohort = oc.synthetic_cohort(n=3000, seed=11)
+    design = design_matrix(cohort.df, cohort.treatment, list(cohort.covariates))
+    treated = design.X[:, 0] == 1
+    X = sm.add_constant(design.X[:, 1:], has_constant="add")
+    ours = _fit_propensity(treated, X)
+    # statsmodels iterated to the same optimum (its default tolerance leaves its SEs 3e-7 apart, relatively)
+    glm = sm.GLM(treated.astype(float), X, family=sm.families.Binomial()).fit(tol=1e-14)
+    for mine, theirs in ((ours.params, glm.params), (ours.bse, glm.bse), (ours.pvalues, glm.pvalues),
+                         (ours.fittedvalues, glm.fittedvalues)):
+        np.testing.assert_allclose(mine, np.asarray(theirs), rtol=1e-9, atol=1e-12)
+    collinear = np.column_stack([X, X[:, 1]])  # a column twice: coefficients not unique, the scores are
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(_fit_propensity(treated, collinear).fittedvalues, ours.fittedvalues, atol=1e-8)
