@@ -75,7 +75,8 @@ def share(numerator: float, denominator: float, digits: int = 0) -> Shown:
         return Shown(f"< {math.ceil(100 * (SMALL_CELL_MAX + 1) / denominator)}%", "suppressed")
     if is_small(denominator - numerator):
         return Shown(f"> {math.floor(100 * (denominator - SMALL_CELL_MAX - 1) / denominator)}%", "suppressed")
-    return Shown(f"{100 * numerator / denominator:.{digits}f}%", "share", numerator / denominator, digits)
+    shown = f"{100 * numerator / denominator:.{digits}f}"
+    return Shown(f"{shown}%", "share", round(float(shown) / 100, digits + 2), digits)  # the value as shown
 
 
 def revealed(hidden: Sequence[float]) -> bool:
