@@ -17,6 +17,7 @@ at-risk rows with :func:`~outcomes.core.disclosure.show_count`); its caption and
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.disclosure import SUPPRESSED, audit_text, is_small
-from ...core.formatting import NOT_ESTIMABLE, is_number, is_p_value_column, plain, shown_cell
+from ...core.formatting import NOT_ESTIMABLE, is_p_value_column, plain, shown_cell
 from ...core.shown import Shown
 from .model import Report, Section, Table
 
@@ -60,7 +61,7 @@ def audit_cell(cell: Any, p_column: bool = False) -> Any:
         return plain_text(cell)
     if cell is None:
         return ""
-    if not isinstance(cell, bool) and not is_number(cell) and isinstance(cell, (int, float, np.number)):
+    if isinstance(cell, (float, np.floating)) and not math.isfinite(cell):
         return Shown(NOT_ESTIMABLE, "missing")  # nan or inf: a value that is not estimable says so in words
     return shown_cell(cell, p_column)
 

@@ -38,10 +38,8 @@ def excel_value(cell: object) -> tuple[object, str | None]:
 
 def _bound(cell: Shown, which: int) -> Shown:
     """One bound of an interval cell, as the number (or share) it is."""
-    value = cell.value[which]
-    if cell.scale == "percent":
-        return Shown(str(cell).split(" to ")[which], "share", value, cell.digits)
-    return Shown(str(cell).split(" to ")[which], "number", value, cell.digits)
+    kind = "share" if cell.scale == "percent" else "number"
+    return Shown(str(cell).split(" to ")[which], kind, cell.value[which], cell.digits)
 
 
 def _with_interval_columns(frame: pd.DataFrame) -> pd.DataFrame:
