@@ -27,6 +27,9 @@ import pandas as pd
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
 from ..core.inference import wald
 from .counting import index_times, product_limit, reverse_cumsum, step_at
+from .andersen_gill import RecurrentStratum, prepare_recurrent, recurrent_group_sums, recurrent_score_residuals
+from .cox_parts import (GroupSums, LateEntry, at_risk_residuals, gather_rows, hazard_terms, late_entries, time_order,
+                        weighted_gram)
 from .efron import EfronPlan, efron_plan, efron_sums
 from .newton import maximize, solve_information
 from .score_test import score_test
@@ -49,21 +52,13 @@ class _FineGrayTail:
 
 
 @dataclass(frozen=True)
-class _LateEntry:
-    """Rows not yet at risk at the first ``index[i] + 1`` distinct times (their entry is at or after them)."""
-
-    rows: np.ndarray  # positions (within stratum)
-    index: np.ndarray  # (len(rows),) last time position at or before the row's entry
-
-
-@dataclass(frozen=True)
 class _Stratum:
     """One stratum's rows sorted by time, with everything that does not change across Newton iterations."""
 
     rows: np.ndarray  # indices into the full data, sorted by time
     inverse: np.ndarray  # (n_s,) time position of each row (non-decreasing)
     n_times: int
-    starts: np.ndarray | None  # (U,) first row of each distinct time (None: some times hold only events)
+    starts: np.ndarray  # (U,) first row of each distinct time
     Xs: np.ndarray  # (n_s, p) covariates, Fortran order (contiguous columns)
     X_dead: np.ndarray  # (E, p) covariates of the deaths, Fortran order
     pair_plan: list[tuple[Any, ...]]  # per (j, k), j <= k: ("zero",) | ("copy", column) | ("product", j, k)
@@ -80,8 +75,10 @@ class _Stratum:
     times: np.ndarray  # (U,) distinct times
     efron_plan: EfronPlan | None = None  # the tied deaths expanded once for all iterations (Efron only)
     tail: _FineGrayTail | None = None  # Fine-Gray: competing failures kept at risk after their time
-    late: _LateEntry | None = None  # (start, stop] rows: those not yet at risk at the first times
-    dead_index: np.ndarray | None = None  # (E,) time position of each death when not its row's own time (events=)
+    late: LateEntry | None = None  # (start, stop] rows: those not yet at risk at the first times
+
+
+_Strata = _Stratum | RecurrentStratum  # rows with one event each, or with several (Andersen-Gill)
 
 
 def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
@@ -94,12 +91,12 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     tied rows, so the fit equals the fit on the participants' own rows.
     """
     ix = index_times(time[rows])
-    order = _time_order(ix.inverse)
+    order = time_order(ix.inverse)
     rows = rows[order]
     inverse = ix.inverse[order]
     U = len(ix.times)
     starts = np.searchsorted(inverse, np.arange(U))
-    Xs = _gather_rows(X, rows)
+    Xs = gather_rows(X, rows)
     ws = weights[rows]
     ev = (event[rows] if event_counts is None else event_counts[rows]) > 0
     event_rows = np.flatnonzero(ev)
@@ -116,80 +113,14 @@ def _prepare(X: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.nda
     death_weight = np.add.reduceat(dead_w, dead_starts) if groups.size else np.zeros(0)
     wx_dead = (np.add.reduceat(dead_w[:, None] * Xs[event_rows], dead_starts, axis=0) if groups.size
                else np.zeros((0, X.shape[1])))
-    late = None if entry is None else _late_entries(ix.times, entry[rows])
+    late = None if entry is None else late_entries(ix.times, entry[rows])
     tail = None
     if competing is not None:  # a pattern row counts its participants in the censoring distribution too
         participants = ws if event_counts is not None else np.ones(len(rows))
         tail = _fine_gray_tail(ix.times, inverse, ev, competing[rows], participants)
-    return _Stratum(rows, inverse, U, starts, Xs, _gather_rows(Xs, event_rows), _pair_plan(Xs), ws, event_rows,
+    return _Stratum(rows, inverse, U, starts, Xs, gather_rows(Xs, event_rows), _pair_plan(Xs), ws, event_rows,
                     dead_starts, groups, deaths.astype(float), death_weight, wx_dead, efron, dead_w, dead_scale,
                     ix.times, efron_plan=efron_plan(deaths) if efron else None, tail=tail, late=late)
-
-
-def _prepare_recurrent(X: np.ndarray, time: np.ndarray, weights: np.ndarray, rows: np.ndarray, efron: bool,
-                       events: tuple[np.ndarray, np.ndarray], entry: np.ndarray | None) -> _Stratum:
-    """One stratum of rows at risk from entry to ``time``, with any number of events each at their own times.
-
-    The Andersen-Gill model's participants are at risk over their whole follow-up whatever their events (the
-    (start, stop] rows split at each event are contiguous and share the covariates), so the risk sets are sums
-    over participants and only the deaths need the event times: the same fit as the split rows, on a quarter of
-    the rows when people relapse three times.
-    """
-    in_stratum = np.zeros(len(time), dtype=bool)
-    in_stratum[rows] = True
-    event_row, event_time = (a[in_stratum[events[0]]] for a in events)
-    ix = index_times(np.concatenate([time[rows], event_time]))
-    row_inverse, event_inverse = ix.inverse[:len(rows)], ix.inverse[len(rows):]
-    order = _time_order(row_inverse)
-    rows, inverse = rows[order], row_inverse[order]
-    position = np.empty(len(time), dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    by_time = _time_order(event_inverse)
-    event_rows, dead_index = position[event_row[by_time]], event_inverse[by_time]
-    U = len(ix.times)
-    Xs, ws = _gather_rows(X, rows), weights[rows]
-    X_dead = _gather_rows(Xs, event_rows)
-    dead_w = ws[event_rows]
-    per_time = np.bincount(dead_index, minlength=U).astype(float)
-    groups = np.flatnonzero(per_time)
-    dead_starts = np.searchsorted(dead_index, groups)
-    has_deaths = groups.size > 0
-    return _Stratum(
-        rows, inverse, U, None, Xs, X_dead, _pair_plan(Xs), ws, event_rows, dead_starts,
-        groups, per_time[groups], np.add.reduceat(dead_w, dead_starts) if has_deaths else np.zeros(0),
-        (np.add.reduceat(dead_w[:, None] * X_dead, dead_starts, axis=0) if has_deaths
-         else np.zeros((0, X.shape[1]))), efron, dead_w, np.ones(len(event_rows)), ix.times,
-        efron_plan=efron_plan(per_time[groups]) if efron else None,
-        late=None if entry is None else _late_entries(ix.times, entry[rows]), dead_index=dead_index)
-
-
-def _time_order(position: np.ndarray) -> np.ndarray:
-    """The stable order of time positions: a radix sort when they fit in 16 bits (days of follow-up do), 7x
-    faster than the general stable sort on 3M positions (measured: 0.03 s against 0.22 s)."""
-    if position.size and position.max() < 2**16:
-        return np.argsort(position.astype(np.uint16), kind="stable")
-    return np.argsort(position, kind="stable")
-
-
-def _gather_rows(A: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``A[index]`` in Fortran order, a column at a time: 0.08 s for 3M rows of 9 columns against 0.38 s for
-    ``np.asfortranarray(A[index])`` (measured; the kernels read contiguous columns)."""
-    A = np.asfortranarray(A)  # a C-order design: its columns become contiguous once (cheap next to the gather)
-    out = np.empty((len(index), A.shape[1]), order="F")
-    for j in range(A.shape[1]):
-        np.take(A[:, j], index, out=out[:, j])
-    return out
-
-
-def _late_entries(times: np.ndarray, entry: np.ndarray) -> _LateEntry:
-    """Rows that enter after the first distinct time, and the last time position at or before each entry.
-
-    A row is at risk at ``t`` when ``entry < t <= stop`` (R's rule), so it is left out of the risk sets of
-    the times ``<= entry``.
-    """
-    position = np.searchsorted(times, entry, side="right")
-    late_rows = np.flatnonzero(position > 0)
-    return _LateEntry(rows=late_rows, index=position[late_rows] - 1)
 
 
 def _pair_plan(Xs: np.ndarray) -> list[tuple[Any, ...]]:
@@ -235,24 +166,6 @@ def _fine_gray_tail(times: np.ndarray, inverse: np.ndarray, event: np.ndarray, c
     return _FineGrayTail(rows=tail_rows, row_weight=1.0 / g_before[inverse[tail_rows]], scale=g_before)
 
 
-@dataclass(frozen=True)
-class _GroupSums:
-    """Risk-set and death sums at each death time, and Efron's per-group scalars."""
-
-    S1: np.ndarray  # (G, p)
-    D1: np.ndarray  # (G, p)
-    c1: np.ndarray  # sum_l 1/a0
-    cf: np.ndarray  # sum_l f/a0
-    c2: np.ndarray  # sum_l 1/a0^2
-    cf2: np.ndarray  # sum_l f/a0^2
-    cff2: np.ndarray  # sum_l f^2/a0^2
-    wbar: np.ndarray  # mean weight of the deaths
-    score: np.ndarray  # (G, p) score contribution of each death time
-    info: np.ndarray  # (G, p, p) information contribution of each death time
-    loglik: float
-    shift: float  # exp(eta - shift) was used for the risk scores (overflow guard)
-
-
 def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sums of r, r x_j and r x_j x_k (j <= k): over each death time's risk set (G, K) and its deaths (G, K).
 
@@ -270,9 +183,7 @@ def _risk_and_death_sums(st: _Stratum, r: np.ndarray) -> tuple[np.ndarray, np.nd
     buf_dead = np.empty(len(st.event_rows))
 
     def accumulate(col: int) -> None:
-        per_time = (np.add.reduceat(buf, st.starts) if st.starts is not None
-                    else np.bincount(st.inverse, weights=buf, minlength=st.n_times))
-        at_risk = reverse_cumsum(per_time)
+        at_risk = reverse_cumsum(np.add.reduceat(buf, st.starts))
         if st.tail is not None:  # competing failures strictly before t, weighted G(t-)/G(y-)
             tail = np.bincount(st.inverse[st.tail.rows], weights=buf[st.tail.rows] * st.tail.row_weight,
                                minlength=st.n_times)
@@ -318,7 +229,9 @@ def _unpack(sums: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return s0, s1, s2
 
 
-def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
+def _group_sums(st: _Stratum | RecurrentStratum, beta: np.ndarray) -> GroupSums:
+    if isinstance(st, RecurrentStratum):
+        return recurrent_group_sums(st, beta)
     p = st.Xs.shape[1]
     es = st.Xs @ beta
     shift = es.max() if es.size else 0.0  # guards exp overflow; cancels in every ratio
@@ -342,7 +255,7 @@ def _group_sums(st: _Stratum, beta: np.ndarray) -> _GroupSums:
     dead = st.event_rows
     # log-likelihood: the shift cancels between sum w*eta over deaths and the log risk sums
     loglik = float(np.sum(st.dead_w * es[dead]) - np.sum(wbar * (logs + st.deaths * shift)))
-    return _GroupSums(S1, D1, c1, cf, c2, cf2, cff2, wbar, score, info, loglik, shift)
+    return GroupSums(S1, D1, c1, cf, c2, cf2, cff2, wbar, score, info, loglik, shift)
 
 
 @dataclass(frozen=True)
@@ -537,19 +450,19 @@ def _pattern_events(event_counts: np.ndarray, w: np.ndarray, clustered: bool,
 
 def _strata(X: np.ndarray, time: np.ndarray, event: np.ndarray, w: np.ndarray, strata: np.ndarray | None,
             efron: bool, competing: np.ndarray | None, event_counts: np.ndarray | None = None,
-            entry: np.ndarray | None = None, events: tuple[np.ndarray, np.ndarray] | None = None) -> list[_Stratum]:
+            entry: np.ndarray | None = None, events: tuple[np.ndarray, np.ndarray] | None = None) -> list[_Strata]:
     """The data of each stratum (with at least one event), sorted and indexed once for all iterations."""
     codes = np.zeros(len(time), dtype=np.int64) if strata is None else pd.factorize(np.asarray(strata), sort=True)[0]
     if events is not None:
-        prepared = [_prepare_recurrent(X, time, w, np.flatnonzero(codes == k), efron, events, entry)
-                    for k in range(codes.max() + 1)]
-        return [st for st in prepared if st.groups.size]
+        recurrent = [prepare_recurrent(X, time, w, np.flatnonzero(codes == k), efron, events, entry)
+                     for k in range(codes.max() + 1)]
+        return [st for st in recurrent if st.groups.size]
     prepared = [_prepare(X, time, event, w, np.flatnonzero(codes == k), efron, competing, event_counts, entry)
                 for k in range(codes.max() + 1)]
     return [st for st in prepared if st.groups.size]
 
 
-def _evaluate(strata_data: list[_Stratum], beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[_GroupSums]]:
+def _evaluate(strata_data: list[_Strata], beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, list[GroupSums]]:
     """Log partial likelihood, score and information at ``beta``, summed over strata."""
     sums = [_group_sums(st, beta) for st in strata_data]
     loglik = sum(s.loglik for s in sums)
@@ -563,10 +476,11 @@ def _check_estimable(X: np.ndarray, event: np.ndarray, terms: list[str]) -> None
     n, p = X.shape
     if not event.any():
         raise NotEstimableError("the Cox model needs at least one event; there are none")
+    low, high = X.min(axis=0), X.max(axis=0)
     for j in range(p):
-        if np.ptp(X[:, j]) == 0:
+        if low[j] == high[j]:
             raise NotEstimableError(f"covariate term {terms[j]!r} is constant in the data used; drop it")
-    huge = np.flatnonzero(np.abs(X).max(axis=0) > 1e100)  # their squares overflow: a typo or a wrong unit
+    huge = np.flatnonzero(np.maximum(-low, high) > 1e100)  # their squares overflow: a typo or a wrong unit
     if huge.size:
         raise NotEstimableError(f"covariate term {terms[int(huge[0])]!r} has values too large to fit (far beyond any "
                                 "real measurement): check the column for typos or a wrong unit")
@@ -589,92 +503,67 @@ def _check_finite_maximum(beta: np.ndarray, model_se: np.ndarray, terms: list[st
         )
 
 
-def _sandwich(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], w: np.ndarray,
+def _sandwich(strata_data: list[_Strata], beta: np.ndarray, sums: list[GroupSums], w: np.ndarray,
               covariance: np.ndarray, cluster: np.ndarray | None, per_participant: bool = False) -> np.ndarray:
     """The robust (sandwich) covariance from weighted score residuals, summed within clusters if given.
 
     With ``per_participant`` each row is ``w`` participants sharing one residual, each their own cluster:
-    the sum of their outer products is ``w`` times the row's, hence the square root.
+    the sum of their outer products is ``w`` times the row's, hence the square root. Without clusters the
+    rows' order does not matter, so each stratum's residuals are used in its own order (no (rows x terms)
+    copy back into the data's order: 0.05 s at 1M rows, measured).
     """
     scale = np.sqrt(w) if per_participant else w
-    weighted = _score_residuals(strata_data, beta, sums, len(w)) * scale[:, None]
-    if cluster is not None:
+    if cluster is None:
+        meat = sum(weighted_gram(_stratum_residuals(st, beta, gs), scale[st.rows] ** 2)
+                   for st, gs in zip(strata_data, sums))
+    else:
+        weighted = _score_residuals(strata_data, beta, sums, len(w)) * scale[:, None]
         cl = pd.factorize(np.asarray(cluster))[0]
         weighted = np.vstack([np.bincount(cl, weights=weighted[:, j]) for j in range(len(beta))]).T
-    dfbeta = weighted @ covariance
-    sandwich: np.ndarray = dfbeta.T @ dfbeta
+        meat = weighted.T @ weighted
+    sandwich: np.ndarray = covariance @ meat @ covariance
     return sandwich
 
 
-def _score_residuals(strata_data: list[_Stratum], beta: np.ndarray, sums: list[_GroupSums], n: int) -> np.ndarray:
+def _score_residuals(strata_data: list[_Strata], beta: np.ndarray, sums: list[GroupSums], n: int) -> np.ndarray:
     """Per-subject score residuals with Efron's weighting of tied deaths (R's ``residuals(type="score")``)."""
-    p = len(beta)
-    out = np.zeros((n, p))
+    out = np.zeros((n, len(beta)))
     for st, gs in zip(strata_data, sums):
-        Xs = st.Xs
-        risk = np.exp(Xs @ beta - gs.shift)  # the same scale as the sums
-        # hazard increments per unit exp(eta), and their x-bar weighted versions, per death time
-        hz = gs.wbar * gs.c1
-        hx = gs.wbar[:, None] * (gs.S1 * gs.c2[:, None] - gs.D1 * gs.cf2[:, None])
-        hzf = gs.wbar * gs.cf
-        hxf = gs.wbar[:, None] * (gs.S1 * gs.cf2[:, None] - gs.D1 * gs.cff2[:, None])
-        xbar_death = (gs.S1 * gs.c1[:, None] - gs.D1 * gs.cf[:, None]) / st.deaths[:, None]
-        # cumulate over death times up to each distinct time
-        H = np.zeros(st.n_times)
-        HX = np.zeros((st.n_times, p))
-        H[st.groups] = hz
-        HX[st.groups] = hx
-        H, HX = np.cumsum(H), np.cumsum(HX, axis=0)
-        k = st.inverse
-        resid = -risk[:, None] * (Xs * H[k][:, None] - HX[k])
-        if st.late is not None:  # the hazard over the row's own interval: H(stop) - H(entry)
-            late, e = st.late.rows, st.late.index
-            resid[late] += risk[late][:, None] * (Xs[late] * H[e][:, None] - HX[e])
-        # deaths: their own term, and Efron's partial presence in their own risk set
-        dead, X_dead = st.event_rows, st.X_dead  # X_dead is Xs[dead], gathered once
-        if st.dead_index is None:
-            group_index = np.searchsorted(st.groups, k[dead])
-            resid[dead] += (X_dead - xbar_death[group_index]
-                            + risk[dead][:, None] * (X_dead * hzf[group_index][:, None] - hxf[group_index]))
-        else:  # rows with several events: their per-death terms summed through a (rows x death times) count matrix
-            resid += _several_events_terms(st, Xs, risk, xbar_death, hzf, hxf)
-        if st.tail is not None:  # competing failures, at risk after their time with weight G(t-)/G(y-)
-            H_tail = np.zeros(st.n_times)
-            HX_tail = np.zeros((st.n_times, p))
-            H_tail[st.groups] = hz * st.tail.scale[st.groups]
-            HX_tail[st.groups] = hx * st.tail.scale[st.groups][:, None]
-            # sums over death times strictly after each time
-            H_after = reverse_cumsum(H_tail) - H_tail
-            HX_after = reverse_cumsum(HX_tail) - HX_tail
-            tr = st.tail.rows
-            kt = k[tr]
-            scale = (risk[tr] * st.tail.row_weight)[:, None]
-            resid[tr] -= scale * (Xs[tr] * H_after[kt][:, None] - HX_after[kt])
-        out[st.rows] = resid
+        out[st.rows] = _stratum_residuals(st, beta, gs)
     return out
 
 
-def _several_events_terms(st: _Stratum, Xs: np.ndarray, risk: np.ndarray, xbar_death: np.ndarray, hzf: np.ndarray,
-                          hxf: np.ndarray) -> np.ndarray:
-    """Each row's sum over its deaths of ``x - xbar(t) + risk (x hzf(t) - hxf(t))``: with ``N`` counting a row's
-    deaths at each death time, that is ``n x - N xbar + risk (x (N hzf) - N hxf)``, one sparse product instead
-    of a term per death (3M deaths: 0.2 s against 1.1 s, measured)."""
-    from scipy import sparse
-
-    assert st.dead_index is not None
-    group_index = np.searchsorted(st.groups, st.dead_index)
-    counts = sparse.csr_matrix((np.ones(len(group_index)), (st.event_rows, group_index)),
-                               shape=(len(Xs), len(st.groups)))
-    p = Xs.shape[1]
-    summed = np.asarray(counts @ np.column_stack([np.ones(len(st.groups)), xbar_death, hzf, hxf]))
-    n, xbar_sum, hzf_sum, hxf_sum = summed[:, 0], summed[:, 1:1 + p], summed[:, 1 + p], summed[:, 2 + p:]
-    terms: np.ndarray = n[:, None] * Xs - xbar_sum + risk[:, None] * (Xs * hzf_sum[:, None] - hxf_sum)
-    return terms
+def _stratum_residuals(st: _Strata, beta: np.ndarray, gs: GroupSums) -> np.ndarray:
+    """One stratum's score residuals, in its rows' order."""
+    if isinstance(st, RecurrentStratum):
+        return recurrent_score_residuals(st, beta, gs)
+    Xs, p = st.Xs, len(beta)
+    risk = np.exp(Xs @ beta - gs.shift)  # the same scale as the sums
+    terms = hazard_terms(gs, st.groups, st.deaths, st.n_times)
+    resid = at_risk_residuals(Xs, risk, terms, st.inverse, st.late)
+    # deaths: their own term, and Efron's partial presence in their own risk set
+    dead, X_dead = st.event_rows, st.X_dead  # X_dead is Xs[dead], gathered once
+    g = np.searchsorted(st.groups, st.inverse[dead])
+    resid[dead] += (X_dead - terms.xbar_death[g]
+                    + risk[dead][:, None] * (X_dead * terms.hzf[g][:, None] - terms.hxf[g]))
+    if st.tail is not None:  # competing failures, at risk after their time with weight G(t-)/G(y-)
+        H_tail = np.zeros(st.n_times)
+        HX_tail = np.zeros((st.n_times, p))
+        H_tail[st.groups] = terms.hz * st.tail.scale[st.groups]
+        HX_tail[st.groups] = terms.hx * st.tail.scale[st.groups][:, None]
+        # sums over death times strictly after each time
+        H_after = reverse_cumsum(H_tail) - H_tail
+        HX_after = reverse_cumsum(HX_tail) - HX_tail
+        tr = st.tail.rows
+        kt = st.inverse[tr]
+        scale = (risk[tr] * st.tail.row_weight)[:, None]
+        resid[tr] -= scale * (Xs[tr] * H_after[kt][:, None] - HX_after[kt])
+    return resid
 
 
 def _ph_test(
-    strata_data: list[_Stratum],
-    sums: list[_GroupSums],
+    strata_data: list[_Strata],
+    sums: list[GroupSums],
     time: np.ndarray,
     event: np.ndarray,
     info: np.ndarray,
