@@ -215,3 +215,25 @@ def test_relapses_read_from_an_export_sheet_become_days_and_name_bad_rows(tmp_pa
                        date_format="%m/%d/%Y")
     with pytest.raises(oc.InputError, match=r"date column \(date=\) or its day column"):
         oc.read_events(tmp_path / "bad.csv", cohort, participant_id="Client")
+
+
+def test_events_in_any_order_and_ids_of_any_text_type_give_the_same_fit(cgd):
+    """The events are matched to participants as text whatever their types (a cohort's text ids kept as Arrow
+    text, the events' as whole numbers or words) and in any order (an extract sorted by participant and day is
+    checked in one pass, any other sorted first): the same coefficients, and a repeat found in either order."""
+    cohort, events = cgd
+    expected = oc.compare_recurrent(cohort, events).cox
+    people = pd.read_csv(REFERENCE / "cgd_people.csv")
+    as_text = people.assign(id=("P" + people.id.astype(str)).astype("string[pyarrow]"))
+    text_cohort = oc.Cohort.from_frame(as_text, arm="treat", reference="placebo", follow_up="futime",
+                                       participant_id="id", covariates=["age", "inherit", "steroids"])
+    shuffled = events.assign(participant_id="P" + events.participant_id.astype(str)).sample(frac=1, random_state=3)
+    found = oc.compare_recurrent(text_cohort, shuffled).cox
+    assert found.coef.to_numpy() == pytest.approx(expected.coef.to_numpy(), abs=1e-12)
+    assert found.robust_se.to_numpy() == pytest.approx(expected.robust_se.to_numpy(), abs=1e-12)
+    repeat = pd.concat([shuffled, shuffled.iloc[[5]]], ignore_index=True)
+    with pytest.raises(oc.InputError, match=f"events row {len(repeat)}: .*repeats an event"):
+        oc.compare_recurrent(text_cohort, repeat)
+    unknown = shuffled.assign(participant_id=shuffled.participant_id.where(np.arange(len(shuffled)) != 7, "P9999"))
+    with pytest.raises(oc.InputError, match="events row 8: participant 'P9999'.*belongs to no participant"):
+        oc.compare_recurrent(text_cohort, unknown)
