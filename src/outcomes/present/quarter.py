@@ -404,14 +404,28 @@ def trend(cohort: Cohort, quarter: str, *, quarters: int = 8,
     """
     rows = []
     q = quarter
+    narrow = _trend_columns(cohort)
     for _ in range(quarters):
         end = quarter_bounds(q)[1]
         if (cohort.df[s.ENROLL_DATE] <= pd.Timestamp(end)).any() and (cohort.as_of is None or end <= cohort.as_of):
-            rows.append(_trend_row(as_of(cohort, end), q, end, (known or {}).get(q)))
+            rows.append(_trend_row(as_of(narrow, end), q, end, (known or {}).get(q)))
         q = previous_quarter(q)
     columns = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
                "hazard_ratio", "hr_lower", "hr_upper"]
     return pd.DataFrame(rows[::-1], columns=columns)
+
+
+_TREND_COLUMNS = (s.PARTICIPANT_ID, s.ARM, s.ENROLL_DATE, s.RELAPSE_DAYS, s.RELAPSE_EVENT, s.EXIT_DAYS, s.EXIT_REASON,
+                  s.FOLLOWUP_DAYS, s.EXPOSURE_START)
+
+
+def _trend_columns(cohort: Cohort) -> Cohort:
+    """The cohort with only what a trend row reads (enrollment, arm, relapse, leaving treatment): each quarter's
+    as-of view then copies these columns, not the whole cohort, nor its episodes (at 1M participants 0.35 s a
+    quarter the whole way, measured in ``benchmarks/report_scale.py``)."""
+    columns = [c for c in _TREND_COLUMNS if c in cohort.df.columns]
+    return Cohort(cohort.df[columns], reference=cohort.reference, as_of=cohort.as_of, scenario=cohort.scenario,
+                  truth=cohort.truth, provenance=cohort.provenance, copy=False, arms=cohort.arms)
 
 
 def _trend_row(view: Cohort, quarter: str, end: dt.date, rel: ArmComparison | None = None) -> dict[str, Any]:
