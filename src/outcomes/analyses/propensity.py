@@ -316,14 +316,14 @@ class Balance(Result):
 
 
 def _smd(x: np.ndarray, treated: np.ndarray, w: np.ndarray) -> float:
-    def moments(mask):
-        ww = w[mask]
-        m = np.average(x[mask], weights=ww)
-        v = np.average((x[mask] - m) ** 2, weights=ww)
-        return m, v
+    def moments(arm_weights: np.ndarray) -> tuple[float, float]:  # dot products, no copy of the arm's rows
+        total = arm_weights.sum()
+        m = float(arm_weights @ x / total)
+        return m, float(arm_weights @ (x - m) ** 2 / total)
 
-    m1, v1 = moments(treated)
-    m0, v0 = moments(~treated)
+    treated_weights = np.where(treated, w, 0.0)
+    m1, v1 = moments(treated_weights)
+    m0, v0 = moments(w - treated_weights)
     pooled = np.sqrt((v1 + v0) / 2)
     return float((m1 - m0) / pooled) if pooled > 0 else 0.0
 
