@@ -140,10 +140,25 @@ def test_in_memory_fit_from_patterns_equals_the_row_fit(cohort, monkeypatch):
     adjust = ["age", "sex", "co_occurring_mh", "primary_substance"]
     by_rows = oc.compare_arms(cohort, adjust=adjust, strata="site")
     monkeypatch.setattr(compare, "PATTERN_FIT_ROWS", 100)  # this cohort now goes the large-data way
+    monkeypatch.setattr(compare, "_few_patterns", lambda *args: True)  # whatever its patterns
     by_patterns = oc.compare_arms(cohort, adjust=adjust, strata="site")
     np.testing.assert_allclose(by_patterns.cox[["coef", "se"]], by_rows.cox[["coef", "se"]], rtol=1e-10)
     np.testing.assert_allclose(by_patterns.ph_test.statistic, by_rows.ph_test.statistic, rtol=1e-8)
     assert (by_patterns.cox_n, by_patterns.cox_events) == (by_rows.cox_n, by_rows.cox_events)
+
+
+def test_patterns_are_counted_only_when_they_can_be_few():
+    """The bound on (day, stratum, pattern) counts: 2 arms x days x each covariate's values, against a quarter
+    of the rows."""
+    from outcomes.analyses.compare_arms import _few_patterns
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"sex": rng.choice(["f", "m"], 4000), "age": rng.integers(18, 80, 4000)})
+    weekly = rng.integers(1, 6, 4000).astype(float) * 7  # 5 distinct days
+    assert _few_patterns(df, ("sex",), weekly, None)  # 2 x 5 x 2 = 20 patterns at most
+    assert not _few_patterns(df, ("sex", "age"), weekly, None)  # 20 x 62 = 1,240 > 1,000
+    assert not _few_patterns(df, ("sex",), weekly, rng.integers(0, 200, 4000))  # 200 strata
+    assert not _few_patterns(df, (), rng.uniform(0, 365, 4000), None)  # every day its own
 
 
 @pytest.mark.parametrize("kwargs", [{"strata": "site"}, {"strata": "site", "adjust": ["sex", "age"]}])

@@ -275,6 +275,20 @@ def _from_arm_table(table: ArmTable, arms: tuple[str, str], event_name: str, alp
 PATTERN_FIT_ROWS = 1_000_000
 
 
+def _few_patterns(df: pd.DataFrame, adjust: tuple[str, ...], time: np.ndarray, stratum: np.ndarray | None) -> bool:
+    """Whether the rows can share few (day, stratum, covariate pattern) counts: a bound on their number (the
+    product of each column's distinct values) below a quarter of the rows. Where it is not (1M participants with
+    age, substance, site and prior treatments: about 1M patterns), counting them first took 1.3-1.6 s and
+    0.57 GB against 1.0 s and 0.27 GB fitting the rows (the same estimates, measured)."""
+    limit = len(time) / 4
+    bound = 2.0 * pd.Series(time).nunique() * (1 if stratum is None else pd.Series(stratum).nunique())
+    for c in adjust:
+        if bound >= limit:
+            return False
+        bound *= df[c].nunique(dropna=False)
+    return bound < limit
+
+
 def _fit_cox_by_patterns(X: np.ndarray, time: np.ndarray, event: np.ndarray, stratum: np.ndarray | None,
                          terms: list[str], term_columns: dict[str, list[int]]) -> CoxFit:
     """The Cox model of the rows, fitted from their counts per (day, stratum, covariate pattern)."""
@@ -308,7 +322,7 @@ def _row_level(cohort: Cohort, time: np.ndarray, event: np.ndarray, event_name: 
             raise NotEstimableError(f"arm {arm!r} has no {event_name} events among the participants with every "
                                     f"covariate ({', '.join(adjust)}) recorded: the hazard ratio is not estimable")
     stratum = None if strata is None else strata[used]
-    if len(time) >= PATTERN_FIT_ROWS and not robust:  # same fit, from counts per (day, pattern): see below
+    if len(time) >= PATTERN_FIT_ROWS and not robust and _few_patterns(df, adjust, time, stratum):  # see below
         fit = _fit_cox_by_patterns(design.X, time[used], event[used], stratum, design.terms, design.term_columns)
     else:
         fit = fit_cox(design.X, time[used], event[used], terms=design.terms, term_columns=design.term_columns,
