@@ -27,7 +27,7 @@ from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.imputed import ImputedCohort
 from ..sources.counts import OTHER_EXITS, CountTable
-from ..model.outcome_registry import exit_status
+from ..model.outcome_registry import exit_status, exit_status_of
 from ..sources.scan import ScannedCohort
 from ..model.design_matrix import column_names, design_matrix
 from ..core.errors import InputError, NotEstimableError
@@ -352,7 +352,7 @@ def retention_everyone(cohort: Cohort, day: float, alpha: float = 0.05) -> tuple
     True
     """
     df = cohort.df
-    status = exit_status(df[s.EXIT_REASON].astype(str).to_numpy(), "dropout")
+    status = exit_status_of(df[s.EXIT_REASON], "dropout")
     curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
     if curve.last_time < day:
         raise NotEstimableError(f"follow-up ends at day {plain(curve.last_time)}, before day {plain(day)}")

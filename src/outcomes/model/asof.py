@@ -102,9 +102,7 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
         days, seen = censor_event(out[s.RELAPSE_DAYS].to_numpy(float), out[s.RELAPSE_EVENT].to_numpy() == 1, horizon)
         out[s.RELAPSE_DAYS], out[s.RELAPSE_EVENT] = days, seen.astype(np.int8)
     if s.EXIT_DAYS in out:
-        days, reason = censor_exit(out[s.EXIT_DAYS].to_numpy(float), out[s.EXIT_REASON].astype(str).to_numpy(),
-                                   horizon)
-        out[s.EXIT_DAYS], out[s.EXIT_REASON] = days, reason
+        out[s.EXIT_DAYS], out[s.EXIT_REASON] = _censored_exit(out, horizon)
     if s.FOLLOWUP_DAYS in out:
         out[s.FOLLOWUP_DAYS] = np.minimum(out[s.FOLLOWUP_DAYS].to_numpy(), horizon)
     if s.EXPOSURE_START in out:  # peer support that starts after the date is not known then: not (yet) exposed
@@ -117,6 +115,18 @@ def as_of(cohort: Cohort, date: dt.date | str) -> Cohort:
                   scenario=cohort.scenario, truth=cohort.truth, provenance=provenance, copy=False, arms=cohort.arms,
                   events=_known_events(cohort.events, out, horizon),
                   interviews=_known_events(cohort.interviews, out, horizon))
+
+
+def _censored_exit(out: pd.DataFrame, horizon: np.ndarray) -> tuple[np.ndarray, pd.Series | np.ndarray]:
+    """:func:`censor_exit` of the cohort's exit columns; a categorical reason (a cohort's is) stays one, recoded
+    by its codes (its text took 0.1 s a view at 1M participants, and turning it back into categories 0.03 s)."""
+    days, reason = out[s.EXIT_DAYS].to_numpy(float), out[s.EXIT_REASON]
+    categories = reason.cat.categories if isinstance(reason.dtype, pd.CategoricalDtype) else None
+    if categories is None or "in_treatment" not in categories or reason.isna().any():
+        return censor_exit(days, reason.astype(str).to_numpy(), horizon)
+    ended = ~np.isnan(days) & (days <= horizon)
+    codes = np.where(ended, reason.cat.codes.to_numpy(), categories.get_loc("in_treatment"))
+    return np.where(ended, days, horizon), pd.Series(pd.Categorical.from_codes(codes, categories), index=out.index)
 
 
 def _known_events(events: pd.DataFrame | None, out: pd.DataFrame, horizon: np.ndarray) -> pd.DataFrame | None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from ..core.errors import InputError
 from . import schema as s
@@ -40,6 +41,7 @@ __all__ = [
     "TimeToEvent",
     "TIME_TO_EVENT",
     "exit_status",
+    "exit_status_of",
     "outcome_arrays",
     "secondary_outcome",
     "secondary_columns",
@@ -104,6 +106,20 @@ def exit_status(reason: np.ndarray, cause: str) -> np.ndarray:
     """
     reason = np.asarray(reason)
     return np.where(reason == cause, 1, np.where(reason == "in_treatment", 0, 2))
+
+
+def exit_status_of(reason: pd.Series, cause: str) -> np.ndarray:
+    """:func:`exit_status` of a cohort's exit-reason column: a categorical one (a cohort's is) per category, then
+    each row's by its code (1M rows: 0.02 s against 0.07 s through text, measured in the report's trend).
+
+    >>> exit_status_of(pd.Series(["dropout", "completed", "dropout"], dtype="category"), "dropout").tolist()
+    [1, 2, 1]
+    """
+    if isinstance(reason.dtype, pd.CategoricalDtype) and reason.notna().all():
+        per_category = exit_status(np.asarray(reason.cat.categories.astype(str)), cause)
+        status: np.ndarray = per_category[reason.cat.codes.to_numpy()]
+        return status
+    return exit_status(reason.astype(str).to_numpy(), cause)
 
 
 # ------------------------------------------------------------------------------------------ secondary
