@@ -47,17 +47,18 @@ def propensity_influence(X: np.ndarray, treated: np.ndarray, score: np.ndarray, 
                          stabilized: bool = True, fixed: np.ndarray | None = None) -> PropensityInfluence:
     """``X`` the propensity design with its intercept; ``fixed`` marks truncated weights (they do not move)."""
     a, e = treated.astype(float), np.asarray(score, dtype=float)
-    n = len(a)
+    n, k = X.shape
     information = X.T @ (X * (e * (1 - e))[:, None])
-    phi_alpha = np.linalg.solve(information, (X * (a - e)[:, None]).T).T
     p = a.mean() if stabilized else 1.0
-    dw_alpha = ((-a * p * (1 - e) / e + (1 - a) * (1 - p) * e / (1 - e)) if stabilized
-                else (-a * (1 - e) / e + (1 - a) * e / (1 - e)))[:, None] * X
+    # filled in place, the logistic part by the information's inverse (13 x 13): at 1M participants 0.83 s went
+    # to solving for 1M right-hand sides and stacking columns onto (participants x 14) copies (measured)
+    phi, dw = np.empty((n, k + stabilized)), np.empty((n, k + stabilized))
+    np.matmul(X * (a - e)[:, None], np.linalg.inv(information), out=phi[:, :k])
+    np.multiply(X, ((-a * p * (1 - e) / e + (1 - a) * (1 - p) * e / (1 - e)) if stabilized
+                    else (-a * (1 - e) / e + (1 - a) * e / (1 - e)))[:, None], out=dw[:, :k])
     if stabilized:
-        phi = np.column_stack([phi_alpha, (a - p) / n])
-        dw = np.column_stack([dw_alpha, a / e - (1 - a) / (1 - e)])
-    else:
-        phi, dw = phi_alpha, dw_alpha
+        phi[:, k] = (a - p) / n
+        dw[:, k] = a / e - (1 - a) / (1 - e)
     if fixed is not None:
         dw[fixed] = 0.0
     return PropensityInfluence(phi=phi, dw=dw)
