@@ -263,8 +263,13 @@ def retention_figure(cr: CompetingRisks, width: float = SINGLE, days: Sequence[f
 def _enrollment_cells(cohort: Cohort) -> pd.DataFrame:
     """Participants per quarter (rows) and site (or arm), cells of 1-10 set to 0 (not drawn)."""
     df = cohort.df
-    quarters = df[s.ENROLL_DATE].dt.to_period("Q").astype(str)
-    table = pd.crosstab(quarters, df[s.SITE]) if s.SITE in df else pd.crosstab(quarters, df[s.ARM])
+    dates = df[s.ENROLL_DATE]
+    by = df[s.SITE] if s.SITE in df else df[s.ARM]
+    if dates.isna().any():
+        table = pd.crosstab(dates.dt.to_period("Q").astype(str), by)
+    else:  # counted by a quarter number, then labelled: 1M dates as quarter text took 0.3 s (measured)
+        table = pd.crosstab((dates.dt.year * 4 + dates.dt.quarter - 1).rename(dates.name), by)
+        table.index = pd.Index([f"{k // 4}Q{k % 4 + 1}" for k in table.index], name=dates.name)
     return table.where(~table.map(is_small), 0)
 
 
