@@ -246,8 +246,6 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     >>> round(float(pw.weights.mean()), 1)
     1.0
     """
-    import statsmodels.api as sm
-
     covariates = tuple(covariates)
     if not covariates:
         raise InputError("propensity weighting needs covariates: pass adjust=[...] with the confounders")
@@ -256,7 +254,7 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     design = design_matrix(cohort.df, cohort.treatment, covariates)
     rows, treated = np.flatnonzero(design.complete), design.X[:, 0] == 1
     _check_overlap(design, treated, cohort.arms)
-    X = sm.add_constant(design.X[:, 1:], has_constant="add")
+    X = np.column_stack([np.ones(len(design.X)), design.X[:, 1:]])  # the intercept first
     fit = _fit_propensity(treated, X)
     score = np.asarray(fit.fittedvalues)
     if not (np.all(np.isfinite(score)) and score.min() > 0 and score.max() < 1):

@@ -37,6 +37,7 @@ from ..core.inference import wald
 from ..model.outcome_registry import SecondaryOutcome, secondary_outcome
 from ..model.design_matrix import column_names, design_matrix
 from ..stats.count_models import negative_binomial_fit, poisson_fit
+from ..stats.least_squares import least_squares
 from .pooling import pooled_model_table
 from .propensity import propensity_weights
 from ..core.errors import ConvergenceError, InputError, NotEstimableError
@@ -315,18 +316,20 @@ def _negative_binomial(y: np.ndarray, X: np.ndarray, e: np.ndarray) -> tuple[np.
 
 def _score(d: _Data, arms: tuple[str, str], alpha: float, weighted: bool) -> _Model:
     """ANCOVA of the follow-up value on the baseline value; relative reductions per arm and their ratio."""
-    import statsmodels.api as sm
-
     base_col, follow_col = d.spec.column_names
     base, follow = d.frame[base_col].to_numpy(float), d.frame[follow_col].to_numpy(float)
     Xs = np.column_stack([d.X, base])
-    ols = sm.WLS(follow, Xs, weights=d.weights).fit(cov_type="HC0") if weighted else sm.OLS(follow, Xs).fit()
-    model = _wald_table([*d.terms, base_col], np.asarray(ols.params), np.asarray(ols.bse), alpha)
+    try:
+        ols = least_squares(follow, Xs, d.weights if weighted else None, robust=weighted)
+    except (ConvergenceError, np.linalg.LinAlgError):
+        raise ConvergenceError("the ANCOVA model cannot be fitted: its covariates are collinear (one is constant "
+                               "among these participants, or duplicates another); adjust for fewer") from None
+    model = _wald_table([*d.terms, base_col], ols.params, ols.se, alpha)
     row = model.iloc[1]
     tq = stats.t.ppf(1 - alpha / 2, ols.df_resid)
     estimate = Estimate(measure="adjusted mean difference", value=float(row.coef),
                         ci_lower=float(row.coef - tq * row.se), ci_upper=float(row.coef + tq * row.se),
-                        p_value=float(ols.pvalues[1]), alpha=alpha, se=float(row.se))
+                        p_value=float(ols.p_value[1]), alpha=alpha, se=float(row.se))
     t = d.treated
     reductions = [_relative_reduction(base[m], follow[m]) for m in (~t, t)]
     per_arm = pd.DataFrame({
