@@ -143,7 +143,7 @@ def _check_overlap(design: DesignMatrix, treated: np.ndarray, arms: tuple[str, s
         if np.ptp(column) == 0:
             raise NotEstimableError(f"covariate {term!r} is the same for everyone with complete data: drop it from "
                                     "the propensity model")
-        if set(np.unique(column)) <= {0.0, 1.0}:
+        if np.all((column == 0.0) | (column == 1.0)):  # a 0/1 column (a sort per column took 0.1 s at 1M rows)
             present = column == 1
             for arm, mask in zip(arms, (~treated, treated)):
                 if present.any() and not (present & ~mask).any():
