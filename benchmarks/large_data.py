@@ -5,7 +5,11 @@ scan the peak is reset after validation (``/proc/self/clear_refs``), so it is th
     .venv/bin/python benchmarks/large_data.py 30 100      # millions of rows; writes /tmp/outcomes_large_<n>M/
 
 The cohort is written in chunks of 10M synthetic participants (unique ids across chunks), so building it
-never needs more than one chunk in memory. DuckDB runs with a 1 GB memory limit and spills to disk.
+never needs more than one chunk in memory. DuckDB runs at its default memory limit (issue 29: a 1 GB cap made
+its own distinct count spill to disk and look slower than it is); every step is the best of two fresh
+processes on a warm file cache. The headline pair (issue 29, point 5): ``oc.scan`` validation plus the unadjusted
+``compare_arms``, against DuckDB's ``count(DISTINCT participant_id)`` plus its ``(arm, day) GROUP BY``; peak
+memory against DuckDB's distinct count alone.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import pyarrow.parquet as pq
 import outcomes as oc
 
 CHUNK = 10_000_000
-LIMIT = "SET memory_limit='1GB'; SET threads=2; SET preserve_insertion_order=false; SET temp_directory='/tmp/outcomes_duckdb_spill';"
 
 
 def write_cohort(millions: int) -> Path:
@@ -47,13 +50,14 @@ import json, sys, time
 import duckdb, outcomes as oc
 folder, step = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
-con.execute("SET memory_limit='1GB'; SET threads=2; SET preserve_insertion_order=false; SET temp_directory='/tmp/outcomes_duckdb_spill';")
 files = f"{folder}/*.parquet"
 columns = dict(arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"),
                participant_id="participant_id", covariates=["age", "sex", "co_occurring_mh"], connection=con)
 start = time.perf_counter()
 if step == "duckdb_group_by":
     con.sql(f"SELECT arm, relapse_days, count(*), sum(relapse_event) FROM '{files}' GROUP BY ALL").fetchall()
+elif step == "duckdb_distinct":
+    con.sql(f"SELECT count(DISTINCT participant_id) FROM '{files}'").fetchall()
 elif step == "duckdb_validate":
     con.sql(f"SELECT count(DISTINCT participant_id) FROM '{files}'").fetchall()
     con.sql(f"SELECT arm, relapse_days, count(*), sum(relapse_event) FROM '{files}' GROUP BY ALL").fetchall()
@@ -61,6 +65,8 @@ else:
     relation = con.read_parquet(files)
     if step == "scan_validate":
         oc.scan(relation, **columns)
+    elif step == "scan_and_compare":
+        oc.compare_arms(oc.scan(relation, **columns))
     else:
         scanned = oc.scan(relation, **columns)
         with open("/proc/self/clear_refs", "w") as fh:  # reset the peak (Linux >= 4.0): the analysis alone
@@ -77,9 +83,14 @@ print(json.dumps({"seconds": elapsed, "peak_gb": hwm_kb / 1e6}))
 '''
 
 
-def run(folder: Path, step: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", STEP, str(folder), step], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run(folder: Path, step: str, repeats: int = 2) -> dict:
+    """The best of ``repeats`` fresh processes (seconds; the peak of the fastest)."""
+    runs = []
+    for _ in range(repeats):
+        done = subprocess.run([sys.executable, "-c", STEP, str(folder), step], capture_output=True, text=True,
+                              check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return min(runs, key=lambda r: r["seconds"])
 
 
 def main(sizes: list[int]) -> None:
@@ -88,9 +99,11 @@ def main(sizes: list[int]) -> None:
         start = time.perf_counter()
         folder = write_cohort(millions)
         print(f"<!-- wrote {millions}M rows in {time.perf_counter() - start:.0f} s -->", flush=True)
-        result = {step: run(folder, step) for step in ("duckdb_group_by", "duckdb_validate", "scan_validate",
-                                                       "compare_unadjusted", "compare_adjusted")}
-        rows = [("compare_arms, unadjusted (validated scan)", "compare_unadjusted", "duckdb_group_by"),
+        result = {step: run(folder, step) for step in ("duckdb_group_by", "duckdb_distinct", "duckdb_validate",
+                                                       "scan_and_compare", "scan_validate", "compare_unadjusted",
+                                                       "compare_adjusted")}
+        rows = [("oc.scan validation + compare_arms, unadjusted", "scan_and_compare", "duckdb_validate"),
+                ("compare_arms, unadjusted (validated scan)", "compare_unadjusted", "duckdb_group_by"),
                 ("oc.scan validation (exact duplicate ids)", "scan_validate", "duckdb_validate"),
                 ("compare_arms adjusted (age, sex, co_occurring_mh)", "compare_adjusted", None)]
         for task, step, base in rows:
@@ -99,6 +112,11 @@ def main(sizes: list[int]) -> None:
             print(f"| {millions}M | {task} | {r['seconds']:.2f} | {r['peak_gb']:.2f} | "
                   f"{base or ''} {result[base]['seconds']:.2f} s |  {ratio} |" if base else
                   f"| {millions}M | {task} | {r['seconds']:.2f} | {r['peak_gb']:.2f} | | |", flush=True)
+        distinct = result["duckdb_distinct"]
+        print(f"| {millions}M | peak memory of scan validation + comparison, against DuckDB's distinct count alone "
+              f"({distinct['seconds']:.2f} s, {distinct['peak_gb']:.2f} GB) | | "
+              f"{result['scan_and_compare']['peak_gb']:.2f} | | "
+              f"{result['scan_and_compare']['peak_gb'] / distinct['peak_gb']:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":
