@@ -281,6 +281,9 @@ def _arm_labels(arm: pd.Series) -> pd.Series:
     return arm.astype(str)
 
 
+_Keys: TypeAlias = "np.ndarray | pd.api.extensions.ExtensionArray"  # ids as whole numbers or text
+
+
 def _positions(ids: _Keys, event_ids: np.ndarray) -> np.ndarray:
     """Each event's position among ``ids`` (-1: none). An extract's events of one participant usually come
     together, so each run of one id is looked up once; text ids through Arrow's hash lookup (3M events of
@@ -310,9 +313,6 @@ def _repeated(row: np.ndarray, day: np.ndarray) -> np.ndarray:
     order = np.lexsort((day, row))  # a repeated (participant, day) sits next to its first
     repeated[order[1:]] = (row[order[1:]] == row[order[:-1]]) & (day[order[1:]] == day[order[:-1]])
     return repeated
-
-
-_Keys: TypeAlias = "np.ndarray | pd.api.extensions.ExtensionArray"  # ids as whole numbers or text
 
 
 def _as_text_keys(ids: pd.Series, event_ids: pd.Series) -> tuple[_Keys, np.ndarray]:
