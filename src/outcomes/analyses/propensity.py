@@ -246,6 +246,13 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
     >>> round(float(pw.weights.mean()), 1)
     1.0
     """
+    return weights_and_design(cohort, covariates, stabilized=stabilized, trim=trim)[0]
+
+
+def weights_and_design(cohort: Cohort, covariates: Sequence[str], *, stabilized: bool = True,
+                       trim: float | None = None) -> tuple[PropensityWeights, np.ndarray]:
+    """:func:`propensity_weights` and the model's design (intercept first, the complete rows), which the IPTW
+    comparison's influence functions and bootstrap use (building it again took 0.15 s at 1M participants)."""
     covariates = tuple(covariates)
     if not covariates:
         raise InputError("propensity weighting needs covariates: pass adjust=[...] with the confounders")
@@ -277,7 +284,8 @@ def propensity_weights(cohort: Cohort, covariates: Sequence[str], *, stabilized:
                               "weight (left out)"))
     return PropensityWeights(covariates=covariates, score=score, weights=weights, rows=rows, model=model,
                              positivity=positivity, stabilized=stabilized, trim=trim, n_truncated=n_truncated,
-                             n_excluded=design.n_missing, arms=cohort.arms, treated=treated, caveats=tuple(caveats))
+                             n_excluded=design.n_missing, arms=cohort.arms, treated=treated,
+                             caveats=tuple(caveats)), X
 
 
 # ------------------------------------------------------------------------------------------ balance

@@ -35,8 +35,7 @@ from ..stats.cox import cox_table
 from ..stats.counting import risk_table, step_at
 from ..stats.logistic import logistic_fit
 from .arm_comparison import ArmComparison, LogRankTest, choose_horizon, km_frame, median_frame, require_events
-from ..model.design_matrix import design_matrix
-from .propensity import PropensityWeights, propensity_weights, stabilized_weights, truncate_weights
+from .propensity import PropensityWeights, stabilized_weights, truncate_weights, weights_and_design
 
 __all__ = ["compare_weighted"]
 
@@ -69,7 +68,7 @@ def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, h
     if bootstrap < 50:
         raise InputError(f"bootstrap must be at least 50 replicates for percentile intervals, not {bootstrap}")
     time, event, event_name = outcome_arrays(cohort, outcome)
-    pw = propensity_weights(cohort, adjust, trim=trim)
+    pw, X = weights_and_design(cohort, adjust, trim=trim)
     t, e, treated, w = time[pw.rows], event[pw.rows], pw.treated, pw.weights
     arms = cohort.arms
     masks = {arms[0]: ~treated, arms[1]: treated}
@@ -80,10 +79,9 @@ def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, h
     fit = _weighted_cox(t, e, treated, w, cohort.treatment)
     analytic = variance == "analytic" or (variance == "auto" and len(t) >= ANALYTIC_FROM)
     if analytic:
-        curves, rmst, rmst_difference, cox, draws = _analytic(cohort, adjust, pw, t, e, masks, weighted, tau, fit,
-                                                              alpha)
+        curves, rmst, rmst_difference, cox, draws = _analytic(cohort, X, pw, t, e, masks, weighted, tau, fit, alpha)
     else:
-        draws = _bootstrap(cohort, adjust, pw, t, e, weighted, tau, trim, bootstrap, seed)
+        draws = _bootstrap(cohort, X, pw, t, e, weighted, tau, trim, bootstrap, seed)
         curves = {arm: _banded_curve(weighted[arm], t[m], e[m], draws.curves[arm], alpha)
                   for arm, m in masks.items()}
         rmst, rmst_difference = _bootstrap_rmst(weighted, arms, tau, draws.rmst, alpha)
@@ -106,12 +104,11 @@ def compare_weighted(cohort: Cohort, outcome: str, adjust: tuple[str, ...], *, h
     )
 
 
-def _bootstrap(cohort: Cohort, adjust: tuple[str, ...], pw: PropensityWeights, t: np.ndarray, e: np.ndarray,
+def _bootstrap(cohort: Cohort, X: np.ndarray, pw: PropensityWeights, t: np.ndarray, e: np.ndarray,
                weighted: dict[str, KaplanMeier], tau: float, trim: float | None, replicates: int,
                seed: int | np.random.Generator) -> _Draws:
-    """Resample participants, refit the propensity model, recompute the weighted curves and RMST."""
-    design = design_matrix(cohort.df, cohort.treatment, adjust)
-    X = np.column_stack([np.ones(len(pw.rows)), design.X[:, 1:]])
+    """Resample participants, refit the propensity model (design ``X``), recompute the weighted curves and
+    RMST."""
     treated = pw.treated
     rng = np.random.default_rng(seed)
     n = len(pw.rows)
@@ -176,13 +173,12 @@ def _bootstrap_rmst(weighted: dict[str, KaplanMeier], arms: tuple[str, str], tau
                           se=wald.se)
 
 
-def _analytic(cohort: Cohort, adjust: tuple[str, ...], pw: PropensityWeights, t: np.ndarray, e: np.ndarray,
+def _analytic(cohort: Cohort, X: np.ndarray, pw: PropensityWeights, t: np.ndarray, e: np.ndarray,
               masks: dict[str, np.ndarray], weighted: dict[str, KaplanMeier], tau: float, fit, alpha: float):
-    """Curves, RMST and the Cox model with the stacked influence functions' variances (no refit)."""
+    """Curves, RMST and the Cox model with the stacked influence functions' variances (no refit); ``X`` is the
+    propensity model's design."""
     from .iptw_influence import cox_se, km_with_influence, propensity_influence, rmst_influence
 
-    design = design_matrix(cohort.df, cohort.treatment, adjust)
-    X = np.column_stack([np.ones(len(pw.rows)), design.X[:, 1:]])
     raw = stabilized_weights(pw.treated, pw.score, pw.stabilized)
     ps = propensity_influence(X, pw.treated, pw.score, pw.weights, pw.stabilized, fixed=raw != pw.weights)
     z = normal_quantile(alpha)
