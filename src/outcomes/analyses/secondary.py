@@ -221,7 +221,6 @@ def _prepare(cohort: Cohort, spec: SecondaryOutcome, adjust: tuple[str, ...], we
 
 def _binary(d: _Data, arms: tuple[str, str], alpha: float) -> _Model:
     """Modified Poisson (log link, robust SE): the risk ratio; and the unadjusted risk difference."""
-
     y = d.frame[d.spec.column_names[0]].to_numpy(float)
     t = d.treated
     for arm, mask in zip(arms, (~t, t)):
@@ -252,7 +251,6 @@ def count_rate_ratio(y: np.ndarray, exposure: np.ndarray | None, X: np.ndarray, 
     overdispersion cannot be estimated (rare counts, or no extra variation), the rate ratio comes from a Poisson
     model with robust (sandwich) SEs, as R users do with ``sandwich::vcovHC``, and the result says so.
     """
-
     e = exposure if exposure is not None else np.ones(len(y))
     t = treated
     for arm, mask in zip(arms, (~t, t)):
