@@ -335,7 +335,7 @@ def _models(patterns: pd.DataFrame, treatment: str, adjust: tuple[str, ...], sta
     return fine_gray, cause_specific
 
 
-def retention_everyone(cohort: Cohort, day: float, alpha: float = 0.05) -> tuple[float, float, float]:
+def retention_everyone(cohort: Cohort | ScannedCohort, day: float, alpha: float = 0.05) -> tuple[float, float, float]:
     """Retention (not dropped out) at ``day`` of everyone, both arms pooled: one minus the cumulative incidence of
     dropout, completion and transfer competing; with its ``1 - alpha`` interval. The trend of a report reads it.
 
@@ -351,9 +351,15 @@ def retention_everyone(cohort: Cohort, day: float, alpha: float = 0.05) -> tuple
     >>> lower < value < upper
     True
     """
-    df = cohort.df
-    status = exit_status_of(df[s.EXIT_REASON], "dropout")
-    curve = aalen_johansen(df[s.EXIT_DAYS].to_numpy(float), status)
+    if isinstance(cohort, ScannedCohort):  # counted by the engine: per (day, arm, way of leaving)
+        patterns = exit_patterns(cohort)
+        time, n = patterns["time"].to_numpy(float), patterns["n"].to_numpy(float)
+        times = np.unique(time)
+        status = exit_status(patterns[s.EXIT_REASON].to_numpy(str), "dropout")
+        curve = aalen_johansen_counts(times, *_per_time(time, n, status, np.arange(len(time)), times))
+    else:
+        status = exit_status_of(cohort.df[s.EXIT_REASON], "dropout")
+        curve = aalen_johansen(cohort.df[s.EXIT_DAYS].to_numpy(float), status)
     if curve.last_time < day:
         raise NotEstimableError(f"follow-up ends at day {plain(curve.last_time)}, before day {plain(day)}")
     at = curve.at(np.array([float(day)]), alpha=alpha)

@@ -28,6 +28,7 @@ from . import catalog
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES, SecondaryOutcome
+from ..sources.scan import ScannedCohort
 from ..core.formatting import is_number
 from ..core.inference import normal_quantile
 from ..core.caveats import quiet_caveats
@@ -141,9 +142,10 @@ class Reconciliation(Result):
 class _Estimator:
     """Computes each estimand once, from the analyses of one cohort."""
 
-    def __init__(self, cohort: Cohort, program_days: float, alpha: float,
+    def __init__(self, cohort: Cohort | ScannedCohort, program_days: float, alpha: float,
                  known: Mapping[str, Any] | None = None) -> None:
         self.cohort = cohort
+        self.columns = list(cohort.columns if isinstance(cohort, ScannedCohort) else cohort.df.columns)
         self.L = program_days
         self.alpha = alpha
         self._cache: dict[str, Any] = {}
@@ -188,7 +190,15 @@ class _Estimator:
     def _secondary(self, outcome: str):
         from ..analyses.secondary import compare_secondary
 
-        return self._get(f"secondary:{outcome}", lambda: compare_secondary(self.cohort, outcome, alpha=self.alpha))
+        return self._get(f"secondary:{outcome}", lambda: compare_secondary(self._rows(outcome), outcome,
+                                                                            alpha=self.alpha))
+
+    def _rows(self, what: str) -> Cohort:
+        """The cohort in memory, for the analyses that read its rows (of a scan: not estimable here, and why)."""
+        if isinstance(self.cohort, ScannedCohort):
+            raise _NotEstimable(f"{what} is estimated from rows, and a scanned cohort stays in its engine: load it "
+                                "with to_cohort()")
+        return self.cohort
 
 
 
@@ -209,8 +219,10 @@ class _Estimator:
         if estimand in secondary:
             return self._secondary_estimand(*secondary[estimand])
         if estimand == "co_occurring_mh_prevalence":
-            if "co_occurring_mh" not in self.cohort.df.columns:
+            if "co_occurring_mh" not in self.columns:
                 raise _NotEstimable("this cohort has no co_occurring_mh column")
+            if isinstance(self.cohort, ScannedCohort):
+                return _wilson(*self.cohort.yes_and_known("co_occurring_mh"), self.alpha)
             x = self.cohort.df["co_occurring_mh"].dropna()
             return _wilson(int(x.sum()), len(x), self.alpha)
         if estimand == "relapse_rate_ratio":
@@ -229,7 +241,7 @@ class _Estimator:
 
         if "interviews" not in self._cache and self.cohort.interviews is None:
             raise _NotEstimable("no interview records were given (follow-up from contact dates is only a proxy)")
-        rates = self._get("interviews", lambda: follow_up(self.cohort, self.cohort.interviews))
+        rates = self._get("interviews", lambda: follow_up(self._rows("interview follow-up"), self.cohort.interviews))
         due = rates.rates[rates.rates.window != "baseline"].groupby("arm")[["due", "completed"]].sum()
         ref, trt = self.cohort.arms
         if not all(arm in due.index and due.loc[arm, "completed"] > 0 for arm in (ref, trt)):
@@ -241,7 +253,7 @@ class _Estimator:
     def _survival(self, estimand: str) -> tuple[float, float, float]:
         """Risks and survival ratios at 12 months or 10 years, from the Kaplan-Meier curves (Greenwood); when the
         cohort says when peer support started, the 12-month ones from the emulated trial instead."""
-        if estimand != "sobriety_ratio_10y" and s.EXPOSURE_START in self.cohort.df.columns:
+        if estimand != "sobriety_ratio_10y" and s.EXPOSURE_START in self.columns:
             return self._trial(estimand)
         z = normal_quantile(self.alpha)
         ref, trt = self.cohort.arms
@@ -262,8 +274,8 @@ class _Estimator:
         """12-month relapse by strategy of the emulated trial: "start within grace" against "do not"."""
         from ..analyses.exposure import compare_exposure
 
-        exposure = self._get("exposure", lambda: compare_exposure(self.cohort, "relapse",
-                                                                  adjust=self.cohort.recorded_covariates,
+        exposure = self._get("exposure", lambda: compare_exposure(self._rows("relapse from the first peer contact"),
+                                                                  "relapse", adjust=self.cohort.recorded_covariates,
                                                                   alpha=self.alpha))
         if exposure.horizon != 365:
             raise _NotEstimable(f"the emulated trial's horizon is day {plain(exposure.horizon)}, not 12 months")
@@ -288,7 +300,7 @@ class _Estimator:
         events = self.cohort.events
         if events is None:
             raise _NotEstimable("a relapse rate needs every relapse episode, and this cohort records only the first")
-        res = self._get("recurrent", lambda: compare_recurrent(self.cohort, events, alpha=self.alpha))
+        res = self._get("recurrent", lambda: compare_recurrent(self._rows("a relapse rate"), events, alpha=self.alpha))
         if res.rate_ratio is None:
             raise _NotEstimable("the rate ratio of relapses is not estimable (no relapse in an arm)")
         e = res.rate_ratio
@@ -315,7 +327,7 @@ class _Estimator:
 
     def _secondary_estimand(self, spec: SecondaryOutcome, statistic: str) -> tuple[float, float, float]:
         """A claim about a secondary outcome, answered by the statistic its registry entry names."""
-        missing = [c for c in spec.column_names if c not in self.cohort.df.columns]
+        missing = [c for c in spec.column_names if c not in self.columns]
         if missing:
             raise _NotEstimable(f"this cohort has no {spec.words} ({', '.join(spec.column_names)})")
         res = self._secondary(spec.name)
@@ -406,7 +418,7 @@ def _fmt(estimand: str, value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def reconcile(cohort: Cohort, *, program_days: float | None = None, alpha: float = 0.05,
+def reconcile(cohort: Cohort | ScannedCohort, *, program_days: float | None = None, alpha: float = 0.05,
               results: Mapping[str, object] | None = None) -> Reconciliation:
     """Test every claim in the registry that this cohort can test.
 

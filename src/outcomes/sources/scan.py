@@ -140,6 +140,87 @@ class ScannedCohort:
     def treatment(self) -> str:
         return self.arms[1]
 
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return {"source": self.source, "scanned": True, "engine": self.engine}
+
+    @property
+    def interviews(self) -> None:
+        """A scanned cohort carries no interview records (pass them to the report instead)."""
+        return None
+
+    @property
+    def events(self) -> None:
+        """A scanned cohort carries one row per participant, not every relapse episode."""
+        return None
+
+    @property
+    def truth(self) -> dict[str, Any]:
+        """Real data has no known truth (a synthetic cohort in memory carries its scenario's)."""
+        return {}
+
+    def yes_and_known(self, column: str) -> tuple[int, int]:
+        """Participants with ``column`` = 1, and with ``column`` known (a 0/1 column), counted by the engine."""
+        self._in_duckdb(f"counting {column}")
+        yes, known = self.relation.aggregate(f"count_if({quote(column)} = 1), count({quote(column)})").fetchall()[0]
+        return int(yes), int(known)
+
+    def enrollment_counts(self) -> pd.DataFrame:
+        """Participants per (site, arm, quarter of enrollment), counted by the engine: ``site`` (when scanned
+        with sites), ``arm``, ``quarter`` (``year * 4 + quarter - 1``; -1 for a blank date) and ``n``."""
+        if s.ENROLL_DATE not in self.columns:
+            raise InputError("this scanned cohort has no enrollment dates: scan it with enroll_date=COLUMN")
+        self._in_duckdb("enrollment counts")
+        site = f"{s.SITE}, " if s.SITE in self.columns else ""
+        return self.relation.query("t", f"""
+            SELECT {site}{s.ARM}, CAST(coalesce(year({s.ENROLL_DATE}) * 4 + quarter({s.ENROLL_DATE}) - 1, -1)
+                AS BIGINT) AS quarter, count(*) AS n
+            FROM t GROUP BY ALL ORDER BY ALL""").df()
+
+    def missing_counts(self) -> dict[str, int]:
+        """Blank values per column (only columns with blanks), counted by the engine."""
+        self._in_duckdb("missing values")
+        columns = self.columns
+        found = self.relation.aggregate(", ".join(f"count(*) - count({quote(c)})" for c in columns)).fetchall()[0]
+        return {c: int(k) for c, k in zip(columns, found) if k}
+
+    @property
+    def recorded_covariates(self) -> tuple[str, ...]:
+        """The covariates with at least one value (a column blank throughout is not adjusted for)."""
+        blank = self.missing_counts()
+        return tuple(c for c in self.covariates if blank.get(c, 0) < self.n)
+
+    def as_of_view(self, cutoff: dt.date) -> ScannedCohort:
+        """What was known on ``cutoff`` (enrolled by then; later events censored there), in the engine, as
+        :func:`outcomes.as_of` does in memory."""
+        self._in_duckdb("an as-of view")
+        view = _as_of(self.relation, cutoff, self.source, s.ENROLL_DATE if s.ENROLL_DATE in self.columns else None,
+                      "relapse" in self.outcomes, "retention" in self.outcomes, self.arms)
+        n = int(view.aggregate("count(*)").fetchall()[0][0])
+        return ScannedCohort(relation=view, arms=self.arms, outcomes=self.outcomes, covariates=self.covariates,
+                             as_of=cutoff, source=self.source, n=n)
+
+    def load(self, columns: list[str]) -> Cohort:
+        """Only ``columns`` (with the arm) of every row, as a :class:`Cohort` in memory: text as categories, the
+        participant ids replaced by row numbers (the analyses that load rows do not read ids)."""
+        self._in_duckdb("loading some columns")
+        wanted = [c for c in dict.fromkeys([s.ARM, *columns]) if c != s.PARTICIPANT_ID]
+        text = {c for c, kind in zip(self.columns, self.relation.types) if str(kind) == "VARCHAR"}
+        levels = {c: [v[0] for v in self.relation.query("t", f"SELECT DISTINCT {quote(c)} FROM t "
+                                                              f"WHERE {quote(c)} IS NOT NULL").fetchall()]
+                  for c in wanted if c in text}
+        select = [f"CAST({quote(c)} AS ENUM ({', '.join(_sql_text(v) for v in levels[c])})) AS {quote(c)}"
+                  if c in levels and levels[c] else quote(c) for c in wanted]
+        rows = self.relation.query("t", f"SELECT row_number() OVER () AS {s.PARTICIPANT_ID}, {', '.join(select)} "
+                                        "FROM t").df()
+        return Cohort(rows, reference=self.arms[0], arms=self.arms,
+                      covariates=tuple(c for c in self.covariates if c in wanted), as_of=self.as_of,
+                      provenance={**self.provenance, "columns loaded": wanted}, copy=False)
+
+    def _in_duckdb(self, what: str) -> None:
+        if self.engine != "duckdb":
+            raise InputError(f"{what} of a Spark cohort is not computed here: load its rows with to_cohort() first")
+
     def to_cohort(self) -> Cohort:
         """Load the rows into memory as a :class:`Cohort` (for analyses that need them)."""
         rows = self.relation.toPandas() if self.engine == "spark" else self.relation.df()
@@ -325,3 +406,8 @@ def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, rel
                     f"CASE WHEN {later} THEN '{arms[0]}' ELSE {s.ARM} END AS {s.ARM}"]
     rest = f"REPLACE ({', '.join(replace)})" if replace else ""
     return mapped.query("m", f"SELECT * {rest} FROM m WHERE {s.ENROLL_DATE} <= {day}")
+
+
+def _sql_text(value: Any) -> str:
+    """A SQL text literal."""
+    return "'" + str(value).replace("'", "''") + "'"
