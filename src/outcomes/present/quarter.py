@@ -42,6 +42,8 @@ from ..model.outcome_registry import SECONDARY_OUTCOMES
 from . import tables as t
 from ..sources.extract.read import check_exclusions
 from .summary import PRIMARY_ANALYSES, summary_sentences
+from .enrolled import UNKNOWN_QUARTER, Enrolled, enrolled
+from ..sources.scan import ScannedCohort
 
 __all__ = ["ImputationRecord", "QuarterlyResults", "attempt", "compute_quarter", "trend"]
 
@@ -79,8 +81,8 @@ class QuarterlyResults:
     quarter: str
     start: dt.date
     as_of: dt.date
-    cohort: Cohort
-    previous: Cohort | None
+    cohort: Cohort | ScannedCohort  # as known at the quarter's end; a scanned one stays in its engine
+    previous: Cohort | ScannedCohort | None
     relapse: ArmComparison | None
     relapse_adjusted: ArmComparison | None
     relapse_iptw: ArmComparison | None
@@ -94,6 +96,8 @@ class QuarterlyResults:
     imputation: ImputationRecord | None = None  # blank confounders imputed for the adjusted and weighted analyses
     interview_follow_up: FollowUpRates | None = None  # follow-up counted from interviews, when the program gave them
     interview_change: ChangeFromIntake | None = None  # the GPRA/NOMs domains from intake to follow-up
+    enrolled: Enrolled  # who was enrolled, by site, arm and quarter: the enrollment table, figure and sentence
+    computed: dict[str, str] = field(default_factory=dict)  # of a scan: how each section was computed
     confounders: tuple[str, ...]
     notes: list[str]
     not_estimable: dict[str, str]
@@ -137,6 +141,9 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     >>> r.summary[0].startswith("In 2026Q3")
     True
     """
+    if not isinstance(cohort, Cohort):
+        raise InputError(f"compute_quarter takes a Cohort, not {type(cohort).__name__}; a scanned cohort's quarter: "
+                         "outcomes.present.scanned_quarter.compute_scanned_quarter (oc.report.quarterly calls it)")
     start, end = quarter_bounds(quarter)
     if primary is not None and primary not in PRIMARY_ANALYSES:
         raise InputError(f"primary analysis must be one of {list(PRIMARY_ANALYSES)}, not {primary!r}")
@@ -150,19 +157,28 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
         raise InputError(f"imputations must be 0 (complete cases only) or a whole number of at least 2, not "
                          f"{imputations!r}")
     heard = _interview_results(view, cohort, cohort.interviews if interviews is None else interviews, notes, reasons)
-    results = {**_analyses(view, notes, reasons, bootstrap, seed, imputations, heard["interview_follow_up"]), **heard}
+    results = {**_analyses(view, notes, reasons, bootstrap, seed, imputations, heard["interview_follow_up"]), **heard,
+               "enrolled": enrolled(view)}
     previous_relapse = _quiet_relapse(previous)
-    before = _key_numbers(previous, previous_relapse) if previous is not None else None
-    now = _key_numbers(view, results["relapse"])
-    tables = _tables(view, start, results, now, before)
-    known_relapse = {quarter: results["relapse"], previous_quarter(quarter): previous_relapse}
-    with step(f"trend over {trend_quarters} quarters"):
-        trend_table = trend(cohort, quarter, quarters=trend_quarters, known=known_relapse)
-    if total_reveals_arms(view):  # the total would give both small arms: it is not shown, in the trend either
-        trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
+    before = _key_numbers(enrolled(previous), previous_relapse) if previous is not None else None
+    now = _key_numbers(results["enrolled"], results["relapse"])
+    tables = _tables(view, start, results, now, before, view)
+    trend_table = _shown_trend(cohort, quarter, trend_quarters, results, previous_relapse)
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
                             not_estimable=reasons, tables=tables, trend=trend_table,
                             summary=summary_sentences(quarter, view, start, results, now, before, primary), **results)
+
+
+def _shown_trend(cohort: Cohort | ScannedCohort, quarter: str, quarters: int, results: dict[str, Any],
+                 previous_relapse: ArmComparison | None) -> pd.DataFrame:
+    """The trend, reusing this quarter's and last quarter's relapse comparisons; this quarter's total hidden
+    when it would give both (small) arms."""
+    known_relapse = {quarter: results["relapse"], previous_quarter(quarter): previous_relapse}
+    with step(f"trend over {quarters} quarters"):
+        trend_table = trend(cohort, quarter, quarters=quarters, known=known_relapse)
+    if total_reveals_arms(results["enrolled"]):  # the total would give both small arms: hidden, in the trend too
+        trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
+    return trend_table
 
 
 def _view(cohort: Cohort, quarter: str, end: dt.date) -> Cohort:
@@ -293,28 +309,28 @@ def _own_model(iptw: ArmComparison | None, imputation: ImputationRecord | None) 
     return None if iptw is None or imputation is not None else iptw.propensity
 
 
-def _has_small_arm(view: Cohort) -> bool:
-    sizes = view.df[s.ARM].value_counts()
+def _has_small_arm(view: Cohort | ScannedCohort) -> bool:
+    sizes = enrolled(view).by_arm() if isinstance(view, ScannedCohort) else view.df[s.ARM].value_counts()
     return any(is_small(int(sizes.get(arm, 0))) for arm in view.arms)
 
 
-def _quiet_relapse(view: Cohort | None) -> ArmComparison | None:
+def _quiet_relapse(view: Cohort | ScannedCohort | None) -> ArmComparison | None:
     """Last quarter's unadjusted comparison, for the change table (its caveats were in last quarter's report)."""
     if view is None or "relapse" not in view.outcomes or _has_small_arm(view):
         return None
     return attempt(lambda: compare_arms(view, "relapse"), "previous quarter", [], {})
 
 
-def total_reveals_arms(view: Cohort) -> bool:
+def total_reveals_arms(counted: Enrolled) -> bool:
     """Whether the number enrolled to date would reveal the arms' sizes: both are 1 to 10 (the report says so)
     and the total leaves each a single value (2 is 1 and 1; 20 is 10 and 10)."""
-    sizes = [int((view.df[s.ARM] == arm).sum()) for arm in view.arms]
+    sizes = list(counted.by_arm().values())
     return all(is_small(n) for n in sizes) and revealed(sizes)
 
 
-def _key_numbers(view: Cohort, relapse: ArmComparison | None) -> dict[str, float]:
+def _key_numbers(counted: Enrolled, relapse: ArmComparison | None) -> dict[str, float]:
     """The numbers the change table sets beside last quarter's (a total that would reveal the arms: NaN, hidden)."""
-    out = {"Participants enrolled to date": np.nan if total_reveals_arms(view) else float(len(view))}
+    out = {"Participants enrolled to date": np.nan if total_reveals_arms(counted) else float(counted.total)}
     if relapse is not None:
         out["Hazard ratio of relapse (unadjusted)"] = relapse.hazard_ratio.value
         try:
@@ -363,11 +379,13 @@ def _known_interviews(view: Cohort, cohort: Cohort, interviews: Interviews | pd.
     return frame[~np.asarray(held > pd.Timestamp(view.as_of))].reset_index(drop=True)
 
 
-def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
-            before: dict[str, float] | None) -> dict[str, pd.DataFrame]:
-    tables = {"enrollment": t.enrollment_table(view, start)}
-    if r["confounders"]:
-        tables["baseline"] = t.baseline_display(view, r["confounders"], weighted=r["relapse_iptw"] is not None,
+def _tables(view: Cohort | ScannedCohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
+            before: dict[str, float] | None, rows: Cohort | None) -> dict[str, pd.DataFrame]:
+    """The report's tables; ``rows``: the cohort whose rows Table 1 reads (``view``, or of a scan the columns
+    loaded for the weighted comparison; None: no Table 1)."""
+    tables = {"enrollment": t.enrollment_table(r["enrolled"], start)}
+    if r["confounders"] and rows is not None:
+        tables["baseline"] = t.baseline_display(rows, r["confounders"], weighted=r["relapse_iptw"] is not None,
                                                 propensity=_own_model(r["relapse_iptw"], r["imputation"]))
     follow = r.get("interview_follow_up")
     tables["follow_up"] = t.follow_up_table(view) if follow is None else t.interview_follow_up_table(follow)
@@ -391,7 +409,7 @@ def _tables(view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, floa
     return tables
 
 
-def trend(cohort: Cohort, quarter: str, *, quarters: int = 8,
+def trend(cohort: Cohort | ScannedCohort, quarter: str, *, quarters: int = 8,
           known: Mapping[str, ArmComparison | None] | None = None) -> pd.DataFrame:
     """The last ``quarters`` quarters up to ``quarter``, each as known at its own end: participants enrolled,
     90-day retention and the relapse hazard ratio with their intervals (NaN where not estimable).
@@ -404,15 +422,27 @@ def trend(cohort: Cohort, quarter: str, *, quarters: int = 8,
     """
     rows = []
     q = quarter
-    narrow = _trend_columns(cohort)
+    narrow = cohort if isinstance(cohort, ScannedCohort) else _trend_columns(cohort)
+    first = _first_enrolled(cohort)
     for _ in range(quarters):
         end = quarter_bounds(q)[1]
-        if (cohort.df[s.ENROLL_DATE] <= pd.Timestamp(end)).any() and (cohort.as_of is None or end <= cohort.as_of):
-            rows.append(_trend_row(as_of(narrow, end), q, end, (known or {}).get(q)))
+        if first is not None and first <= end and (cohort.as_of is None or end <= cohort.as_of):
+            view = narrow.as_of_view(end) if isinstance(narrow, ScannedCohort) else as_of(narrow, end)
+            rows.append(_trend_row(view, q, end, (known or {}).get(q)))
         q = previous_quarter(q)
     columns = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
                "hazard_ratio", "hr_lower", "hr_upper"]
     return pd.DataFrame(rows[::-1], columns=columns)
+
+
+def _first_enrolled(cohort: Cohort | ScannedCohort) -> dt.date | None:
+    """The first quarter's first day of a scanned cohort's enrollment, or a cohort's first enrollment date."""
+    if isinstance(cohort, ScannedCohort):
+        quarters = enrolled(cohort).counts.quarter
+        known = quarters[quarters != UNKNOWN_QUARTER]
+        return None if known.empty else dt.date(int(known.min()) // 4, int(known.min()) % 4 * 3 + 1, 1)
+    first = cohort.df[s.ENROLL_DATE].min()
+    return None if pd.isna(first) else first.date()
 
 
 _TREND_COLUMNS = (s.PARTICIPANT_ID, s.ARM, s.ENROLL_DATE, s.RELAPSE_DAYS, s.RELAPSE_EVENT, s.EXIT_DAYS, s.EXIT_REASON,
@@ -428,7 +458,8 @@ def _trend_columns(cohort: Cohort) -> Cohort:
                   truth=cohort.truth, provenance=cohort.provenance, copy=False, arms=cohort.arms)
 
 
-def _trend_row(view: Cohort, quarter: str, end: dt.date, rel: ArmComparison | None = None) -> dict[str, Any]:
+def _trend_row(view: Cohort | ScannedCohort, quarter: str, end: dt.date,
+               rel: ArmComparison | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {"quarter": quarter, "as_of": end, "enrolled": len(view)}
     if _has_small_arm(view):
         return row  # nothing estimated from an arm of 1-10 participants

@@ -19,6 +19,8 @@ from ..core.errors import OutcomesError
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.labels import variable_words
+from ..sources.scan import ScannedCohort
+from .enrolled import Enrolled
 
 __all__ = ["imputation_sentence", "summary_sentences"]
 
@@ -37,11 +39,12 @@ def _arm(arm: str) -> str:
 PRIMARY_ANALYSES = ("unadjusted", "adjusted", "weighted")
 
 
-def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, Any], now: dict[str, float],
-                      before: dict[str, float] | None, primary: str | None = None) -> list[str]:
+def summary_sentences(quarter: str, view: Cohort | ScannedCohort, start: dt.date, r: dict[str, Any],
+                      now: dict[str, float], before: dict[str, float] | None, primary: str | None = None) -> list[str]:
     """Enrollment, retention, relapse, follow-up and the change since last quarter, one sentence each; first,
-    when rows of the export were left out (the analyst allowed it), how many and why."""
-    sentences = [_enrollment(quarter, view, start), _retention(r), _relapse(r, primary), _imputed(r),
+    when rows of the export were left out (the analyst allowed it), how many and why. ``r["enrolled"]``: who
+    was enrolled (:func:`outcomes.present.enrolled.enrolled` of ``view``)."""
+    sentences = [_enrollment(quarter, r["enrolled"], start), _retention(r), _relapse(r, primary), _imputed(r),
                  _follow_up_interviews(r["interview_follow_up"]) if r.get("interview_follow_up") is not None
                  else _follow_up(view), _change(now, before)]
     sentences = [x for x in sentences if x]
@@ -49,7 +52,7 @@ def summary_sentences(quarter: str, view: Cohort, start: dt.date, r: dict[str, A
     return [left_out, *sentences] if left_out else sentences
 
 
-def _left_out(view: Cohort) -> str | None:
+def _left_out(view: Cohort | ScannedCohort) -> str | None:
     info = view.provenance.get("exclusions") or {}
     if not info.get("rows"):
         return None
@@ -59,16 +62,14 @@ def _left_out(view: Cohort) -> str | None:
             "differ from those left out.")
 
 
-def _enrollment(quarter: str, view: Cohort, start: dt.date) -> str:
-    df = view.df
-    new = int((df[s.ENROLL_DATE] >= pd.Timestamp(start)).sum())
-    total = len(view)
-    sizes = [int((df[s.ARM] == a).sum()) for a in view.arms]
+def _enrollment(quarter: str, counted: Enrolled, start: dt.date) -> str:
+    new, total, arms = counted.since(start), counted.total, counted.arms
+    sizes = list(counted.by_arm().values())
     if any(is_small(n) for n in sizes):  # beside the total, the other arm's count would reveal the small one
-        by_arm = " and ".join(f"fewer than 11 {_arm(a)}" for a, n in zip(view.arms, sizes) if is_small(n)) + \
-            ", the rest " + " and ".join(_arm(a) for a, n in zip(view.arms, sizes) if not is_small(n))
+        by_arm = " and ".join(f"fewer than 11 {_arm(a)}" for a, n in zip(arms, sizes) if is_small(n)) + \
+            ", the rest " + " and ".join(_arm(a) for a, n in zip(arms, sizes) if not is_small(n))
     else:
-        by_arm = " and ".join(f"{_words(n)} {_arm(a)}" for a, n in zip(view.arms, sizes))
+        by_arm = " and ".join(f"{_words(n)} {_arm(a)}" for a, n in zip(arms, sizes))
     if is_small(total):
         return (f"By the end of {quarter}, fewer than 11 participants had enrolled; counts of 1 to 10 are not shown, "
                 "and most comparisons wait until more participants and events accrue.")
@@ -168,10 +169,10 @@ def _hazard_sentence(hr: Any, who: tuple[str, str], tail: str) -> str:
     return f"{lead} (hazard ratio {fmt.ratio(hr.value)}, 95% CI {fmt.interval(hr.ci_lower, hr.ci_upper)}{tail})."
 
 
-def _follow_up(view: Cohort) -> str:
-    df = view.df
-    if s.FOLLOWUP_DAYS not in df:
+def _follow_up(view: Cohort | ScannedCohort) -> str:
+    if isinstance(view, ScannedCohort) or s.FOLLOWUP_DAYS not in view.df:  # a scan maps no last-contact dates
         return "Follow-up against SAMHSA's 80% target cannot be computed: the extract has no last-contact dates."
+    df = view.df
     days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days
     due = days_enrolled >= 210
     if not due.any():

@@ -32,6 +32,8 @@ from ..core.errors import NotEstimableError, OutcomesError
 from ..core.results import Estimate
 from ..model import schema as s
 from ..model.cohort import Cohort
+from .enrolled import Enrolled, enrolled
+from ..sources.scan import ScannedCohort
 from ..model.labels import variable_words
 from ..model.outcome_registry import secondary_outcome
 from ..core.formatting import plain
@@ -43,15 +45,10 @@ SUPRT_TARGET = 0.80  # SAMHSA's follow-up target; SUPRT replaced GPRA on 2025-10
 CI = "95% CI"
 
 
-def enrollment_table(view: Cohort, quarter_start: dt.date) -> pd.DataFrame:
-    """Participants enrolled this quarter and to date, by site and arm."""
-    df = view.df
-    group = [s.SITE, s.ARM] if s.SITE in df else [s.ARM]
-    this_q = df[df[s.ENROLL_DATE] >= pd.Timestamp(quarter_start)].groupby(group, observed=False).size()
-    total = df.groupby(group, observed=False).size()
-    table = pd.DataFrame({"Enrolled this quarter": this_q, "Enrolled to date": total}).fillna(0).reset_index()
-    if s.SITE in df:  # a site that has no participant of an arm is left out; without sites both arms stay
-        table = table[table["Enrolled to date"] > 0]
+def enrollment_table(view: Cohort | Enrolled, quarter_start: dt.date) -> pd.DataFrame:
+    """Participants enrolled this quarter and to date, by site and arm (``view``: a cohort, or its counts)."""
+    counted = view if isinstance(view, Enrolled) else enrolled(view)
+    table = counted.by_group(quarter_start).rename(columns={"new": "Enrolled this quarter", "n": "Enrolled to date"})
     table[s.ARM] = table[s.ARM].astype(str).map(s.arm_label)
     table = table.rename(columns={s.SITE: "Site", s.ARM: "Arm"}).reset_index(drop=True)
     shown = suppress_table(table, ["Enrolled this quarter", "Enrolled to date"],
@@ -62,11 +59,11 @@ def enrollment_table(view: Cohort, quarter_start: dt.date) -> pd.DataFrame:
     return hide_complements(shown, table, "Enrolled this quarter", [np.arange(len(table))])
 
 
-def follow_up_table(view: Cohort) -> pd.DataFrame:
+def follow_up_table(view: Cohort | ScannedCohort) -> pd.DataFrame:
     """SUPRT follow-up: the share reached in the 6-month (+-30 days) and annual windows, against SAMHSA's 80%."""
-    df = view.df
-    if s.FOLLOWUP_DAYS not in df:
+    if isinstance(view, ScannedCohort) or s.FOLLOWUP_DAYS not in view.df:  # a scan maps no last-contact dates
         return pd.DataFrame({"Note": ["No last-contact dates in this extract: follow-up rates cannot be computed."]})
+    df = view.df
     days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days
     rows = []
     for window, (open_, close) in (("6 months (150-210 days)", (150, 210)), ("Annual (335-395 days)", (335, 395))):
@@ -276,13 +273,13 @@ def _ingestion_counts(ingestion: Mapping[str, object]) -> dict[str, str]:
     return shown
 
 
-def data_quality_table(view: Cohort) -> pd.DataFrame:
+def data_quality_table(view: Cohort | ScannedCohort) -> pd.DataFrame:
     """Where the data came from, rows excluded by reason, and missing values by column (counts suppressed)."""
     rows = [{"Check": "Source", "Value": str(view.provenance.get("source", "unknown")).replace("_", " ")}]
     for key, shown in _ingestion_counts(view.provenance.get("ingestion") or {}).items():
         rows.append({"Check": str(key).replace("_", " ").capitalize(), "Value": shown})
-    for col in view.df.columns:
-        missing = int(view.df[col].isna().sum())
+    blanks = view.missing_counts() if isinstance(view, ScannedCohort) else view.df.isna().sum().to_dict()
+    for col, missing in blanks.items():
         if missing:
-            rows.append({"Check": f"Missing values: {variable_words(str(col))}", "Value": fmt.count(missing)})
+            rows.append({"Check": f"Missing values: {variable_words(str(col))}", "Value": fmt.count(int(missing))})
     return pd.DataFrame(rows)

@@ -65,7 +65,7 @@ def _write_figures(results: QuarterlyResults, out: str | Path) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows, skipped = [], [{"figure": what, "reason": why} for what, why in results.not_estimable.items()]
-    if not enrollment_drawable(results.cohort):  # the document says so in words instead of an empty chart
+    if not enrollment_drawable(results.enrolled):  # the document says so in words instead of an empty chart
         skipped.append({"figure": "enrollment_by_quarter", "reason": "every site's enrollment per quarter is 1 to "
                         "10: no bar can be drawn (CMS cell-size rule)"})
     for figure in report.figures():

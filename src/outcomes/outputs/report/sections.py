@@ -70,7 +70,7 @@ def _trend(r: QuarterlyResults) -> Section | None:
 def _enrollment(r: QuarterlyResults) -> Section:
     table = Table("enrollment", "Participants enrolled this quarter and to date, by site and arm. Counts of 1 to 10, "
                   "and counts that would reveal one, show as <11.", r.tables["enrollment"])
-    if not F.enrollment_drawable(r.cohort):  # every cell is 1 to 10: an empty chart says nothing
+    if not F.enrollment_drawable(r.enrolled):  # every cell is 1 to 10: an empty chart says nothing
         return Section("Enrollment", ("Every site's enrollment per quarter is below 11, so no bar of the usual chart "
                                       "can be drawn.",), tables=(table,))
     return Section("Enrollment", tables=(table,),
@@ -78,7 +78,7 @@ def _enrollment(r: QuarterlyResults) -> Section:
                                    "Participants enrolled per quarter, stacked by site; cells of 1 to "
                                    "10 participants are not drawn.",
                                    "Stacked bar chart of enrollment per quarter, one colour per site.",
-                                   lambda w: F.enrollment_figure(r.cohort, w)),))
+                                   lambda w: F.enrollment_figure(r.enrolled, w)),))
 
 
 def _baseline(r: QuarterlyResults) -> Section | None:

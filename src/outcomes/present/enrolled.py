@@ -1,0 +1,106 @@
+"""Who was enrolled, counted once per quarter: all that the report's enrollment table, figure and sentence read.
+
+A cohort in memory is counted by pandas; a scanned cohort by its engine (a ``GROUP BY`` of a few thousand
+rows, whatever the cohort's size). Either way the quarter's sections read the same small table.
+
+Examples
+--------
+>>> import outcomes as oc
+>>> from outcomes.present.enrolled import enrolled
+>>> e = enrolled(oc.synthetic_cohort(n=300, seed=1))
+>>> e.total, sum(e.by_arm().values())
+(300, 300)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..model import schema as s
+from ..model.cohort import Cohort
+from ..sources.scan import ScannedCohort
+
+__all__ = ["Enrolled", "enrolled", "quarter_number"]
+
+#: The quarter number of a missing enrollment date: counted in totals, in no quarter.
+UNKNOWN_QUARTER = -1
+
+
+def quarter_number(day: dt.date | pd.Timestamp) -> int:
+    """``year * 4 + quarter - 1``: consecutive quarters have consecutive numbers (2026Q3 -> 8106)."""
+    return int(day.year * 4 + (day.month - 1) // 3)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """Participants per (site, arm, quarter of enrollment).
+
+    Attributes
+    ----------
+    counts : DataFrame
+        ``site`` (when the cohort has sites), ``arm``, ``quarter`` (:func:`quarter_number`; -1 when the
+        enrollment date is blank) and ``n``; only combinations with participants.
+    arms : tuple of str
+        The cohort's two arms, reference first.
+    """
+
+    counts: pd.DataFrame
+    arms: tuple[str, str]
+
+    @property
+    def has_sites(self) -> bool:
+        return s.SITE in self.counts.columns
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.n.sum())
+
+    def by_arm(self) -> dict[str, int]:
+        """Participants per arm, both arms (0 for an arm without participants)."""
+        sums = self.counts.groupby(s.ARM, observed=True).n.sum()
+        return {arm: int(sums.get(arm, 0)) for arm in self.arms}
+
+    def since(self, start: dt.date) -> int:
+        """Participants enrolled on or after ``start``, the first day of a quarter."""
+        return int(self.counts.n[self.counts.quarter >= quarter_number(start)].sum())
+
+    def by_group(self, start: dt.date) -> pd.DataFrame:
+        """Participants enrolled from ``start`` and to date per site and arm (sites seen, arms in order; a site
+        without participants of an arm is left out), or per arm (both arms) without sites."""
+        c = self.counts.assign(new=np.where(self.counts.quarter >= quarter_number(start), self.counts.n, 0))
+        if self.has_sites:
+            c = c[c[s.SITE].notna()]
+        keys = [s.SITE, s.ARM] if self.has_sites else [s.ARM]
+        sums = c.groupby(keys, observed=True)[["new", "n"]].sum()
+        full = (pd.MultiIndex.from_product([sorted(c[s.SITE].unique()), list(self.arms)], names=keys)
+                if self.has_sites else pd.Index(list(self.arms), name=s.ARM))
+        table = sums.reindex(full, fill_value=0).reset_index()
+        return table[table.n > 0].reset_index(drop=True) if self.has_sites else table
+
+    def by_quarter(self) -> pd.DataFrame:
+        """Participants per quarter of enrollment (rows, labelled ``2026Q3``) and site, or arm without sites."""
+        by = s.SITE if self.has_sites else s.ARM
+        known = self.counts[(self.counts.quarter != UNKNOWN_QUARTER) & self.counts[by].notna()]
+        table = known.pivot_table(index="quarter", columns=by, values="n", aggfunc="sum", fill_value=0,
+                                  observed=True).astype(np.int64)
+        table.index = pd.Index([f"{k // 4}Q{k % 4 + 1}" for k in table.index], name=s.ENROLL_DATE)
+        table.columns = pd.Index([str(c) for c in table.columns], name=by)
+        return table
+
+
+def enrolled(view: Cohort | ScannedCohort) -> Enrolled:
+    """Count who was enrolled in ``view``, by site, arm and quarter of enrollment."""
+    if isinstance(view, ScannedCohort):
+        return Enrolled(counts=view.enrollment_counts(), arms=view.arms)
+    df = view.df
+    dates = df[s.ENROLL_DATE]
+    quarter = (dates.dt.year * 4 + dates.dt.quarter - 1).fillna(UNKNOWN_QUARTER).astype(np.int64)
+    keys = {s.ARM: df[s.ARM].astype(str), "quarter": quarter}
+    if s.SITE in df:  # a blank site is counted in the totals, and in no site's row or bar
+        keys = {s.SITE: df[s.SITE], **keys}
+    frame = pd.DataFrame(keys).value_counts(sort=False, dropna=False).rename("n").reset_index()
+    return Enrolled(counts=frame[frame.n > 0].reset_index(drop=True), arms=view.arms)
