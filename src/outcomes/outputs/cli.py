@@ -141,8 +141,41 @@ def _progress_level(args: argparse.Namespace) -> int:
     return 0 if getattr(args, "quiet", False) else 2 if getattr(args, "verbose", False) else 1
 
 
+def _scan_files(pattern: str) -> Any:
+    """Parquet or CSV files in the canonical schema (``outcomes synth``, ``Cohort.write``, a limited data set),
+    named by a glob or a folder, scanned by DuckDB where they are: its canonical columns mapped, the standard
+    confounders it has adjusted for, ``clinical`` the reference arm."""
+    import duckdb
+
+    from ..model import schema as s
+    from ..sources.scan import scan
+
+    folder = Path(pattern)
+    if folder.is_dir():
+        pattern = str(folder / "*.parquet")
+    connection = duckdb.connect()
+    try:
+        columns = connection.sql(f"SELECT * FROM '{pattern.replace(chr(39), chr(39) * 2)}' LIMIT 0").columns
+    except duckdb.Error as exc:
+        raise InputError(f"files '{pattern}' cannot be scanned ({str(exc).splitlines()[0]}); check the path") from None
+    has = set(columns)
+    pair = {outcome: (time, event) for outcome, time, event in (("relapse", s.RELAPSE_DAYS, s.RELAPSE_EVENT),
+                                                                 ("retention", s.EXIT_DAYS, s.EXIT_REASON))
+            if {time, event} <= has}
+    return scan(pattern, arm=s.ARM, reference=s.CLINICAL, relapse=pair.get("relapse"), retention=pair.get("retention"),
+                covariates=[c for c in s.STANDARD_COVARIATES if c in has], connection=connection,
+                **{key: column for key, column in (("site", s.SITE), ("participant_id", s.PARTICIPANT_ID),
+                                                    ("enroll_date", s.ENROLL_DATE)) if column in has})
+
+
+def _is_scan(data: str) -> bool:
+    """``--data`` names several files (a glob such as ``'episodes/*.parquet'``) or a folder of them."""
+    return "*" in data or Path(data).is_dir()
+
+
 def _quarterly(quarterly: Any, args: argparse.Namespace, formats: list[str]) -> Path:
-    return quarterly(_load(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
+    cohort = _scan_files(args.data) if _is_scan(args.data) else _load(args)
+    return quarterly(cohort, quarter=args.quarter, out=args.out, formats=formats, program=args.program,
                           funder=args.funder, grant_id=args.grant_id, logo=args.logo,
                           allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations,
                           interviews=args.interviews, interviews_mapping=args.interviews_mapping)
@@ -286,7 +319,8 @@ def _cmd_deidentify(args: argparse.Namespace) -> int:
 
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="a cohort file (written by 'outcomes synth' or Cohort.write), or "
-                        "a raw program extract (CSV, XLSX, Parquet) read with --mapping")
+                        "a raw program extract (CSV, XLSX, Parquet) read with --mapping; for 'report', also a glob "
+                        "or folder of canonical Parquet files, scanned where they are ('episodes/*.parquet')")
     parser.add_argument("--mapping", help="TOML mapping of the extract's columns and codes (default: recognise "
                         "common column names)")
     parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (extracts only)")

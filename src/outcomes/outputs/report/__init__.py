@@ -27,6 +27,8 @@ from ...model.interviews import Interviews
 from ...sources.extract.interviews import read_interviews
 from .config import identity, imputation_count, program_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
+from ...present.scanned_quarter import compute_scanned_quarter
+from ...sources.scan import ScannedCohort
 from . import figures
 from .sections import methods_lines, quarterly_document
 from .grant import grant_figures
@@ -52,9 +54,10 @@ def methods_text(results: QuarterlyResults) -> str:
     return "\n".join(methods_lines(results))
 
 
-def document(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", *, program: str | None = None,
-             funder: str | None = None, grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100,
-             seed: int = 0, allow_exclusions: bool = False, primary: str | None = None,
+def document(cohort_or_path: Cohort | ScannedCohort | str | Path, quarter: str = "2026Q3", *,
+             program: str | None = None, funder: str | None = None, grant_id: str | None = None,
+             logo: str | None = None, bootstrap: int = 100, seed: int = 0, allow_exclusions: bool = False,
+             primary: str | None = None,
              labels: dict[str, str] | None = None, imputations: int | None = None,
              interviews: str | Path | pd.DataFrame | None = None,
              interviews_mapping: str | Path | None = None) -> Report:
@@ -78,17 +81,25 @@ def document(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", *, pr
     (True, False)
     """
     quarter_bounds(quarter)  # a bad quarter fails before any work
-    cohort = cohort_or_path if isinstance(cohort_or_path, Cohort) else _read(cohort_or_path)
+    cohort = _resolved(cohort_or_path)
     who = identity(program, funder, grant_id, logo, primary=primary)
     with using_labels(program_labels(labels)):
-        results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions,
-                                  primary=who["primary"], imputations=imputation_count(imputations),
-                                  interviews=_interviews(interviews, cohort, interviews_mapping))
+        if isinstance(cohort, ScannedCohort):
+            if interviews is not None:
+                raise InputError("interview records are matched to participants in memory: load the scanned "
+                                 "cohort with .to_cohort() to report on its interviews")
+            results = compute_scanned_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, primary=who["primary"])
+        else:
+            results = compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed,
+                                      allow_exclusions=allow_exclusions, primary=who["primary"],
+                                      imputations=imputation_count(imputations),
+                                      interviews=_interviews(interviews, cohort, interviews_mapping))
         return quarterly_document(results, program=who["program"] or "", funder=who["funder"] or "",
                                   grant_id=who["grant_id"] or "", logo=who["logo"])
 
 
-def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out: str | Path = "reports/", *,
+def quarterly(cohort_or_path: Cohort | ScannedCohort | str | Path, quarter: str = "2026Q3",
+              out: str | Path = "reports/", *,
               formats: Sequence[str] = DEFAULT_FORMATS, program: str | None = None, funder: str | None = None,
               grant_id: str | None = None, logo: str | None = None, bootstrap: int = 100, seed: int = 0,
               allow_exclusions: bool = False, primary: str | None = None, labels: dict[str, str] | None = None,
@@ -98,8 +109,9 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
 
     Parameters
     ----------
-    cohort_or_path : Cohort or path
-        A cohort, or a cohort file written by :meth:`Cohort.write`.
+    cohort_or_path : Cohort, ScannedCohort or path
+        A cohort, a cohort file written by :meth:`Cohort.write`, or a scan (:func:`outcomes.scan`: sections are
+        computed in its engine, :mod:`outcomes.present.scanned_quarter`).
     quarter : str
         ``"2026Q3"``: the report uses what was known on the quarter's last day.
     out : folder
@@ -122,7 +134,7 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
 
     Returns
     -------
-    Path of the HTML report (or of the first format written when HTML is not asked for).
+    Path of the HTML report (or of the first format written without HTML).
 
     Examples
     --------
@@ -134,16 +146,14 @@ def quarterly(cohort_or_path: Cohort | str | Path, quarter: str = "2026Q3", out:
     """
     formats = _check_formats(formats)
     quarter_bounds(quarter)  # a bad quarter fails before any work
-    cohort = cohort_or_path if isinstance(cohort_or_path, Cohort) else _read(cohort_or_path)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    cohort, out = _resolved(cohort_or_path, formats), _folder(out)
     report = document(cohort, quarter, program=program, funder=funder, grant_id=grant_id, logo=logo,
                       bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions, primary=primary,
                       labels=labels, imputations=imputations, interviews=interviews,
                       interviews_mapping=interviews_mapping)
     with using_labels(program_labels(labels)):  # figures are drawn as they are written, in the program's words
         written = [_written(WRITERS[f], report, out / f"quarterly_{quarter}.{f}") for f in formats if f in WRITERS]
-    if "ipynb" in formats:
+    if "ipynb" in formats and not isinstance(cohort_or_path, ScannedCohort):  # (refused above for a scan)
         who = identity(program, funder, grant_id, logo, primary=primary)
         written.append(_notebook(cohort_or_path, quarter, out, who))
     return next((p for p in written if p.suffix == ".html"), written[0])
@@ -169,6 +179,21 @@ def _check_formats(formats: Sequence[str] | str) -> list[str]:
         raise InputError(f"format {unknown[0] if unknown else '(none)'!r} is not one of {list(FORMATS)}; "
                          "write e.g. --format html,docx,pdf,xlsx")
     return formats
+
+
+def _resolved(cohort_or_path: Cohort | ScannedCohort | str | Path,
+              formats: Sequence[str] = ()) -> Cohort | ScannedCohort:
+    """The cohort to report on: given, or read from its file; a scan cannot feed the notebook (it reads a file)."""
+    cohort = cohort_or_path if isinstance(cohort_or_path, (Cohort, ScannedCohort)) else _read(cohort_or_path)
+    if isinstance(cohort, ScannedCohort) and "ipynb" in formats:
+        raise InputError("the report notebook reads a cohort file, not a scan: ask for html, docx, pdf or xlsx")
+    return cohort
+
+
+def _folder(out: str | Path) -> Path:
+    """The output folder, made when it does not exist."""
+    Path(out).mkdir(parents=True, exist_ok=True)
+    return Path(out)
 
 
 def _read(path: str | Path) -> Cohort:

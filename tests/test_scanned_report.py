@@ -1,0 +1,158 @@
+"""The quarterly report of a scanned cohort (issue 29): the same tables, sentences and trend as in memory, computed
+in the engine; the weighted comparison loads only its columns, and only up to a size; what it cannot do, it says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import outcomes as oc
+from outcomes.analyses.competing import retention_everyone
+from outcomes.core.errors import InputError
+from outcomes.present.enrolled import enrolled, quarter_number
+from outcomes.present.quarter import compute_quarter
+from outcomes.present.scanned_quarter import compute_scanned_quarter
+
+COLUMNS = ["participant_id", "arm", "site", "enroll_date", "relapse_days", "relapse_event", "exit_days", "exit_reason",
+           "age", "sex", "co_occurring_mh"]
+CONFOUNDERS = ("age", "sex", "co_occurring_mh")
+
+
+def _scan(path, **kwargs) -> oc.ScannedCohort:
+    return oc.scan(path, arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"),
+                   retention=("exit_days", "exit_reason"), participant_id="participant_id", site="site",
+                   enroll_date="enroll_date", covariates=list(CONFOUNDERS), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """The same cohort in memory (the scanned columns only) and scanned from a Parquet file."""
+    full = oc.synthetic_cohort(n=2500, seed=4)
+    cohort = oc.Cohort(full.df[COLUMNS], reference="clinical", covariates=CONFOUNDERS)
+    path = tmp_path_factory.mktemp("scan") / "cohort.parquet"
+    full.df[COLUMNS].to_parquet(path, index=False)
+    return cohort, _scan(path), path
+
+
+@pytest.fixture(scope="module")
+def quarters(pair):
+    cohort, scanned, _ = pair
+    return compute_quarter(cohort, "2026Q3", bootstrap=50), compute_scanned_quarter(scanned, "2026Q3", bootstrap=50)
+
+
+def test_the_scanned_quarter_says_what_the_in_memory_quarter_says(quarters):
+    memory, scanned = quarters
+    assert scanned.summary == memory.summary
+    assert set(scanned.tables) == set(memory.tables)
+    for name, table in memory.tables.items():
+        if name != "data_quality":  # its source line names the file scanned
+            pd.testing.assert_frame_equal(scanned.tables[name], table, obj=name)
+    pd.testing.assert_frame_equal(scanned.trend, memory.trend)
+    for (label, a), (_, b) in zip(memory.hazard_ratios(), scanned.hazard_ratios(), strict=True):
+        assert a.value == pytest.approx(b.value, rel=1e-9), label
+        assert a.ci_lower == pytest.approx(b.ci_lower, rel=1e-9), label
+    assert len(scanned.hazard_ratios()) == 3
+
+
+def test_the_scanned_quarter_says_which_sections_were_computed_in_the_engine(quarters):
+    _, scanned = quarters
+    assert scanned.computed["relapse"] == "in the engine, from counts per day and arm"
+    assert scanned.computed["adjusted relapse"].endswith("per day, arm and confounder pattern")
+    assert scanned.computed["IPTW relapse"] == ("loaded 6 columns (arm, age, sex, co_occurring_mh, relapse_days, "
+                                                "relapse_event) of 2,500 rows")
+    engine, loaded = scanned.notes[-2:]
+    assert engine.startswith("Computed from the scanned files without loading them: enrollment (from counts")
+    assert "trend (from counts, each quarter as known at its end)" in engine
+    assert loaded.startswith("Loaded for IPTW relapse, balance, Table 1: 6 columns")
+    assert scanned.tables["data_quality"].Value.iloc[0] == "cohort.parquet"
+
+
+def test_above_the_load_limit_the_weighted_sections_are_left_out_with_the_reason(pair, tmp_path):
+    _, scanned, _ = pair
+    r = compute_scanned_quarter(scanned, "2026Q3", bootstrap=50, load_rows_up_to=1000)
+    assert r.relapse_iptw is None and r.balance is None and "baseline" not in r.tables
+    assert r.not_estimable["IPTW relapse"] == (
+        "not computed from a scan of 2,500 participants: weighting needs each participant's confounders in memory, "
+        "which a scanned report loads for up to 1,000 participants (compute_scanned_quarter's load_rows_up_to)")
+    assert r.relapse_adjusted is not None and not any(n.startswith("Loaded for") for n in r.notes)
+    text = oc.report.render_html(oc.report.quarterly_document(r))
+    assert "weighting needs each participant" in text and "without loading them" in text
+
+
+def test_a_report_is_written_from_a_scan_in_four_formats(pair, tmp_path):
+    _, scanned, _ = pair
+    path = oc.report.quarterly(scanned, "2026Q3", tmp_path, bootstrap=50)
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".docx", ".html", ".pdf", ".xlsx"]
+    assert "Computed from the scanned files without loading them" in path.read_text()
+
+
+def test_what_a_scanned_report_cannot_do_says_so(pair, tmp_path):
+    cohort, scanned, path = pair
+    with pytest.raises(InputError, match="ipynb|notebook"):
+        oc.report.quarterly(scanned, "2026Q3", tmp_path, formats=["ipynb"])
+    with pytest.raises(InputError, match="interview records are matched to participants in memory"):
+        oc.report.document(scanned, "2026Q3", interviews=pd.DataFrame({"participant_id": ["1"]}))
+    with pytest.raises(InputError, match="nobody was enrolled by the end of 2020Q1"):
+        compute_scanned_quarter(scanned, "2020Q1")
+    undated = oc.scan(path, arm="arm", reference="clinical", relapse=("relapse_days", "relapse_event"))
+    with pytest.raises(InputError, match="enrollment dates"):
+        compute_scanned_quarter(undated, "2026Q3")
+    with pytest.raises(InputError, match="after this scan's as-of date 2026-03-31"):
+        compute_scanned_quarter(_scan(path, as_of="2026-03-31"), "2026Q3")
+    with pytest.raises(InputError, match="compute_quarter takes a Cohort"):
+        compute_quarter(scanned, "2026Q3")  # type: ignore[arg-type]
+
+
+def test_a_small_scanned_program_is_suppressed_as_in_memory(tmp_path):
+    small = oc.synthetic_cohort(n=18, seed=5)
+    path = tmp_path / "small.parquet"
+    small.df[COLUMNS].to_parquet(path, index=False)
+    memory = compute_quarter(oc.Cohort(small.df[COLUMNS], reference="clinical", covariates=CONFOUNDERS), "2026Q3",
+                             bootstrap=50)
+    scanned = compute_scanned_quarter(_scan(path), "2026Q3", bootstrap=50)
+    assert scanned.summary == memory.summary
+    pd.testing.assert_frame_equal(scanned.tables["enrollment"], memory.tables["enrollment"])
+    assert scanned.relapse is None and scanned.not_estimable["relapse"] == memory.not_estimable["relapse"]
+
+
+def test_pieces_of_a_scanned_quarter_equal_their_in_memory_twins(pair):
+    cohort, scanned, _ = pair
+    day = dt.date(2026, 3, 31)
+    assert retention_everyone(scanned.as_of_view(day), 90) == pytest.approx(
+        retention_everyone(oc.as_of(cohort, day), 90), rel=1e-12)
+    a, b = enrolled(cohort), enrolled(scanned)
+    pd.testing.assert_frame_equal(a.by_quarter(), b.by_quarter())
+    assert a.by_arm() == b.by_arm() and a.total == 2500 == sum(a.by_arm().values())
+    assert a.since(dt.date(2026, 7, 1)) == int((cohort.df.enroll_date >= "2026-07-01").sum())
+    assert quarter_number(dt.date(2026, 9, 30)) == 2026 * 4 + 2
+    memory, engine = oc.reconcile(cohort).table(), oc.reconcile(scanned).table()
+    pd.testing.assert_frame_equal(memory, engine)
+    assert scanned.yes_and_known("co_occurring_mh") == (int(cohort.df.co_occurring_mh.sum()),
+                                                        int(cohort.df.co_occurring_mh.notna().sum()))
+
+
+def test_blank_sites_and_confounders_are_counted_in_the_engine(tmp_path):
+    df = oc.synthetic_cohort(n=400, seed=6).df[COLUMNS].copy()
+    df.loc[:29, "site"] = None
+    df.loc[:4, "age"] = np.nan
+    path = tmp_path / "blanks.parquet"
+    df.to_parquet(path, index=False)
+    scanned = _scan(path)
+    assert scanned.missing_counts() == {"site": 30, "age": 5}
+    counted = enrolled(scanned)
+    assert counted.total == 400 and counted.by_group(dt.date(2026, 7, 1)).n.sum() == 370
+
+
+def test_the_cli_reports_from_a_glob_of_parquet_files(pair, tmp_path):
+    _, _, path = pair
+    done = subprocess.run([sys.executable, "-m", "outcomes", "report", "--data", str(path.parent / "*.parquet"),
+                           "--quarter", "2026Q3", "--out", str(tmp_path), "--format", "html", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "quarterly_2026Q3.html").read_text()
+    assert "Computed from the scanned files without loading them" in text
