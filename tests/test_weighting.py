@@ -203,16 +203,17 @@ def test_one_fit_intervals_carry_the_propensity_model_and_agree_with_the_bootstr
     numeric = np.array([(difference(theta + 1e-6 * np.eye(len(theta))[j]) - difference(theta)) / 1e-6
                         for j in range(len(theta))])
     ps = M.propensity_influence(X, a, pw.score, pw.weights)
-    unit = M.PropensityInfluence(phi=np.zeros((len(t), len(theta))), dw=ps.dw)
+    unit = M.PropensityInfluence(phi=np.zeros((len(t), len(theta))), dw=ps.dw, gram=ps.gram)
     analytic = np.zeros(len(theta))
     for j in range(len(theta)):  # g . phi with phi the j-th unit vector on one participant reads g_j
         unit.phi[:] = 0
         unit.phi[0, j] = 1.0
         for sign, m in ((1, a), (-1, ~a)):
             km = kaplan_meier(t[m], e[m], weights=pw.weights[m])
-            with_phi = M.rmst_influence(t[m], e[m], pw.weights[m], np.flatnonzero(m), unit, km, tau)[0]
-            unit_zero = M.PropensityInfluence(phi=np.zeros_like(unit.phi), dw=ps.dw)
-            analytic[j] += sign * (with_phi - M.rmst_influence(t[m], e[m], pw.weights[m], np.flatnonzero(m),
+            hazard = M.arm_hazard(t[m], e[m], pw.weights[m], np.flatnonzero(m), len(t))
+            with_phi = M.rmst_influence(hazard, pw.weights[m], t[m], np.flatnonzero(m), unit, km, tau)[0]
+            unit_zero = M.PropensityInfluence(phi=np.zeros_like(unit.phi), dw=ps.dw, gram=ps.gram)
+            analytic[j] += sign * (with_phi - M.rmst_influence(hazard, pw.weights[m], t[m], np.flatnonzero(m),
                                                               unit_zero, km, tau)[0])
     np.testing.assert_allclose(analytic, numeric, rtol=0.05, atol=0.5)  # Nelson-Aalen against product-limit
     fast = oc.compare_arms(cohort, adjust=CONFOUNDERS, weights="iptw", variance="analytic", horizon=tau)

@@ -26,21 +26,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from ..stats import KaplanMeier
 from ..stats.cox import score_residuals
 from ..stats.counting import risk_table, step_at
 
-__all__ = ["PropensityInfluence", "cox_se", "km_with_influence", "propensity_influence", "rmst_influence"]
+__all__ = ["ArmHazard", "PropensityInfluence", "arm_hazard", "cox_se", "km_with_influence", "propensity_influence",
+           "rmst_influence"]
 
 
 @dataclass(frozen=True)
 class PropensityInfluence:
     """Per participant: ``phi`` (n, q) the influence on the propensity parameters, ``dw`` (n, q) how the
-    participant's weight moves with them."""
+    participant's weight moves with them; ``gram`` is ``phi' phi`` (q, q), which every curve's variance reads."""
 
     phi: np.ndarray
     dw: np.ndarray
+    gram: np.ndarray
 
 
 def propensity_influence(X: np.ndarray, treated: np.ndarray, score: np.ndarray, weights: np.ndarray,
@@ -61,7 +64,7 @@ def propensity_influence(X: np.ndarray, treated: np.ndarray, score: np.ndarray, 
         dw[:, k] = a / e - (1 - a) / (1 - e)
     if fixed is not None:
         dw[fixed] = 0.0
-    return PropensityInfluence(phi=phi, dw=dw)
+    return PropensityInfluence(phi=phi, dw=dw, gram=phi.T @ phi)
 
 
 def cox_se(treated: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np.ndarray, beta: float,
@@ -74,41 +77,56 @@ def cox_se(treated: np.ndarray, time: np.ndarray, event: np.ndarray, weights: np
     return float(np.sqrt(np.sum(influence**2)))
 
 
+class _TimeSums:
+    """Sums over an arm's members at each of its times of ``v_i * M[member_i]``, for (participants x q) matrices
+    ``M``, as one sparse (times x participants) product: no (members x q) copy of ``M`` (at 1M participants the
+    copies and per-column sums took most of the curves' 0.57 s, measured in ``benchmarks/report_scale.py``)."""
+
+    def __init__(self, position: np.ndarray, members: np.ndarray, k: int, n: int) -> None:
+        order = np.argsort(position, kind="stable")
+        self.order, self.columns, self.shape = order, members[order], (k, n)
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(position, minlength=k))])
+
+    def __call__(self, v: np.ndarray, M: np.ndarray) -> np.ndarray:
+        indicator = sparse.csr_matrix((v[self.order], self.columns, self.indptr), shape=self.shape)
+        return np.asarray(indicator @ M)
+
+
 @dataclass(frozen=True)
-class _ArmHazard:
-    """One arm's weighted Nelson-Aalen pieces on its distinct times."""
+class ArmHazard:
+    """One arm's weighted Nelson-Aalen pieces on its distinct times, and its members (their rows among all
+    participants) grouped by time: what the arm's curve and RMST influence functions share."""
 
     times: np.ndarray
     dlam: np.ndarray
     C: np.ndarray  # sum_{s <= t} dLambda(s) / Y(s)
     h: np.ndarray  # per member: d_i a(t_i) - C(t_i)
     position: np.ndarray  # per member: its time's index
+    by_time: _TimeSums
 
 
-def _arm_hazard(t: np.ndarray, d: np.ndarray, w: np.ndarray) -> _ArmHazard:
+def arm_hazard(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.ndarray, n: int) -> ArmHazard:
+    """The arm's pieces (``members``: the arm's rows among the ``n`` participants)."""
     table = risk_table(t, d, weights=w)
     y = np.maximum(table.n_risk, 1e-300)
     dlam = np.where(table.n_risk > 0, table.events / y, 0.0)
     C = np.cumsum(dlam / y)
     position = np.searchsorted(table.times, t)
-    return _ArmHazard(table.times, dlam, C, d / y[position] - C[position], position)
+    return ArmHazard(table.times, dlam, C, d / y[position] - C[position], position,
+                     _TimeSums(position, members, len(table.times), n))
 
 
-def km_with_influence(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.ndarray, ps: PropensityInfluence,
-                      curve: KaplanMeier, z: float) -> KaplanMeier:
+def km_with_influence(arm: ArmHazard, w: np.ndarray, ps: PropensityInfluence, curve: KaplanMeier,
+                      z: float) -> KaplanMeier:
     """The arm's weighted curve (``curve``, on its own times) with pointwise log(-log) intervals from the stacked
     influence functions: ``Var Lambda(t) = sum_{t_i<=t} w_i^2 h_i^2 + C(t)^2 sum_{t_i>t} w_i^2`` plus the
-    propensity terms, all by cumulative sums (no participants x times matrix)."""
-    arm = _arm_hazard(t, d, w)
+    propensity terms, all by cumulative sums (no participants x times matrix); ``w`` the members' weights."""
     k = len(arm.times)
     own_sq = np.bincount(arm.position, weights=(w * arm.h) ** 2, minlength=k).cumsum()
     after_sq = _after(np.bincount(arm.position, weights=w**2, minlength=k))
-    cross = _by_time(arm.position, (w * arm.h)[:, None] * ps.phi[members], k).cumsum(axis=0) \
-        - arm.C[:, None] * _after_rows(_by_time(arm.position, w[:, None] * ps.phi[members], k))
-    g = _by_time(arm.position, arm.h[:, None] * ps.dw[members], k).cumsum(axis=0) \
-        - arm.C[:, None] * _after_rows(_by_time(arm.position, ps.dw[members], k))
-    phi = ps.phi
-    total = own_sq + arm.C**2 * after_sq + 2 * np.sum(g * cross, axis=1) + np.einsum("ti,ij,tj->t", g, phi.T @ phi, g)
+    cross = arm.by_time(w * arm.h, ps.phi).cumsum(axis=0) - arm.C[:, None] * _after_rows(arm.by_time(w, ps.phi))
+    g = arm.by_time(arm.h, ps.dw).cumsum(axis=0) - arm.C[:, None] * _after_rows(arm.by_time(np.ones_like(w), ps.dw))
+    total = own_sq + arm.C**2 * after_sq + 2 * np.sum(g * cross, axis=1) + np.einsum("ti,ij,tj->t", g, ps.gram, g)
     se = np.sqrt(np.maximum(total, 0.0))
     se_on_curve = step_at(arm.times, se, curve.time, before=0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -121,10 +139,10 @@ def km_with_influence(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.n
                        ci_upper=np.where(undefined, np.nan, upper), alpha=curve.alpha)
 
 
-def rmst_influence(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.ndarray, ps: PropensityInfluence,
+def rmst_influence(arm: ArmHazard, w: np.ndarray, t: np.ndarray, members: np.ndarray, ps: PropensityInfluence,
                    curve: KaplanMeier, tau: float) -> np.ndarray:
-    """Every participant's influence on the arm's RMST to ``tau`` (zero own part outside the arm)."""
-    arm = _arm_hazard(t, d, w)
+    """Every participant's influence on the arm's RMST to ``tau`` (zero own part outside the arm); ``w`` and
+    ``t`` the members' weights and times."""
     grid = np.concatenate([[0.0], arm.times[arm.times < tau]])
     width = np.diff(np.concatenate([grid, [tau]]))
     surv = step_at(curve.time, curve.survival, grid, before=1.0)
@@ -134,16 +152,12 @@ def rmst_influence(t: np.ndarray, d: np.ndarray, w: np.ndarray, members: np.ndar
     at_or_after = np.concatenate([np.cumsum(c[::-1])[::-1], [0.0]])
     before = np.concatenate([[0.0], np.cumsum(c * C_grid)])
     first = np.searchsorted(grid, t, side="left")
-    own = -w * (arm.h * at_or_after[first] - before[first])
-    g = -(ps.dw[members] * (arm.h * at_or_after[first] - before[first])[:, None]).sum(axis=0)
-    influence = ps.phi @ g
-    influence[members] += own
+    part = arm.h * at_or_after[first] - before[first]
+    spread = np.zeros(len(ps.dw))
+    spread[members] = part
+    influence = ps.phi @ -(spread @ ps.dw)  # g = -sum_i part_i dw_i: one product, no (members x q) copy
+    influence[members] -= w * part
     return influence
-
-
-def _by_time(position: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
-    """Rows of ``values`` summed per time index (k, q)."""
-    return np.column_stack([np.bincount(position, weights=values[:, j], minlength=k) for j in range(values.shape[1])])
 
 
 def _after(per_time: np.ndarray) -> np.ndarray:

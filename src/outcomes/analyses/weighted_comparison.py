@@ -177,16 +177,17 @@ def _analytic(cohort: Cohort, X: np.ndarray, pw: PropensityWeights, t: np.ndarra
               masks: dict[str, np.ndarray], weighted: dict[str, KaplanMeier], tau: float, fit, alpha: float):
     """Curves, RMST and the Cox model with the stacked influence functions' variances (no refit); ``X`` is the
     propensity model's design."""
-    from .iptw_influence import cox_se, km_with_influence, propensity_influence, rmst_influence
+    from .iptw_influence import arm_hazard, cox_se, km_with_influence, propensity_influence, rmst_influence
 
     raw = stabilized_weights(pw.treated, pw.score, pw.stabilized)
     ps = propensity_influence(X, pw.treated, pw.score, pw.weights, pw.stabilized, fixed=raw != pw.weights)
     z = normal_quantile(alpha)
     curves, influence = {}, {}
     for arm, m in masks.items():
-        members = np.flatnonzero(m)
-        curves[arm] = km_with_influence(t[m], e[m], pw.weights[m], members, ps, weighted[arm], z)
-        influence[arm] = rmst_influence(t[m], e[m], pw.weights[m], members, ps, weighted[arm], tau)
+        members, w = np.flatnonzero(m), pw.weights[m]
+        hazard = arm_hazard(t[m], e[m], w, members, len(t))
+        curves[arm] = km_with_influence(hazard, w, ps, weighted[arm], z)
+        influence[arm] = rmst_influence(hazard, w, t[m], members, ps, weighted[arm], tau)
     arms = cohort.arms
     rows = []
     for arm in arms:
