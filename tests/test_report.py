@@ -6,6 +6,8 @@ import json
 import re
 import warnings
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,6 +33,22 @@ def test_quarters():
     assert previous_quarter("2026Q1") == "2025Q4"
     with pytest.raises(oc.InputError, match="write it like 2026Q3"):
         quarter_bounds("Q3 2026")
+
+
+def test_an_as_of_view_never_writes_into_its_cohort(cohort):
+    """A view of everyone (the usual report) shares the cohort's columns: every change must make a new column."""
+    df = cohort.df.assign(exposure_start_days=np.where(cohort.df.arm == "peer_clinical",
+                                                       np.minimum(cohort.df.relapse_days, 30.0), np.nan))
+    source = oc.Cohort(df, reference="clinical", as_of=cohort.as_of)
+    before = source.df.copy(deep=True)
+    for day in (cohort.as_of, dt.date(2026, 8, 15), dt.date(2025, 12, 31)):
+        view = oc.as_of(source, day)
+        assert view.df.index.equals(pd.RangeIndex(len(view)))
+        pd.testing.assert_frame_equal(source.df, before)
+    assert len(oc.as_of(source, cohort.as_of)) == len(source)
+    late = oc.as_of(source, dt.date(2026, 8, 15)).df  # exposure after the date is not known then, nor the 12-month scores
+    assert late.exposure_start_days.notna().sum() < df.exposure_start_days.notna().sum()
+    assert late.mh_score_12m.notna().sum() < df.mh_score_12m.notna().sum()
 
 
 def test_as_of_hides_the_future(cohort):
