@@ -97,10 +97,21 @@ def enrolled(view: Cohort | ScannedCohort) -> Enrolled:
     if isinstance(view, ScannedCohort):
         return Enrolled(counts=view.enrollment_counts(), arms=view.arms)
     df = view.df
-    dates = df[s.ENROLL_DATE]
-    quarter = (dates.dt.year * 4 + dates.dt.quarter - 1).fillna(UNKNOWN_QUARTER).astype(np.int64)
-    keys = {s.ARM: df[s.ARM].astype(str), "quarter": quarter}
-    if s.SITE in df:  # a blank site is counted in the totals, and in no site's row or bar
-        keys = {s.SITE: df[s.SITE], **keys}
-    frame = pd.DataFrame(keys).value_counts(sort=False, dropna=False).rename("n").reset_index()
-    return Enrolled(counts=frame[frame.n > 0].reset_index(drop=True), arms=view.arms)
+    # codes counted by one bincount: value_counts of the site text, arm and quarter took 0.19 s at 1M rows
+    months = df[s.ENROLL_DATE].to_numpy("datetime64[M]")
+    known = ~np.isnat(months)
+    quarter = np.where(known, months.astype(np.int64) // 3 + 1970 * 4, UNKNOWN_QUARTER)
+    arm = pd.Categorical(df[s.ARM], categories=list(view.arms)).codes.astype(np.int64)  # a cohort's arm: by codes
+    site_codes, sites = pd.factorize(df[s.SITE], sort=True) if s.SITE in df else (np.zeros(len(df), np.int64), [])
+    first = int(quarter.min()) if len(quarter) else 0
+    span = int(quarter.max()) - first + 1 if len(quarter) else 1
+    key = ((site_codes.astype(np.int64) + 1) * 2 + arm) * span + (quarter - first)
+    per_key = np.bincount(key)
+    found = np.flatnonzero(per_key)
+    n = per_key[found]
+    frame = pd.DataFrame({s.ARM: np.asarray(view.arms, dtype=object)[found // span % 2],
+                          "quarter": found % span + first, "n": n})
+    if s.SITE in df:  # a blank site (code -1) is counted in the totals, and in no site's row or bar
+        site_of = np.concatenate([[None], np.asarray(sites, dtype=object)])
+        frame.insert(0, s.SITE, site_of[found // span // 2])
+    return Enrolled(counts=frame, arms=view.arms)

@@ -82,7 +82,7 @@ class QuarterlyResults:
     start: dt.date
     as_of: dt.date
     cohort: Cohort | ScannedCohort  # as known at the quarter's end; a scanned one stays in its engine
-    previous: Cohort | ScannedCohort | None
+    previous: Cohort | ScannedCohort | None  # as known at last quarter's end: enrollment and the outcomes only
     relapse: ArmComparison | None
     relapse_adjusted: ArmComparison | None
     relapse_iptw: ArmComparison | None
@@ -150,7 +150,9 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     check_exclusions(cohort, allow_exclusions)
     view = _view(cohort, quarter, end)
     prev_end = quarter_bounds(previous_quarter(quarter))[1]
-    previous = as_of(cohort, prev_end) if (view.df[s.ENROLL_DATE] <= pd.Timestamp(prev_end)).any() else None
+    # last quarter's view gives the change table its enrollment and unadjusted relapse: only those columns
+    earlier = (view.df[s.ENROLL_DATE] <= pd.Timestamp(prev_end)).any()
+    previous = as_of(_trend_columns(cohort), prev_end) if earlier else None
     notes: list[str] = []
     reasons: dict[str, str] = {}
     if not (isinstance(imputations, int) and (imputations == 0 or imputations >= 2)):
