@@ -335,7 +335,8 @@ def _models(patterns: pd.DataFrame, treatment: str, adjust: tuple[str, ...], sta
     return fine_gray, cause_specific
 
 
-def retention_everyone(cohort: Cohort | ScannedCohort, day: float, alpha: float = 0.05) -> tuple[float, float, float]:
+def retention_everyone(cohort: Cohort | ScannedCohort | CountTable, day: float,
+                       alpha: float = 0.05) -> tuple[float, float, float]:
     """Retention (not dropped out) at ``day`` of everyone, both arms pooled: one minus the cumulative incidence of
     dropout, completion and transfer competing; with its ``1 - alpha`` interval. The trend of a report reads it.
 
@@ -351,7 +352,7 @@ def retention_everyone(cohort: Cohort | ScannedCohort, day: float, alpha: float 
     >>> lower < value < upper
     True
     """
-    if isinstance(cohort, ScannedCohort):  # counted by the engine: per (day, arm, way of leaving)
+    if isinstance(cohort, (ScannedCohort, CountTable)):  # counts per (day, arm, way of leaving)
         patterns = exit_patterns(cohort)
         time, n = patterns["time"].to_numpy(float), patterns["n"].to_numpy(float)
         times = np.unique(time)

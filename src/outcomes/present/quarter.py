@@ -432,9 +432,11 @@ def trend(cohort: Cohort | ScannedCohort, quarter: str, *, quarters: int = 8,
             view = narrow.as_of_view(end) if isinstance(narrow, ScannedCohort) else as_of(narrow, end)
             rows.append(_trend_row(view, q, end, (known or {}).get(q)))
         q = previous_quarter(q)
-    columns = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
-               "hazard_ratio", "hr_lower", "hr_upper"]
-    return pd.DataFrame(rows[::-1], columns=columns)
+    return pd.DataFrame(rows[::-1], columns=TREND_TABLE_COLUMNS)
+
+
+TREND_TABLE_COLUMNS = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
+                       "hazard_ratio", "hr_lower", "hr_upper"]
 
 
 def _first_enrolled(cohort: Cohort | ScannedCohort) -> dt.date | None:
@@ -467,13 +469,19 @@ def _trend_row(view: Cohort | ScannedCohort, quarter: str, end: dt.date,
         return row  # nothing estimated from an arm of 1-10 participants
     if rel is None and "relapse" in view.outcomes:
         rel = attempt(lambda: compare_arms(view, "relapse"), f"{quarter}: relapse", [], {})
+    pooled = (attempt(lambda: retention_everyone(view, 90.0), f"{quarter}: retention", [], {})
+              if "retention" in view.outcomes else None)
+    return trend_values(row, rel, pooled)
+
+
+def trend_values(row: dict[str, Any], rel: ArmComparison | None,
+                 pooled: tuple[float, float, float] | None) -> dict[str, Any]:
+    """A trend row's estimates: the relapse hazard ratio and 90-day retention with their intervals (NaN: none)."""
     row.update(hazard_ratio=np.nan, hr_lower=np.nan, hr_upper=np.nan, retained_90=np.nan, retained_90_lower=np.nan,
                retained_90_upper=np.nan)
     if rel is not None:
         row.update(hazard_ratio=rel.hazard_ratio.value, hr_lower=rel.hazard_ratio.ci_lower,
                    hr_upper=rel.hazard_ratio.ci_upper)
-    pooled = (attempt(lambda: retention_everyone(view, 90.0), f"{quarter}: retention", [], {})
-              if "retention" in view.outcomes else None)
     if pooled is not None:
         row.update(retained_90=pooled[0], retained_90_lower=pooled[1], retained_90_upper=pooled[2])
     return row

@@ -26,14 +26,19 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
 
 from ..analyses.arm_comparison import ArmComparison
 from ..analyses.compare_arms import compare_arms
-from ..analyses.competing import cumulative_incidence
+from ..analyses.competing import cumulative_incidence, retention_everyone
 from ..analyses.propensity import balance
 from ..claims.reconcile import reconcile
+from ..core.disclosure import is_small
 from ..core.errors import InputError, NotEstimableError
 from ..core.formatting import count
 from ..core.progress import step
@@ -41,13 +46,14 @@ from ..model import schema as s
 from ..model.asof import previous_quarter, quarter_bounds
 from ..model.cohort import Cohort
 from ..model.outcome_registry import SECONDARY_OUTCOMES
+from ..sources.counts import as_of_tables
 from ..sources.scan import ScannedCohort
-from .enrolled import enrolled, quarter_number
-from .quarter import (SMALL_ARM_REASON, QuarterlyResults, _has_small_arm, _key_numbers, _quiet_relapse, _shown_trend,
-                      _tables, attempt)
+from .enrolled import UNKNOWN_QUARTER, Enrolled, enrolled, quarter_number
+from .quarter import (SMALL_ARM_REASON, TREND_TABLE_COLUMNS, QuarterlyResults, _has_small_arm, _key_numbers,
+                      _quiet_relapse, _tables, attempt, total_reveals_arms, trend_values)
 from .summary import PRIMARY_ANALYSES, summary_sentences
 
-__all__ = ["LOAD_ROWS_UP_TO", "compute_scanned_quarter"]
+__all__ = ["LOAD_ROWS_UP_TO", "compute_scanned_quarter", "scanned_trend"]
 
 T = TypeVar("T")
 
@@ -92,8 +98,12 @@ def compute_scanned_quarter(scanned: ScannedCohort, quarter: str, *, bootstrap: 
     before = _key_numbers(enrolled(previous), previous_relapse) if previous is not None else None
     now = _key_numbers(counted, results["relapse"])
     tables = _tables(view, start, results, now, before, rows)
-    trend_table = _shown_trend(scanned, quarter, trend_quarters, results, previous_relapse)
-    computed["trend"] = f"{ENGINE}, each quarter as known at its end"
+    with step(f"trend over {trend_quarters} quarters"):
+        trend_table = scanned_trend(scanned, quarter, counted, quarters=trend_quarters,
+                                    known={quarter: results["relapse"], previous_quarter(quarter): previous_relapse})
+    if total_reveals_arms(counted):  # the total would give both small arms: hidden, in the trend too
+        trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
+    computed["trend"] = f"{ENGINE}, each quarter as known at its end, from one pass per outcome"
     notes.append("Computed from the scanned files without loading them: " + "; ".join(
         f"{what} ({how.removeprefix(IN_ENGINE + ', ')})" for what, how in computed.items()
         if how.startswith(IN_ENGINE)) + ".")
@@ -103,6 +113,36 @@ def compute_scanned_quarter(scanned: ScannedCohort, quarter: str, *, bootstrap: 
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
                             not_estimable=reasons, tables=tables, trend=trend_table, computed=computed,
                             summary=summary_sentences(quarter, view, start, results, now, before, primary), **results)
+
+
+def scanned_trend(scanned: ScannedCohort, quarter: str, counted: Enrolled, *, quarters: int = 8,
+                  known: Mapping[str, ArmComparison | None] | None = None) -> pd.DataFrame:
+    """:func:`outcomes.present.quarter.trend` of a scanned cohort: the same table, each outcome's counts for every
+    quarter from one pass over the files (:func:`outcomes.sources.counts.as_of_tables`) instead of a scan per
+    quarter and outcome. ``counted``: who was enrolled (by the last quarter's end, at least)."""
+    numbers = counted.counts.quarter[counted.counts.quarter != UNKNOWN_QUARTER]
+    chosen, q = [], quarter
+    for _ in range(quarters):
+        end = quarter_bounds(q)[1]
+        if len(numbers) and quarter_number(end) >= numbers.min() and (scanned.as_of is None or end <= scanned.as_of):
+            chosen.append((q, end))
+        q = previous_quarter(q)
+    chosen.reverse()
+    tables = {outcome: as_of_tables(scanned, outcome, [end for _, end in chosen]) for outcome in scanned.outcomes}
+    rows = []
+    for k, (q, end) in enumerate(chosen):
+        sizes = next(iter(tables.values()))[k].counts.groupby("arm").removed.sum()  # each participant once
+        row: dict[str, Any] = {"quarter": q, "as_of": end, "enrolled": int(sizes.sum())}
+        if any(is_small(int(sizes.get(arm, 0))) for arm in scanned.arms):
+            rows.append(row)  # nothing estimated from an arm of 1-10 participants
+            continue
+        rel = (known or {}).get(q)
+        if rel is None and "relapse" in tables:
+            rel = attempt(functools.partial(compare_arms, tables["relapse"][k], "relapse"), f"{q}: relapse", [], {})
+        pooled = (attempt(functools.partial(retention_everyone, tables["retention"][k], 90.0), f"{q}: retention", [],
+                          {}) if "retention" in tables else None)
+        rows.append(trend_values(row, rel, pooled))
+    return pd.DataFrame(rows, columns=TREND_TABLE_COLUMNS)
 
 
 def _view(scanned: ScannedCohort, quarter: str, end: dt.date) -> ScannedCohort:
