@@ -177,6 +177,16 @@ class ScannedCohort:
                 AS BIGINT) AS quarter, count(*) AS n
             FROM t GROUP BY ALL ORDER BY ALL""").df()
 
+    def covariate_patterns(self, columns: list[str]) -> pd.DataFrame:
+        """Participants per arm and values of ``columns`` (blank kept as missing), counted by the engine: ``arm``,
+        the columns and ``n``; with a few coded confounders, a few hundred rows whatever the cohort's size."""
+        self._in_duckdb("covariate patterns")
+        missing = [c for c in columns if c not in self.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is not in the scanned cohort; columns are {self.columns}")
+        keys = ", ".join([s.ARM, *(quote(c) for c in columns)])
+        return self.relation.query("t", f"SELECT {keys}, count(*) AS n FROM t GROUP BY ALL ORDER BY ALL").df()
+
     def missing_counts(self) -> dict[str, int]:
         """Blank values per column (only columns with blanks), counted by the engine."""
         self._in_duckdb("missing values")
@@ -336,6 +346,8 @@ def _validate(mapped: Any, reference: Any, name: str, relapse: bool, retention: 
     checks = [(f"{s.PARTICIPANT_ID} IS NULL OR {s.PARTICIPANT_ID} = ''", s.PARTICIPANT_ID,
                "the participant id is empty; every row needs an id"),
               (f"{s.ARM} IS NULL", s.ARM, "arm is missing; every participant belongs to an arm")]
+    if s.SITE in mapped.columns:
+        checks.append((f"{s.SITE} IS NULL", s.SITE, "site is missing; fill it in or drop the column"))
     for on, time, event in ((relapse, s.RELAPSE_DAYS, s.RELAPSE_EVENT), (retention, s.EXIT_DAYS, None)):
         if not on:
             continue
