@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import outcomes as oc
+from outcomes.analyses.baseline import baseline_table_of_counts
 from outcomes.analyses.competing import retention_everyone
 from outcomes.core.errors import InputError
 from outcomes.present.enrolled import enrolled, quarter_number
@@ -73,10 +74,14 @@ def test_the_scanned_quarter_says_which_sections_were_computed_in_the_engine(qua
     assert scanned.tables["data_quality"].Value.iloc[0] == "cohort.parquet"
 
 
-def test_above_the_load_limit_the_weighted_sections_are_left_out_with_the_reason(pair, tmp_path):
+def test_above_the_load_limit_the_weighted_sections_are_left_out_with_the_reason(pair, quarters, tmp_path):
     _, scanned, _ = pair
     r = compute_scanned_quarter(scanned, "2026Q3", bootstrap=50, load_rows_up_to=1000)
-    assert r.relapse_iptw is None and r.balance is None and "baseline" not in r.tables
+    assert r.relapse_iptw is None and r.balance is None
+    crude = quarters[0].tables["baseline"].drop(columns="SMD after weighting")  # Table 1 still, from counts
+    pd.testing.assert_frame_equal(r.tables["baseline"], crude)
+    assert list(r.tables)[:2] == ["enrollment", "baseline"] and "Table 1" not in r.not_estimable
+    assert r.computed["Table 1"] == "in the engine, from counts per arm and confounder values (unweighted)"
     assert r.not_estimable["IPTW relapse"] == (
         "not computed from a scan of 2,500 participants: weighting needs each participant's confounders in memory, "
         "which a scanned report loads for up to 1,000 participants (compute_scanned_quarter's load_rows_up_to)")
@@ -155,16 +160,35 @@ def test_every_quarter_counted_in_one_pass_equals_a_scan_per_quarter(tmp_path, e
         assert moved["clinical"] > (df.enroll_date <= "2025-03-31")[df.arm == "clinical"].sum()
 
 
-def test_blank_sites_and_confounders_are_counted_in_the_engine(tmp_path):
+def test_table_1_from_counts_equals_table_1_from_rows(pair):
+    cohort, scanned, _ = pair
+    counted = baseline_table_of_counts(scanned.covariate_patterns(list(CONFOUNDERS)), CONFOUNDERS, cohort.arms,
+                                       nonnormal=["age"])
+    rows = oc.baseline_table(cohort, list(CONFOUNDERS), nonnormal=["age"])
+    pd.testing.assert_frame_equal(counted.table(), rows.table(), rtol=1e-12)
+    pd.testing.assert_frame_equal(counted.display_table(), rows.display_table())
+    assert counted.arm_n == rows.arm_n
+    ages = cohort.df.age[cohort.df.arm == "clinical"]  # type 7 quantiles of the participants, from counts
+    assert counted.table().q1_0.iloc[1] == pytest.approx(float(np.quantile(ages.dropna(), 0.25)), rel=1e-12)
+
+
+def test_blank_confounders_are_counted_in_the_engine_and_a_blank_site_refused(tmp_path):
     df = oc.synthetic_cohort(n=400, seed=6).df[COLUMNS].copy()
-    df.loc[:29, "site"] = None
     df.loc[:4, "age"] = np.nan
     path = tmp_path / "blanks.parquet"
     df.to_parquet(path, index=False)
     scanned = _scan(path)
-    assert scanned.missing_counts() == {"site": 30, "age": 5}
-    counted = enrolled(scanned)
-    assert counted.total == 400 and counted.by_group(dt.date(2026, 7, 1)).n.sum() == 370
+    assert scanned.missing_counts() == {"age": 5}
+    cohort = oc.Cohort(df, reference="clinical", covariates=CONFOUNDERS)
+    from_counts = baseline_table_of_counts(scanned.covariate_patterns(list(CONFOUNDERS)), CONFOUNDERS, cohort.arms,
+                                           nonnormal=["age"])
+    pd.testing.assert_frame_equal(from_counts.table(), oc.baseline_table(cohort, nonnormal=["age"]).table(),
+                                  rtol=1e-12)
+    assert from_counts.table().missing.iloc[1] == 5
+    df.loc[7, "site"] = None  # as a Cohort does, the scan names the row
+    df.to_parquet(path, index=False)
+    with pytest.raises(InputError, match="row 8: site is missing; fill it in or drop the column"):
+        _scan(path)
 
 
 def test_the_cli_reports_from_a_glob_of_parquet_files(pair, tmp_path):

@@ -37,7 +37,7 @@ from ..model.cohort import Cohort
 from ..model.labels import level_label, variable_label
 from .propensity import PropensityWeights, propensity_weights
 
-__all__ = ["BaselineTable", "baseline_table"]
+__all__ = ["BaselineTable", "baseline_table", "baseline_table_of_counts"]
 
 HIDDEN = "suppressed"
 
@@ -126,13 +126,42 @@ def baseline_table(cohort: Cohort, covariates: Sequence[str] | None = None, *, n
             fitted = propensity if propensity is not None else propensity_weights(cohort, covariates)
         w = np.zeros(len(df))
         w[fitted.rows] = fitted.weights
+    return _table(df, covariates, cohort.arms, treated, w, np.ones(len(df)), nonnormal, weights == "iptw")
+
+
+def baseline_table_of_counts(patterns: pd.DataFrame, covariates: Sequence[str], arms: tuple[str, str], *,
+                             nonnormal: Sequence[str] = ()) -> BaselineTable:
+    """Table 1 from participants counted per arm and covariate values (a scanned cohort's ``GROUP BY``), equal to
+    :func:`baseline_table` of their rows (unweighted): ``patterns`` has ``arm``, the covariates (blank: missing)
+    and ``n``, the participants with those values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> patterns = pd.DataFrame({"arm": ["a", "a", "b", "b"], "sex": ["female", "male", "female", "male"],
+    ...                          "n": [30, 20, 25, 25]})
+    >>> baseline_table_of_counts(patterns, ["sex"], ("a", "b")).table().value_1.round(2).tolist()
+    [nan, 0.5]
+    """
+    missing = [c for c in [s.ARM, "n", *covariates] if c not in patterns.columns]
+    if missing:
+        raise InputError(f"the participant counts have no column {missing[0]!r}; they need arm, the covariates "
+                         "and n")
+    treated = (patterns[s.ARM].astype(str) == str(arms[1])).to_numpy()
+    counts = patterns["n"].to_numpy(float)
+    return _table(patterns, list(covariates), arms, treated, counts, counts, nonnormal, False)
+
+
+def _table(df: pd.DataFrame, covariates: Sequence[str], arms: tuple[str, str], treated: np.ndarray, w: np.ndarray,
+           c: np.ndarray, nonnormal: Sequence[str], weighted: bool) -> BaselineTable:
+    """The rows of Table 1: ``w`` each row's weight (1, an IPTW weight, or its participants), ``c`` its
+    participants (1 for a participant's own row)."""
+    arm_n = (int(c[~treated].sum()), int(c[treated].sum()))
     rows = [{"variable": "n", "level": "", "kind": "n", "n_0": float(w[~treated].sum()),
-             "n_1": float(w[treated].sum()), "count_0": int((~treated).sum()), "count_1": int(treated.sum()),
-             "missing": 0, "smd": np.nan}]
+             "n_1": float(w[treated].sum()), "count_0": arm_n[0], "count_1": arm_n[1], "missing": 0, "smd": np.nan}]
     for name in covariates:
-        rows.extend(_variable_rows(df[name], name, treated, w, name in nonnormal))
-    return BaselineTable(rows=pd.DataFrame(rows), arms=cohort.arms, weighted=weights == "iptw",
-                         arm_n=(int((~treated).sum()), int(treated.sum())))
+        rows.extend(_variable_rows(df[name], name, treated, w, c, name in nonnormal))
+    return BaselineTable(rows=pd.DataFrame(rows), arms=arms, weighted=weighted, arm_n=arm_n)
 
 
 def _is_categorical(values: pd.Series) -> bool:
@@ -141,16 +170,18 @@ def _is_categorical(values: pd.Series) -> bool:
     return bool(set(values.dropna().unique()) <= {0, 1})
 
 
-def _variable_rows(values: pd.Series, name: str, treated: np.ndarray, w: np.ndarray, nonnormal: bool) -> list[dict]:
-    present = values.notna().to_numpy() & (w > 0)
-    missing = int(values.isna().sum())
+def _variable_rows(values: pd.Series, name: str, treated: np.ndarray, w: np.ndarray, c: np.ndarray,
+                   nonnormal: bool) -> list[dict]:
+    blank = values.isna().to_numpy()
+    present = ~blank & (w > 0)
+    missing = int(c[blank].sum())
     if _is_categorical(values):
-        return _level_rows(values, name, treated, w, present, missing)
+        return _level_rows(values, name, treated, w, c, present, missing)
     x = values.to_numpy(float)
     stats = []
     for arm in (0, 1):
         keep = present & (treated == bool(arm))
-        stats.append(_number_summary(x[keep], w[keep], nonnormal))
+        stats.append(_number_summary(x[keep], w[keep], c[keep], nonnormal))
     smd = _smd_number(stats[0], stats[1])
     row = {"variable": name, "level": "", "kind": "median" if nonnormal else "mean", "missing": missing, "smd": smd}
     for arm, st in enumerate(stats):
@@ -158,26 +189,38 @@ def _variable_rows(values: pd.Series, name: str, treated: np.ndarray, w: np.ndar
     return [row]
 
 
-def _number_summary(x: np.ndarray, w: np.ndarray, nonnormal: bool) -> dict[str, float]:
+def _number_summary(x: np.ndarray, w: np.ndarray, c: np.ndarray, nonnormal: bool) -> dict[str, float]:
     n = float(w.sum())
     if len(x) == 0:
         return {"n": 0.0, "count": 0, "value": np.nan, "spread": np.nan, "q1": np.nan, "q3": np.nan}
     mean = float(np.average(x, weights=w))
-    # tableone: sd() (n - 1); weighted, survey's variance (sum of weights - 1)
+    # tableone: sd() (n - 1); weighted, survey's variance (sum of weights - 1); counted rows: the same as sd()
     variance = float(np.sum(w * (x - mean) ** 2) / (n - 1)) if n > 1 else np.nan
-    out = {"n": n, "count": len(x), "value": mean, "spread": float(np.sqrt(variance)), "q1": np.nan,
+    out = {"n": n, "count": int(c.sum()), "value": mean, "spread": float(np.sqrt(variance)), "q1": np.nan,
            "q3": np.nan, "mean": mean, "variance": variance}
     if nonnormal:
-        out |= {"value": _quantile(x, w, 0.5), "q1": _quantile(x, w, 0.25), "q3": _quantile(x, w, 0.75)}
+        out |= {"value": _quantile(x, w, c, 0.5), "q1": _quantile(x, w, c, 0.25), "q3": _quantile(x, w, c, 0.75)}
     return out
 
 
-def _quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    if np.all(w == w[0]):
+def _quantile(x: np.ndarray, w: np.ndarray, c: np.ndarray, q: float) -> float:
+    if np.all(c == 1) and np.all(w == w[0]):
         return float(np.quantile(x, q))  # R's type 7, as tableone
+    if np.array_equal(w, c):  # rows that count participants, unweighted: type 7 of the participants' values
+        return _counted_quantile(x, c, q)
     order = np.argsort(x)
     cumulative = np.cumsum(w[order]) / w.sum()
     return float(x[order][np.searchsorted(cumulative, q)])
+
+
+def _counted_quantile(x: np.ndarray, c: np.ndarray, q: float) -> float:
+    """R's type 7 quantile of the values ``x`` each held by ``c`` participants (as if each were a row)."""
+    order = np.argsort(x, kind="stable")
+    values, reach = x[order], np.cumsum(c[order])  # the participants up to each value
+    h = (reach[-1] - 1) * q
+    low = values[np.searchsorted(reach, np.floor(h), side="right")]
+    high = values[np.searchsorted(reach, min(np.floor(h) + 1, reach[-1] - 1), side="right")]
+    return float(low + (h - np.floor(h)) * (high - low))
 
 
 def _smd_number(a: dict[str, float], b: dict[str, float]) -> float:
@@ -185,8 +228,8 @@ def _smd_number(a: dict[str, float], b: dict[str, float]) -> float:
     return float(abs(b["mean"] - a["mean"]) / pooled) if pooled > 0 else 0.0
 
 
-def _level_rows(values: pd.Series, name: str, treated: np.ndarray, w: np.ndarray, present: np.ndarray,
-                missing: int) -> list[dict]:
+def _level_rows(values: pd.Series, name: str, treated: np.ndarray, w: np.ndarray, c: np.ndarray,
+                present: np.ndarray, missing: int) -> list[dict]:
     codes, uniques = pd.factorize(values)  # each row's level found once (a comparison per level and arm took
     levels = sorted(uniques, key=lambda v: (str(type(v)), v))  # 1 s of Table 1 at 1M participants, measured)
     level_of = np.append([levels.index(u) for u in uniques], -1)[codes]  # -1: blank
@@ -196,7 +239,7 @@ def _level_rows(values: pd.Series, name: str, treated: np.ndarray, w: np.ndarray
     for arm in (0, 1):
         keep = present & (treated == bool(arm))
         totals[arm] = w[keep].sum()
-        counts[arm] = np.bincount(level_of[keep], minlength=len(levels))
+        counts[arm] = np.bincount(level_of[keep], weights=c[keep], minlength=len(levels)).round()
         shares[arm] = np.bincount(level_of[keep], weights=w[keep], minlength=len(levels)) / totals[arm] \
             if totals[arm] > 0 else np.nan
     smd = _smd_levels(shares[0], shares[1])

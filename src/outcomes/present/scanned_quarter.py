@@ -3,12 +3,13 @@
 A cohort scanned from Parquet or CSV files (:func:`outcomes.scan`) stays in DuckDB. Every section that counts
 allow is computed from counts the engine returns: enrollment (per site, arm and quarter), the unadjusted and
 adjusted relapse comparisons (per day, arm and covariate pattern), retention and leaving treatment (per day,
-arm and way of leaving), the trend (each quarter's as-of view, counted), the claims, missing values. The
-weighted (IPTW) comparison, its balance check and Table 1 need each participant's confounders: they load only
-those columns (and the relapse columns), and only while the cohort has at most :data:`LOAD_ROWS_UP_TO`
-participants; above that they are left out, and the report says so. Sections the scan does not map (last-contact
-dates, secondary outcomes, relapse episodes, exposure start) are not computed either. ``computed`` says which
-section was computed how, and the report's notes repeat it.
+arm and way of leaving), the trend (every quarter's as-of counts from one pass per outcome), the claims, missing
+values, Table 1 (per arm and confounder values). The weighted (IPTW) comparison and its balance check need each
+participant's confounders: they load only those columns (and the relapse columns), and only while the cohort has
+at most :data:`LOAD_ROWS_UP_TO` participants; above that they are left out, the report says why, and Table 1
+is the crude one from counts. Sections the scan does not map (last-contact dates, secondary outcomes, relapse
+episodes) are not computed either. ``computed`` says which section was computed how, and the report's notes
+repeat it.
 
 Examples
 --------
@@ -51,6 +52,7 @@ from ..sources.scan import ScannedCohort
 from .enrolled import UNKNOWN_QUARTER, Enrolled, enrolled, quarter_number
 from .quarter import (SMALL_ARM_REASON, TREND_TABLE_COLUMNS, QuarterlyResults, _has_small_arm, _key_numbers,
                       _quiet_relapse, _tables, attempt, total_reveals_arms, trend_values)
+from . import tables as t
 from .summary import PRIMARY_ANALYSES, summary_sentences
 
 __all__ = ["LOAD_ROWS_UP_TO", "compute_scanned_quarter", "scanned_trend"]
@@ -98,6 +100,8 @@ def compute_scanned_quarter(scanned: ScannedCohort, quarter: str, *, bootstrap: 
     before = _key_numbers(enrolled(previous), previous_relapse) if previous is not None else None
     now = _key_numbers(counted, results["relapse"])
     tables = _tables(view, start, results, now, before, rows)
+    if rows is None and results["confounders"] and results["relapse"] is not None:
+        tables = _with_counted_table_1(tables, view, results["confounders"], computed, reasons)
     with step(f"trend over {trend_quarters} quarters"):
         trend_table = scanned_trend(scanned, quarter, counted, quarters=trend_quarters,
                                     known={quarter: results["relapse"], previous_quarter(quarter): previous_relapse})
@@ -143,6 +147,18 @@ def scanned_trend(scanned: ScannedCohort, quarter: str, counted: Enrolled, *, qu
                           {}) if "retention" in tables else None)
         rows.append(trend_values(row, rel, pooled))
     return pd.DataFrame(rows, columns=TREND_TABLE_COLUMNS)
+
+
+def _with_counted_table_1(tables: dict[str, pd.DataFrame], view: ScannedCohort, confounders: tuple[str, ...],
+                          computed: dict[str, str], reasons: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The crude Table 1 from participants counted per arm and confounder values, placed where Table 1 goes,
+    when the rows were not loaded (no weighted columns then: the weighted comparison did not run)."""
+    shown = [c for c in confounders if c != s.SITE]
+    with step("Table 1"):
+        table = t.baseline_counts_display(view.covariate_patterns(shown), shown, view.arms)
+    computed["Table 1"] = f"{ENGINE} per arm and confounder values (unweighted)"
+    reasons.pop("Table 1", None)
+    return {"enrollment": tables["enrollment"], "baseline": table, **tables}
 
 
 def _view(scanned: ScannedCohort, quarter: str, end: dt.date) -> ScannedCohort:
@@ -201,7 +217,7 @@ def _weighted(view: ScannedCohort, confounders: tuple[str, ...], run: Callable[.
         why = (f"not computed from a scan of {count(len(view))} participants: weighting needs each participant's "
                f"confounders in memory, which a scanned report loads for up to {count(load_rows_up_to)} "
                "participants (compute_scanned_quarter's load_rows_up_to)")
-        reasons.update({"IPTW relapse": why, "Table 1": why})
+        reasons.update({"IPTW relapse": why})
         return {}
     columns = [*confounders, s.RELAPSE_DAYS, s.RELAPSE_EVENT]
     how = f"loaded {len(columns) + 1} columns ({', '.join([s.ARM, *columns])}) of {count(len(view))} rows"

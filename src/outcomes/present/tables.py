@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.arm_comparison import ArmComparison
-from ..analyses.baseline import baseline_table
+from ..analyses.baseline import baseline_table, baseline_table_of_counts
 from ..analyses.competing import CompetingRisks
 from ..analyses.exposure import ExposureComparison
 from ..analyses.interviews import FollowUpRates
@@ -254,6 +254,13 @@ def baseline_display(view: Cohort, covariates: Sequence[str], *, weighted: bool,
     except NotEstimableError:
         return crude
     return crude.assign(**{"SMD after weighting": after["SMD"].to_numpy()})
+
+
+def baseline_counts_display(patterns: pd.DataFrame, covariates: Sequence[str], arms: tuple[str, str]) -> pd.DataFrame:
+    """Table 1 as printed, from participants counted per arm and confounder values (a scan's ``GROUP BY``):
+    the crude table of :func:`baseline_display`, equal to it cell for cell."""
+    covariates = [c for c in covariates if c != s.SITE]
+    return baseline_table_of_counts(patterns, covariates, arms).display_table()
 
 
 def _ingestion_counts(ingestion: Mapping[str, object]) -> dict[str, str]:
