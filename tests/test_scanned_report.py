@@ -15,6 +15,7 @@ import outcomes as oc
 from outcomes.analyses.baseline import baseline_table_of_counts
 from outcomes.analyses.competing import retention_everyone
 from outcomes.core.errors import InputError
+from outcomes.outputs.report.grant import latest_quarter
 from outcomes.present.enrolled import enrolled, quarter_number
 from outcomes.present.quarter import compute_quarter
 from outcomes.present.scanned_quarter import compute_scanned_quarter
@@ -199,3 +200,14 @@ def test_the_cli_reports_from_a_glob_of_parquet_files(pair, tmp_path):
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "quarterly_2026Q3.html").read_text()
     assert "Computed from the scanned files without loading them" in text
+
+
+def test_grant_figures_from_a_scan_are_those_of_the_cohort_in_memory(pair, tmp_path):
+    cohort, scanned, path = pair
+    assert latest_quarter(scanned) == latest_quarter(cohort) == "2026Q3"
+    memory = pd.read_csv(oc.report.grant_figures(cohort, tmp_path / "memory", bootstrap=50) / "figures.csv")
+    done = subprocess.run([sys.executable, "-m", "outcomes", "figures", "--data", str(path.parent),
+                           "--out", str(tmp_path / "scan"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    engine = pd.read_csv(tmp_path / "scan" / "figures.csv")
+    assert sorted(engine.figure.unique()) == sorted(memory.figure.unique())

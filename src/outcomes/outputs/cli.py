@@ -173,9 +173,13 @@ def _is_scan(data: str) -> bool:
     return "*" in data or Path(data).is_dir()
 
 
+def _cohort_or_scan(args: argparse.Namespace) -> Any:
+    """``--data``: files scanned where they are (a glob or folder), or a cohort loaded (:func:`_load`)."""
+    return _scan_files(args.data) if _is_scan(args.data) else _load(args)
+
+
 def _quarterly(quarterly: Any, args: argparse.Namespace, formats: list[str]) -> Path:
-    cohort = _scan_files(args.data) if _is_scan(args.data) else _load(args)
-    return quarterly(cohort, quarter=args.quarter, out=args.out, formats=formats, program=args.program,
+    return quarterly(_cohort_or_scan(args), quarter=args.quarter, out=args.out, formats=formats, program=args.program,
                           funder=args.funder, grant_id=args.grant_id, logo=args.logo,
                           allow_exclusions=args.allow_exclusions, primary=args.primary, imputations=args.imputations,
                           interviews=args.interviews, interviews_mapping=args.interviews_mapping)
@@ -203,7 +207,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     from .report import grant_figures
 
     with showing_progress(_progress_level(args)):
-        folder = grant_figures(_load(args), out=args.out, quarter=args.quarter,
+        folder = grant_figures(_cohort_or_scan(args), out=args.out, quarter=args.quarter,
                                allow_exclusions=args.allow_exclusions)
     drawn = pd.read_csv(folder / "figures.csv")
     print(f"wrote {len(drawn)} files of {drawn.figure.nunique()} figures to {folder}/ (PNG 300 dpi, PDF, SVG at "
@@ -319,8 +323,9 @@ def _cmd_deidentify(args: argparse.Namespace) -> int:
 
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="a cohort file (written by 'outcomes synth' or Cohort.write), or "
-                        "a raw program extract (CSV, XLSX, Parquet) read with --mapping; for 'report', also a glob "
-                        "or folder of canonical Parquet files, scanned where they are ('episodes/*.parquet')")
+                        "a raw program extract (CSV, XLSX, Parquet) read with --mapping; for 'report' and 'figures', "
+                        "also a glob or folder of canonical Parquet files, scanned where they are "
+                        "('episodes/*.parquet')")
     parser.add_argument("--mapping", help="TOML mapping of the extract's columns and codes (default: recognise "
                         "common column names)")
     parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: what was known that day (extracts only)")

@@ -187,6 +187,14 @@ class ScannedCohort:
         keys = ", ".join([s.ARM, *(quote(c) for c in columns)])
         return self.relation.query("t", f"SELECT {keys}, count(*) AS n FROM t GROUP BY ALL ORDER BY ALL").df()
 
+    def last_enrollment(self) -> dt.date | None:
+        """The latest enrollment date, found by the engine (None without dates)."""
+        self._in_duckdb("the latest enrollment")
+        if s.ENROLL_DATE not in self.columns:
+            return None
+        latest = self.relation.aggregate(f"max({s.ENROLL_DATE})").fetchall()[0][0]
+        return None if latest is None else pd.Timestamp(latest).date()
+
     def missing_counts(self) -> dict[str, int]:
         """Blank values per column (only columns with blanks), counted by the engine."""
         self._in_duckdb("missing values")

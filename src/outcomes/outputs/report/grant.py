@@ -16,6 +16,8 @@ from ...model.asof import previous_quarter, quarter_bounds
 from ...model.cohort import Cohort
 from ...model.labels import using_labels
 from ...present.quarter import QuarterlyResults, compute_quarter
+from ...present.scanned_quarter import compute_scanned_quarter
+from ...sources.scan import ScannedCohort
 from .config import program_labels
 from .sections import quarterly_document
 from .figures import enrollment_drawable
@@ -23,22 +25,24 @@ from .figures import enrollment_drawable
 __all__ = ["grant_figures", "latest_quarter"]
 
 
-def latest_quarter(cohort: Cohort) -> str:
+def latest_quarter(cohort: Cohort | ScannedCohort) -> str:
     """The last quarter whose end the cohort has seen (its as-of date, or its latest enrollment).
 
     >>> import outcomes as oc
     >>> latest_quarter(oc.synthetic_cohort(n=50, seed=1))
     '2026Q3'
     """
-    if s.ENROLL_DATE not in cohort.df.columns or not len(cohort):
+    last = (cohort.last_enrollment() if isinstance(cohort, ScannedCohort)
+            else cohort.df[s.ENROLL_DATE].max().date() if s.ENROLL_DATE in cohort.df.columns and len(cohort) else None)
+    if last is None:
         raise InputError("grant figures need enrollment dates (enroll_date): they show the program as of a quarter")
-    seen = cohort.as_of or cohort.df[s.ENROLL_DATE].max().date()
+    seen = cohort.as_of or last
     quarter = f"{seen.year}Q{(seen.month - 1) // 3 + 1}"
     return quarter if quarter_bounds(quarter)[1] <= seen else previous_quarter(quarter)
 
 
-def grant_figures(cohort: Cohort, out: str | Path = "figures/", *, quarter: str | None = None, bootstrap: int = 100,
-                  seed: int = 0, allow_exclusions: bool = False) -> Path:
+def grant_figures(cohort: Cohort | ScannedCohort, out: str | Path = "figures/", *, quarter: str | None = None,
+                  bootstrap: int = 100, seed: int = 0, allow_exclusions: bool = False) -> Path:
     """Write every figure of the quarter's report that can be drawn, at two widths and in three formats.
 
     Files: ``<name>_single.{png,pdf,svg}``, ``<name>_double.{...}``, ``<name>.caption.txt``,
@@ -47,7 +51,8 @@ def grant_figures(cohort: Cohort, out: str | Path = "figures/", *, quarter: str 
 
     Parameters
     ----------
-    cohort : Cohort
+    cohort : Cohort or ScannedCohort
+        A scanned cohort's quarter is computed in its engine (:mod:`outcomes.present.scanned_quarter`).
     quarter : str, optional
         Default: the last quarter the cohort has seen to its end (:func:`latest_quarter`).
     allow_exclusions : bool
@@ -55,8 +60,10 @@ def grant_figures(cohort: Cohort, out: str | Path = "figures/", *, quarter: str 
     """
     quarter = quarter or latest_quarter(cohort)
     with using_labels(program_labels()):
-        return _write_figures(compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed,
-                                              allow_exclusions=allow_exclusions), out)
+        results = (compute_scanned_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed)
+                   if isinstance(cohort, ScannedCohort) else
+                   compute_quarter(cohort, quarter, bootstrap=bootstrap, seed=seed, allow_exclusions=allow_exclusions))
+        return _write_figures(results, out)
 
 
 def _write_figures(results: QuarterlyResults, out: str | Path) -> Path:
