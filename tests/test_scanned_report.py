@@ -111,6 +111,10 @@ def test_what_a_scanned_report_cannot_do_says_so(pair, tmp_path):
         compute_scanned_quarter(undated, "2026Q3")
     with pytest.raises(InputError, match="after this scan's as-of date 2026-03-31"):
         compute_scanned_quarter(_scan(path, as_of="2026-03-31"), "2026Q3")
+    frame = pd.read_parquet(path).assign(peer_start=lambda d: np.where(d.arm == "peer_clinical", 0.0, np.nan))
+    frame.to_parquet(tmp_path / "exposed.parquet", index=False)
+    with pytest.raises(InputError, match="starts after enrollment .* needs the rows; load them with"):
+        compute_scanned_quarter(_scan(tmp_path / "exposed.parquet", exposure_start="peer_start"), "2026Q3")
     with pytest.raises(InputError, match="compute_quarter takes a Cohort"):
         compute_quarter(scanned, "2026Q3")  # type: ignore[arg-type]
 

@@ -8,8 +8,9 @@ values, Table 1 (per arm and confounder values). The weighted (IPTW) comparison 
 participant's confounders: they load only those columns (and the relapse columns), and only while the cohort has
 at most :data:`LOAD_ROWS_UP_TO` participants; above that they are left out, the report says why, and Table 1
 is the crude one from counts. Sections the scan does not map (last-contact dates, secondary outcomes, relapse
-episodes) are not computed either. ``computed`` says which section was computed how, and the report's notes
-repeat it.
+episodes) are not computed either. Peer support that starts after enrollment is refused: the report compares
+it from its first day, which needs the rows. ``computed`` says which section was computed how, and the report's
+notes repeat it.
 
 Examples
 --------
@@ -77,12 +78,17 @@ def compute_scanned_quarter(scanned: ScannedCohort, quarter: str, *, bootstrap: 
     Raises
     ------
     InputError
-        A Spark cohort, no enrollment dates, a quarter after the scan's as-of date or before anyone enrolled.
+        A Spark cohort, no enrollment dates, exposure start days, a quarter after the scan's as-of date or before
+        anyone enrolled.
     """
     if not isinstance(scanned, ScannedCohort) or scanned.engine != "duckdb":
         raise InputError("compute_scanned_quarter takes a cohort scanned by DuckDB (oc.scan of Parquet or CSV files)")
     if primary is not None and primary not in PRIMARY_ANALYSES:
         raise InputError(f"primary analysis must be one of {list(PRIMARY_ANALYSES)}, not {primary!r}")
+    if s.EXPOSURE_START in scanned.columns:  # its report would rest on the "ever exposed" arms (immortal time)
+        raise InputError("peer support in these files starts after enrollment (exposure start days): the report "
+                         "compares it from its first day, which needs the rows; load them with scanned.to_cohort(), "
+                         "or compare in the engine with oc.compare_time_varying(scanned) and oc.compare_landmark")
     start, end = quarter_bounds(quarter)
     view = _view(scanned, quarter, end)
     previous_end = quarter_bounds(previous_quarter(quarter))[1]
@@ -217,7 +223,7 @@ def _weighted(view: ScannedCohort, confounders: tuple[str, ...], run: Callable[.
         why = (f"not computed from a scan of {count(len(view))} participants: weighting needs each participant's "
                f"confounders in memory, which a scanned report loads for up to {count(load_rows_up_to)} "
                "participants (compute_scanned_quarter's load_rows_up_to)")
-        reasons.update({"IPTW relapse": why})
+        reasons["IPTW relapse"] = why
         return {}
     columns = [*confounders, s.RELAPSE_DAYS, s.RELAPSE_EVENT]
     how = f"loaded {len(columns) + 1} columns ({', '.join([s.ARM, *columns])}) of {count(len(view))} rows"
