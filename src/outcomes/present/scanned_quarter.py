@@ -61,9 +61,9 @@ __all__ = ["LOAD_ROWS_UP_TO", "compute_scanned_quarter", "scanned_trend"]
 T = TypeVar("T")
 
 #: The weighted comparison loads each participant's confounders up to this many participants. Measured with
-#: three confounders (``benchmarks/report_scale.py N --scan``): at 10M participants loading the columns took
-#: 2.1 GB and the weighted comparison 4.3 GB at its peak; a scanned report of 2M, loading them, peaked at 1.02 GB
-#: for the whole process (about 0.4 GB per million participants above the scan's own).
+#: three confounders, the whole scanned report in one process (``benchmarks/report_scale.py N --scan`` files):
+#: 1.02 GB at 2M participants, 1.88 GB at 4M, 2.6 GB at 6M (about 0.4 GB a million); 2M leaves room for more
+#: confounders under 2 GB.
 LOAD_ROWS_UP_TO = 2_000_000
 
 ENGINE = "in the engine, from counts"
