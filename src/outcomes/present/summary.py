@@ -170,7 +170,10 @@ def _hazard_sentence(hr: Any, who: tuple[str, str], tail: str) -> str:
 
 
 def _follow_up(view: Cohort | ScannedCohort) -> str:
-    if isinstance(view, ScannedCohort) or s.FOLLOWUP_DAYS not in view.df:  # a scan maps no last-contact dates
+    if isinstance(view, ScannedCohort):
+        return ("Follow-up against SAMHSA's 80% target is not computed from scanned files: a scan does not read "
+                "last-contact dates.")
+    if s.FOLLOWUP_DAYS not in view.df:
         return "Follow-up against SAMHSA's 80% target cannot be computed: the extract has no last-contact dates."
     df = view.df
     days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days

@@ -61,7 +61,9 @@ def enrollment_table(view: Cohort | Enrolled, quarter_start: dt.date) -> pd.Data
 
 def follow_up_table(view: Cohort | ScannedCohort) -> pd.DataFrame:
     """SUPRT follow-up: the share reached in the 6-month (+-30 days) and annual windows, against SAMHSA's 80%."""
-    if isinstance(view, ScannedCohort) or s.FOLLOWUP_DAYS not in view.df:  # a scan maps no last-contact dates
+    if isinstance(view, ScannedCohort):
+        return pd.DataFrame({"Note": ["A scan does not read last-contact dates: follow-up rates are not computed."]})
+    if s.FOLLOWUP_DAYS not in view.df:
         return pd.DataFrame({"Note": ["No last-contact dates in this extract: follow-up rates cannot be computed."]})
     df = view.df
     days_enrolled = (pd.Timestamp(view.as_of) - df[s.ENROLL_DATE]).dt.days
