@@ -69,8 +69,8 @@ def test_the_scanned_quarter_says_which_sections_were_computed_in_the_engine(qua
     _, scanned = quarters
     assert scanned.computed["relapse"] == "in the engine, from counts per day and arm"
     assert scanned.computed["adjusted relapse"].endswith("per day, arm and confounder pattern")
-    assert scanned.computed["IPTW relapse"] == ("loaded 6 columns (arm, age, sex, co_occurring_mh, relapse_days, "
-                                                "relapse_event) of 2,500 rows")
+    assert scanned.computed["IPTW relapse"] == ("loaded 6 columns (arm, age, sex, co-occurring mental illness, "
+                                                "days to relapse, relapsed) of 2,500 rows")
     engine, loaded = scanned.notes[-2:]
     assert engine.startswith("Computed from the scanned files without loading them: enrollment (from counts")
     assert "trend (from counts, each quarter as known at its end, from one pass per outcome)" in engine
@@ -88,7 +88,8 @@ def test_above_the_load_limit_the_weighted_sections_are_left_out_with_the_reason
     assert r.computed["Table 1"] == "in the engine, from counts per arm and confounder values (unweighted)"
     assert r.not_estimable["IPTW relapse"] == (
         "not computed from a scan of 2,500 participants: weighting needs each participant's confounders in memory, "
-        "which a scanned report loads for up to 1,000 participants (compute_scanned_quarter's load_rows_up_to)")
+        "which a scanned report loads for up to 1,000 participants (an analyst can raise that limit, given the "
+        "memory)")
     assert r.relapse_adjusted is not None and not any(n.startswith("Loaded for") for n in r.notes)
     text = oc.report.render_html(oc.report.quarterly_document(r))
     assert "weighting needs each participant" in text and "without loading them" in text

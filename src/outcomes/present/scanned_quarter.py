@@ -47,6 +47,7 @@ from ..core.progress import step
 from ..model import schema as s
 from ..model.asof import previous_quarter, quarter_bounds
 from ..model.cohort import Cohort
+from ..model.labels import variable_words
 from ..model.outcome_registry import SECONDARY_OUTCOMES
 from ..sources.counts import as_of_tables
 from ..sources.scan import ScannedCohort
@@ -218,15 +219,17 @@ def _analyses(view: ScannedCohort, notes: list[str], reasons: dict[str, str], co
 def _weighted(view: ScannedCohort, confounders: tuple[str, ...], run: Callable[..., Any], reasons: dict[str, str],
               computed: dict[str, str], bootstrap: int, seed: int, load_rows_up_to: int) -> dict[str, Any]:
     """The IPTW comparison, its balance and Table 1, on the confounders and relapse columns loaded from the scan,
-    when the cohort is small enough (:data:`LOAD_ROWS_UP_TO`); otherwise their reason."""
+    when the cohort is small enough (``load_rows_up_to``, :data:`LOAD_ROWS_UP_TO` by default); otherwise the
+    reason, in words for the report's readers."""
     if len(view) > load_rows_up_to:
         why = (f"not computed from a scan of {count(len(view))} participants: weighting needs each participant's "
                f"confounders in memory, which a scanned report loads for up to {count(load_rows_up_to)} "
-               "participants (compute_scanned_quarter's load_rows_up_to)")
+               "participants (an analyst can raise that limit, given the memory)")
         reasons["IPTW relapse"] = why
         return {}
     columns = [*confounders, s.RELAPSE_DAYS, s.RELAPSE_EVENT]
-    how = f"loaded {len(columns) + 1} columns ({', '.join([s.ARM, *columns])}) of {count(len(view))} rows"
+    how = (f"loaded {len(columns) + 1} columns ({', '.join(variable_words(c) for c in [s.ARM, *columns])}) of "
+           f"{count(len(view))} rows")
     with step("loading the confounders"):
         rows: Cohort = view.load(columns)
     iptw: ArmComparison | None = run("IPTW relapse", lambda: compare_arms(
