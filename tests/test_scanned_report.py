@@ -4,6 +4,7 @@ in the engine; the weighted comparison loads only its columns, and only up to a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -134,6 +135,16 @@ def test_a_small_scanned_program_is_suppressed_as_in_memory(tmp_path):
     assert "fewer than 11" in scanned.summary[0]  # the small arm is not told
     pd.testing.assert_frame_equal(scanned.tables["enrollment"], memory.tables["enrollment"])
     assert scanned.relapse is None and scanned.not_estimable["relapse"] == memory.not_estimable["relapse"]
+
+
+def test_a_scanned_report_shows_no_small_count_and_no_number_that_is_not_one(tmp_path):
+    path = tmp_path / "sixty.parquet"
+    oc.synthetic_cohort(n=60, seed=2).df[COLUMNS].to_parquet(path, index=False)
+    doc = oc.report.document(_scan(path), "2026Q3", bootstrap=50)
+    counts = doc.cells().query("kind == 'count'")
+    assert len(counts) > 5 and not counts.value.between(1, 10).any()
+    text = oc.report.render_html(doc)
+    assert not re.search(r"\b(nan|NaN|inf)\b|\d\.\d+e[-+]\d+", re.sub(r"<[^>]+>", " ", text))
 
 
 def test_pieces_of_a_scanned_quarter_equal_their_in_memory_twins(pair):
