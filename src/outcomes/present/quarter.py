@@ -42,7 +42,7 @@ from ..model.outcome_registry import SECONDARY_OUTCOMES
 from . import tables as t
 from ..sources.extract.read import check_exclusions
 from .summary import PRIMARY_ANALYSES, summary_sentences
-from .enrolled import UNKNOWN_QUARTER, Enrolled, enrolled
+from .enrolled import Enrolled, enrolled
 from ..sources.scan import ScannedCohort
 
 __all__ = ["ImputationRecord", "QuarterlyResults", "attempt", "compute_quarter", "trend"]
@@ -142,8 +142,7 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     True
     """
     if not isinstance(cohort, Cohort):
-        raise InputError(f"compute_quarter takes a Cohort, not {type(cohort).__name__}; a scanned cohort's quarter: "
-                         "outcomes.present.scanned_quarter.compute_scanned_quarter (oc.report.quarterly calls it)")
+        raise InputError(f"compute_quarter takes a Cohort, not {type(cohort).__name__}; use compute_scanned_quarter")
     start, end = quarter_bounds(quarter)
     if primary is not None and primary not in PRIMARY_ANALYSES:
         raise InputError(f"primary analysis must be one of {list(PRIMARY_ANALYSES)}, not {primary!r}")
@@ -165,22 +164,19 @@ def compute_quarter(cohort: Cohort, quarter: str, *, bootstrap: int = 100, seed:
     before = _key_numbers(enrolled(previous), previous_relapse) if previous is not None else None
     now = _key_numbers(results["enrolled"], results["relapse"])
     tables = _tables(view, start, results, now, before, view)
-    trend_table = _shown_trend(cohort, quarter, trend_quarters, results, previous_relapse)
+    with step(f"trend over {trend_quarters} quarters"):
+        trend_table = trend(cohort, quarter, quarters=trend_quarters,
+                            known={quarter: results["relapse"], previous_quarter(quarter): previous_relapse})
+    hide_revealing_total(trend_table, quarter, results["enrolled"])
     return QuarterlyResults(quarter=quarter, start=start, as_of=end, cohort=view, previous=previous, notes=notes,
                             not_estimable=reasons, tables=tables, trend=trend_table,
                             summary=summary_sentences(quarter, view, start, results, now, before, primary), **results)
 
 
-def _shown_trend(cohort: Cohort | ScannedCohort, quarter: str, quarters: int, results: dict[str, Any],
-                 previous_relapse: ArmComparison | None) -> pd.DataFrame:
-    """The trend, reusing this quarter's and last quarter's relapse comparisons; this quarter's total hidden
-    when it would give both (small) arms."""
-    known_relapse = {quarter: results["relapse"], previous_quarter(quarter): previous_relapse}
-    with step(f"trend over {quarters} quarters"):
-        trend_table = trend(cohort, quarter, quarters=quarters, known=known_relapse)
-    if total_reveals_arms(results["enrolled"]):  # the total would give both small arms: hidden, in the trend too
+def hide_revealing_total(trend_table: pd.DataFrame, quarter: str, counted: Enrolled) -> None:
+    """Hide this quarter's enrolled total in the trend when it would give both (small) arms' sizes."""
+    if total_reveals_arms(counted):
         trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
-    return trend_table
 
 
 def _view(cohort: Cohort, quarter: str, end: dt.date) -> Cohort:
@@ -411,7 +407,7 @@ def _tables(view: Cohort | ScannedCohort, start: dt.date, r: dict[str, Any], now
     return tables
 
 
-def trend(cohort: Cohort | ScannedCohort, quarter: str, *, quarters: int = 8,
+def trend(cohort: Cohort, quarter: str, *, quarters: int = 8,
           known: Mapping[str, ArmComparison | None] | None = None) -> pd.DataFrame:
     """The last ``quarters`` quarters up to ``quarter``, each as known at its own end: participants enrolled,
     90-day retention and the relapse hazard ratio with their intervals (NaN where not estimable).
@@ -422,31 +418,22 @@ def trend(cohort: Cohort | ScannedCohort, quarter: str, *, quarters: int = 8,
     Columns: ``quarter, as_of, enrolled, retained_90, retained_90_lower, retained_90_upper, hazard_ratio,
     hr_lower, hr_upper``. Quarters before the first enrollment are left out.
     """
+    if not isinstance(cohort, Cohort):
+        raise InputError("trend takes a Cohort; a scanned cohort's trend: "
+                         "outcomes.present.scanned_quarter.scanned_trend")
     rows = []
     q = quarter
-    narrow = cohort if isinstance(cohort, ScannedCohort) else _trend_columns(cohort)
-    first = _first_enrolled(cohort)
+    narrow = _trend_columns(cohort)
     for _ in range(quarters):
         end = quarter_bounds(q)[1]
-        if first is not None and first <= end and (cohort.as_of is None or end <= cohort.as_of):
-            view = narrow.as_of_view(end) if isinstance(narrow, ScannedCohort) else as_of(narrow, end)
-            rows.append(_trend_row(view, q, end, (known or {}).get(q)))
+        if (cohort.df[s.ENROLL_DATE] <= pd.Timestamp(end)).any() and (cohort.as_of is None or end <= cohort.as_of):
+            rows.append(_trend_row(as_of(narrow, end), q, end, (known or {}).get(q)))
         q = previous_quarter(q)
     return pd.DataFrame(rows[::-1], columns=TREND_TABLE_COLUMNS)
 
 
 TREND_TABLE_COLUMNS = ["quarter", "as_of", "enrolled", "retained_90", "retained_90_lower", "retained_90_upper",
                        "hazard_ratio", "hr_lower", "hr_upper"]
-
-
-def _first_enrolled(cohort: Cohort | ScannedCohort) -> dt.date | None:
-    """The first quarter's first day of a scanned cohort's enrollment, or a cohort's first enrollment date."""
-    if isinstance(cohort, ScannedCohort):
-        quarters = enrolled(cohort).counts.quarter
-        known = quarters[quarters != UNKNOWN_QUARTER]
-        return None if known.empty else dt.date(int(known.min()) // 4, int(known.min()) % 4 * 3 + 1, 1)
-    first = cohort.df[s.ENROLL_DATE].min()
-    return None if pd.isna(first) else first.date()
 
 
 _TREND_COLUMNS = (s.PARTICIPANT_ID, s.ARM, s.ENROLL_DATE, s.RELAPSE_DAYS, s.RELAPSE_EVENT, s.EXIT_DAYS, s.EXIT_REASON,
@@ -462,8 +449,7 @@ def _trend_columns(cohort: Cohort) -> Cohort:
                   truth=cohort.truth, provenance=cohort.provenance, copy=False, arms=cohort.arms)
 
 
-def _trend_row(view: Cohort | ScannedCohort, quarter: str, end: dt.date,
-               rel: ArmComparison | None = None) -> dict[str, Any]:
+def _trend_row(view: Cohort, quarter: str, end: dt.date, rel: ArmComparison | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {"quarter": quarter, "as_of": end, "enrolled": len(view)}
     if _has_small_arm(view):
         return row  # nothing estimated from an arm of 1-10 participants

@@ -32,7 +32,6 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 
 from ..analyses.arm_comparison import ArmComparison
@@ -53,7 +52,7 @@ from ..sources.counts import as_of_tables
 from ..sources.scan import ScannedCohort
 from .enrolled import UNKNOWN_QUARTER, Enrolled, enrolled, quarter_number
 from .quarter import (SMALL_ARM_REASON, TREND_TABLE_COLUMNS, QuarterlyResults, _has_small_arm, _key_numbers,
-                      _quiet_relapse, _tables, attempt, total_reveals_arms, trend_values)
+                      _quiet_relapse, _tables, attempt, hide_revealing_total, trend_values)
 from . import tables as t
 from .summary import PRIMARY_ANALYSES, summary_sentences
 
@@ -112,8 +111,7 @@ def compute_scanned_quarter(scanned: ScannedCohort, quarter: str, *, bootstrap: 
     with step(f"trend over {trend_quarters} quarters"):
         trend_table = scanned_trend(scanned, quarter, counted, quarters=trend_quarters,
                                     known={quarter: results["relapse"], previous_quarter(quarter): previous_relapse})
-    if total_reveals_arms(counted):  # the total would give both small arms: hidden, in the trend too
-        trend_table.loc[trend_table.quarter == quarter, "enrolled"] = np.nan
+    hide_revealing_total(trend_table, quarter, counted)
     computed["trend"] = f"{ENGINE}, each quarter as known at its end, from one pass per outcome"
     notes.append("Computed from the scanned files without loading them: " + "; ".join(
         f"{what} ({how.removeprefix(IN_ENGINE + ', ')})" for what, how in computed.items()
