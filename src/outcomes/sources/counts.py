@@ -28,7 +28,7 @@ from ..core.errors import InputError
 from ..model import schema as s
 from ..model.cohort import Cohort
 from ..model.outcome_registry import TIME_TO_EVENT, outcome_arrays
-from .scan import ScannedCohort
+from .scan import ScannedCohort, as_of_columns
 
 __all__ = ["CountTable", "OTHER_EXITS", "RESTRICTED", "RowPatterns", "as_of_tables", "count_row_patterns",
            "pattern_counts", "pool", "summarize"]
@@ -231,22 +231,17 @@ def as_of_tables(scanned: ScannedCohort, outcome: str, ends: Sequence[dt.date]) 
     if scanned.engine != "duckdb" or s.ENROLL_DATE not in scanned.columns or outcome not in scanned.outcomes:
         raise InputError("as-of counts need a DuckDB scan with enrollment dates and the outcome")
     values = ", ".join(f"({k}, DATE '{end.isoformat()}')" for k, end in enumerate(ends))
-    later = (f"{s.EXPOSURE_START} > h" if s.EXPOSURE_START in scanned.columns else "FALSE")
-    arm = f"CASE WHEN {later} THEN '{scanned.arms[0]}' ELSE {s.ARM} END"  # not yet exposed on the date
-    if outcome == "relapse":
-        seen = f"({s.RELAPSE_EVENT} = 1 AND {s.RELAPSE_DAYS} <= h)"
-        time, keys = f"CASE WHEN {seen} THEN {s.RELAPSE_DAYS} ELSE least({s.RELAPSE_DAYS}, h) END", ""
-        counted = f"CAST(sum(CASE WHEN {seen} THEN 1 ELSE 0 END) AS BIGINT) AS events"
-    else:
-        ended = f"({s.EXIT_DAYS} <= h)"
-        time = f"CASE WHEN {ended} THEN {s.EXIT_DAYS} ELSE h END"
-        keys = f", CASE WHEN {ended} THEN {s.EXIT_REASON} ELSE 'in_treatment' END AS {s.EXIT_REASON}"
-        counted = "0 AS events"
+    known = ", ".join(as_of_columns("h", "relapse" in scanned.outcomes, "retention" in scanned.outcomes,
+                                    s.EXPOSURE_START in scanned.columns, scanned.arms[0]))
+    spec = TIME_TO_EVENT[outcome]
+    reason = f", {s.EXIT_REASON}" if outcome == "retention" else ""
+    events = (f"CAST(sum({s.RELAPSE_EVENT}) AS BIGINT)" if outcome == "relapse" else "0") + " AS events"
     frame = scanned.relation.query("t", f"""
         WITH ends(k, d) AS (VALUES {values}),
-        v AS (SELECT *, CAST(date_diff('day', {s.ENROLL_DATE}, d) AS DOUBLE) AS h FROM t JOIN ends
-              ON {s.ENROLL_DATE} <= d)
-        SELECT k, CAST({time} AS DOUBLE) AS time, {arm} AS {s.ARM}{keys}, count(*) AS removed, {counted}
+        joined AS (SELECT *, CAST(date_diff('day', {s.ENROLL_DATE}, d) AS DOUBLE) AS h FROM t JOIN ends
+                   ON {s.ENROLL_DATE} <= d),
+        v AS (SELECT * REPLACE ({known}) FROM joined)
+        SELECT k, CAST({spec.time_column} AS DOUBLE) AS time, {s.ARM}{reason}, count(*) AS removed, {events}
         FROM v GROUP BY ALL ORDER BY ALL""").df()
     if outcome == "retention":  # exits by cause, pivoted as summarize does
         frame = frame.assign(events=frame.removed.where(frame[s.EXIT_REASON] == "dropout", 0),

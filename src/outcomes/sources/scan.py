@@ -40,7 +40,7 @@ from ..model.dates import parse_date
 from ..model.outcome_registry import TIME_TO_EVENT
 from ..model.validation import two_arms, where
 
-__all__ = ["ScannedCohort", "quote", "scan"]
+__all__ = ["ScannedCohort", "as_of_columns", "quote", "scan"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -411,6 +411,14 @@ def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, rel
         raise InputError("as_of needs the enrollment date column: pass enroll_date=...")
     day = f"DATE '{cutoff.isoformat()}'"
     horizon = f"CAST(date_diff('day', {s.ENROLL_DATE}, {day}) AS DOUBLE)"
+    replace = as_of_columns(horizon, relapse, retention, s.EXPOSURE_START in mapped.columns, arms[0])
+    rest = f"REPLACE ({', '.join(replace)})" if replace else ""
+    return mapped.query("m", f"SELECT * {rest} FROM m WHERE {s.ENROLL_DATE} <= {day}")
+
+
+def as_of_columns(horizon: str, relapse: bool, retention: bool, exposure: bool, reference: str) -> list[str]:
+    """The as-of rule in SQL: the canonical columns as known ``horizon`` days after enrollment (an expression),
+    for a ``SELECT * REPLACE (...)``; one rule for an as-of view and for every quarter's counts at once."""
     replace = []
     if relapse:
         seen = f"({s.RELAPSE_EVENT} = 1 AND {s.RELAPSE_DAYS} <= {horizon})"
@@ -420,12 +428,11 @@ def _as_of(mapped: Any, cutoff: dt.date, name: str, enroll_date: str | None, rel
         ended = f"({s.EXIT_DAYS} <= {horizon})"
         replace += [f"CASE WHEN {ended} THEN {s.EXIT_DAYS} ELSE {horizon} END AS {s.EXIT_DAYS}",
                     f"CASE WHEN {ended} THEN {s.EXIT_REASON} ELSE 'in_treatment' END AS {s.EXIT_REASON}"]
-    if s.EXPOSURE_START in mapped.columns:  # a start after the date is not known then: not (yet) exposed
+    if exposure:  # a start after the date is not known then: not (yet) exposed
         later = f"({s.EXPOSURE_START} > {horizon})"
         replace += [f"CASE WHEN {later} THEN NULL ELSE {s.EXPOSURE_START} END AS {s.EXPOSURE_START}",
-                    f"CASE WHEN {later} THEN '{arms[0]}' ELSE {s.ARM} END AS {s.ARM}"]
-    rest = f"REPLACE ({', '.join(replace)})" if replace else ""
-    return mapped.query("m", f"SELECT * {rest} FROM m WHERE {s.ENROLL_DATE} <= {day}")
+                    f"CASE WHEN {later} THEN '{reference}' ELSE {s.ARM} END AS {s.ARM}"]
+    return replace
 
 
 def _sql_text(value: Any) -> str:
